@@ -1,1 +1,40 @@
-//! placeholder
+//! Runtime of [`extract`](https://docs.rs/extract): the incremental JSON push
+//! lexer, the [`Extract`] trait and its impls for std types, the
+//! [`StreamParser`] and [`ItemParser`] that turn chunks into typed partials
+//! and items, and the chat-completions client.
+//!
+//! Use it through the `extract` crate, which adds `#[derive(Extract)]`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod builder;
+mod error;
+mod extract;
+mod impls;
+mod item_parser;
+pub mod json;
+mod path;
+pub mod schema;
+mod stream_parser;
+mod validation;
+
+pub use error::{Error, Received};
+pub use extract::{Extract, Partial};
+pub use item_parser::{ItemParser, Iterable};
+pub use path::{Path, Segment};
+pub use schema::SchemaGenerator;
+pub use stream_parser::StreamParser;
+pub use validation::{Checker, Issue, StreamIssue, ValidationError};
+
+/// What `#[derive(Extract)]` expands to reaches the runtime only through
+/// here. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::impls::*;
+    pub use serde;
+    pub use serde_json;
+    pub use std::option::Option::{self, None, Some};
+    pub use std::result::Result::{self, Err, Ok};
+    pub use std::{boxed::Box, string::String, vec::Vec};
+}

@@ -1,4 +1,6 @@
 //! placeholder
 use proc_macro::TokenStream;
 #[proc_macro_derive(Extract, attributes(extract))]
-pub fn derive_extract(_i: TokenStream) -> TokenStream { TokenStream::new() }
+pub fn derive_extract(_i: TokenStream) -> TokenStream {
+    TokenStream::new()
+}

@@ -1,0 +1,70 @@
+//! `Box<T>`: the way to recursive types.
+
+use serde_json::Value;
+
+use crate::builder::{BoxSlot, Builder, Slot, Step};
+use crate::json::Event;
+use crate::schema::SchemaGenerator;
+use crate::validation::Checker;
+use crate::Extract;
+
+/// Builds a `Box<T>`; the inner builder is allocated on first use, so a
+/// recursive type's builder has a finite size.
+pub struct BoxBuilder<T: Extract> {
+    inner: Option<Box<T::Builder>>,
+}
+
+impl<T: Extract> Default for BoxBuilder<T> {
+    fn default() -> Self {
+        Self { inner: None }
+    }
+}
+
+impl<T: Extract> Builder<Box<T::Partial>> for BoxBuilder<T> {
+    #[inline]
+    fn event<S: Slot<Box<T::Partial>>>(&mut self, slot: &mut S, event: &Event<'_>) -> Step {
+        self.inner
+            .get_or_insert_with(Box::default)
+            .event(&mut BoxSlot(slot), event)
+    }
+
+    fn active_path(&self, out: &mut Vec<crate::path::Segment>) {
+        if let Some(inner) = &self.inner {
+            inner.active_path(out);
+        }
+    }
+}
+
+impl<T: Extract> Extract for Box<T> {
+    type Partial = Box<T::Partial>;
+    type Builder = BoxBuilder<T>;
+    const OPTIONAL: bool = T::OPTIONAL;
+
+    fn schema_name() -> String {
+        T::schema_name()
+    }
+
+    fn schema(generator: &mut SchemaGenerator) -> Value {
+        T::schema(generator)
+    }
+
+    fn check(partial: &Box<T::Partial>, checker: &mut Checker) {
+        T::check(partial, checker);
+    }
+
+    fn convert(partial: Box<T::Partial>) -> Option<Self> {
+        T::convert(*partial).map(Box::new)
+    }
+
+    fn validate(&self, checker: &mut Checker) {
+        (**self).validate(checker);
+    }
+
+    fn missing() -> Option<Self> {
+        T::missing().map(Box::new)
+    }
+
+    fn into_partial(self) -> Box<T::Partial> {
+        Box::new((*self).into_partial())
+    }
+}

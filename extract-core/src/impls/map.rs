@@ -1,0 +1,195 @@
+//! String-keyed maps: `HashMap<String, V>` and `BTreeMap<String, V>`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value};
+
+use crate::builder::{feed_child, Builder, ChildStep, Skip, Slot, Step};
+use crate::json::Event;
+use crate::path::Segment;
+use crate::schema::SchemaGenerator;
+use crate::validation::{Checker, StreamIssue};
+use crate::Extract;
+
+/// A string-keyed map a [`MapBuilder`] can fill.
+pub trait StringMap<V>: Default {
+    /// The value under `key`.
+    fn entry_mut(&mut self, key: &str) -> Option<&mut V>;
+    /// Inserts or replaces the value under `key` (the last one wins).
+    fn put(&mut self, key: &str, value: V);
+}
+
+impl<V> StringMap<V> for HashMap<String, V> {
+    fn entry_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.get_mut(key)
+    }
+
+    fn put(&mut self, key: &str, value: V) {
+        self.insert(key.to_owned(), value);
+    }
+}
+
+impl<V> StringMap<V> for BTreeMap<String, V> {
+    fn entry_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.get_mut(key)
+    }
+
+    fn put(&mut self, key: &str, value: V) {
+        self.insert(key.to_owned(), value);
+    }
+}
+
+/// The slot of the entry being written.
+struct EntrySlot<'a, M> {
+    map: &'a mut M,
+    key: &'a str,
+    shown: &'a mut bool,
+}
+
+impl<V, M: StringMap<V>> Slot<V> for EntrySlot<'_, M> {
+    fn get(&mut self) -> Option<&mut V> {
+        if *self.shown {
+            self.map.entry_mut(self.key)
+        } else {
+            None
+        }
+    }
+
+    fn set(&mut self, value: V) {
+        self.map.put(self.key, value);
+        *self.shown = true;
+    }
+}
+
+/// Builds a string-keyed map: it appears at `{`; each entry appears when its
+/// value does; a repeated key replaces the earlier value.
+pub struct MapBuilder<V: Extract, M> {
+    value: Option<Box<V::Builder>>,
+    key: String,
+    started: bool,
+    in_value: bool,
+    shown: bool,
+    skip: Option<Skip>,
+    marker: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<V: Extract, M> Default for MapBuilder<V, M> {
+    fn default() -> Self {
+        Self {
+            value: None,
+            key: String::new(),
+            started: false,
+            in_value: false,
+            shown: false,
+            skip: None,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
+    fn event<S: Slot<M>>(&mut self, slot: &mut S, event: &Event<'_>) -> Step {
+        if !self.started {
+            if !matches!(event, Event::ObjectStart) {
+                return Step::Reject(StreamIssue::expected("an object", event));
+            }
+            self.started = true;
+            slot.set(M::default());
+            return Step::More;
+        }
+        if !self.in_value {
+            return match event {
+                Event::ObjectEnd => Step::Done,
+                Event::Key(key) => {
+                    self.key.clear();
+                    self.key.push_str(key);
+                    self.in_value = true;
+                    self.shown = false;
+                    match &mut self.value {
+                        Some(value) => **value = V::Builder::default(),
+                        None => self.value = Some(Box::default()),
+                    }
+                    Step::More
+                }
+                _ => Step::More,
+            };
+        }
+        let mut detached = M::default();
+        let map = slot.get().unwrap_or(&mut detached);
+        let Some(value) = self.value.as_deref_mut() else {
+            return Step::More;
+        };
+        let mut entry = EntrySlot {
+            map,
+            key: &self.key,
+            shown: &mut self.shown,
+        };
+        match feed_child(value, &mut self.skip, &mut entry, event) {
+            ChildStep::Continue(None) => Step::More,
+            ChildStep::Continue(Some(issue)) => Step::MoreWith(issue.in_key(&self.key)),
+            ChildStep::Ended { issue, .. } => {
+                self.in_value = false;
+                match issue {
+                    Some(issue) => Step::MoreWith(issue.in_key(&self.key)),
+                    None => Step::More,
+                }
+            }
+        }
+    }
+
+    fn active_path(&self, out: &mut Vec<Segment>) {
+        if self.in_value {
+            out.push(Segment::Key(self.key.clone()));
+            if let Some(value) = &self.value {
+                value.active_path(out);
+            }
+        }
+    }
+}
+
+macro_rules! map_extract {
+    ($map:ident) => {
+        impl<V: Extract> Extract for $map<String, V> {
+            type Partial = $map<String, V::Partial>;
+            type Builder = MapBuilder<V, $map<String, V::Partial>>;
+
+            fn schema_name() -> String {
+                format!("Map_{}", V::schema_name())
+            }
+
+            fn schema(generator: &mut SchemaGenerator) -> Value {
+                json!({ "type": "object", "additionalProperties": V::schema(generator) })
+            }
+
+            fn check(partial: &Self::Partial, checker: &mut Checker) {
+                for (key, value) in partial {
+                    checker.enter_key(key);
+                    V::check(value, checker);
+                    checker.leave();
+                }
+            }
+
+            fn convert(partial: Self::Partial) -> Option<Self> {
+                partial
+                    .into_iter()
+                    .map(|(k, v)| V::convert(v).map(|v| (k, v)))
+                    .collect()
+            }
+
+            fn validate(&self, checker: &mut Checker) {
+                for (key, value) in self {
+                    checker.enter_key(key);
+                    value.validate(checker);
+                    checker.leave();
+                }
+            }
+
+            fn into_partial(self) -> Self::Partial {
+                self.into_iter().map(|(k, v)| (k, v.into_partial())).collect()
+            }
+        }
+    };
+}
+
+map_extract!(HashMap);
+map_extract!(BTreeMap);

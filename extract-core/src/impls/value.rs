@@ -1,0 +1,200 @@
+//! `serde_json::Value`: its partial is the value received so far, with open
+//! strings and containers shown as they are and a half-received number left
+//! out.
+
+use serde_json::{Map, Value};
+
+use super::number::json_number;
+use crate::builder::{Builder, Slot, Step};
+use crate::json::Event;
+use crate::path::Segment;
+use crate::schema::SchemaGenerator;
+use crate::validation::{Checker, StreamIssue};
+use crate::Extract;
+
+/// An open container on the way down to the value being written.
+#[derive(Debug)]
+enum Frame {
+    /// An array and how many elements it has so far.
+    Array(usize),
+    /// An object and the key whose value is being written.
+    Object(String),
+}
+
+/// Builds a `serde_json::Value` in place, keeping the chain of open
+/// containers.
+#[derive(Debug, Default)]
+pub struct ValueBuilder {
+    frames: Vec<Frame>,
+    in_string: bool,
+}
+
+/// The child of `container` the frame points at.
+#[inline]
+fn child<'v>(container: &'v mut Value, frame: &Frame) -> Option<&'v mut Value> {
+    match (container, frame) {
+        (Value::Array(items), Frame::Array(_)) => items.last_mut(),
+        (Value::Object(map), Frame::Object(key)) => map.get_mut(key.as_str()),
+        _ => None,
+    }
+}
+
+/// Inserts a new value into the innermost open container.
+#[inline]
+fn insert(container: &mut Value, frame: &Frame, value: Value) {
+    match (container, frame) {
+        (Value::Array(items), Frame::Array(_)) => items.push(value),
+        (Value::Object(map), Frame::Object(key)) => {
+            map.insert(key.clone(), value);
+        }
+        _ => {}
+    }
+}
+
+fn scalar(event: &Event<'_>) -> Result<Value, Box<StreamIssue>> {
+    Ok(match *event {
+        Event::Str { text, .. } => Value::String(text.to_owned()),
+        Event::Number(text) => match json_number(text) {
+            Some(n) => Value::Number(n),
+            None => return Err(StreamIssue::new(format!("number out of range: {text}"))),
+        },
+        Event::Bool(b) => Value::Bool(b),
+        Event::ObjectStart => Value::Object(Map::new()),
+        Event::ArrayStart => Value::Array(Vec::new()),
+        _ => Value::Null,
+    })
+}
+
+impl ValueBuilder {
+    /// The innermost open container.
+    #[inline]
+    fn container<'v>(&self, root: &'v mut Value) -> Option<&'v mut Value> {
+        let (_, path) = self.frames.split_last()?;
+        path.iter()
+            .try_fold(root, |value, frame| child(value, frame))
+    }
+}
+
+impl Builder<Value> for ValueBuilder {
+    fn event<S: Slot<Value>>(&mut self, slot: &mut S, event: &Event<'_>) -> Step {
+        match *event {
+            Event::Key(key) => {
+                if let Some(Frame::Object(k)) = self.frames.last_mut() {
+                    k.clear();
+                    k.push_str(key);
+                }
+                return Step::More;
+            }
+            Event::ObjectEnd | Event::ArrayEnd => {
+                self.frames.pop();
+                return if self.frames.is_empty() {
+                    Step::Done
+                } else {
+                    Step::More
+                };
+            }
+            _ => {}
+        }
+        if self.in_string {
+            if let Event::Str { text, last, .. } = *event {
+                self.in_string = !last;
+                let target = match self.frames.last() {
+                    None => slot.get(),
+                    Some(frame) => slot
+                        .get()
+                        .and_then(|root| self.container(root))
+                        .and_then(|c| child(c, frame)),
+                };
+                if let Some(Value::String(s)) = target {
+                    s.push_str(text);
+                }
+                return if last && self.frames.is_empty() {
+                    Step::Done
+                } else {
+                    Step::More
+                };
+            }
+        }
+        let value = match scalar(event) {
+            Ok(value) => value,
+            Err(issue) if self.frames.is_empty() => return Step::Invalid(issue),
+            Err(issue) => {
+                let mut reversed = Vec::new();
+                self.active_path_reversed(&mut reversed);
+                return Step::MoreWith(reversed.into_iter().fold(issue, |i, s| match s {
+                    Segment::Key(k) => i.in_key(&k),
+                    Segment::Index(n) => i.in_index(n),
+                }));
+            }
+        };
+        let opens = match *event {
+            Event::ObjectStart => Some(Frame::Object(String::new())),
+            Event::ArrayStart => Some(Frame::Array(0)),
+            Event::Str { last, .. } => {
+                self.in_string = !last;
+                None
+            }
+            _ => None,
+        };
+        let ends_root = self.frames.is_empty() && opens.is_none() && !self.in_string;
+        match self.frames.last() {
+            None => slot.set(value),
+            Some(frame) => {
+                if let Some(container) = slot.get().and_then(|root| self.container(root)) {
+                    insert(container, frame, value);
+                }
+                if let Some(Frame::Array(count)) = self.frames.last_mut() {
+                    *count += 1;
+                }
+            }
+        }
+        if let Some(frame) = opens {
+            self.frames.push(frame);
+        }
+        if ends_root {
+            Step::Done
+        } else {
+            Step::More
+        }
+    }
+
+    fn active_path(&self, out: &mut Vec<Segment>) {
+        for frame in &self.frames {
+            match frame {
+                Frame::Object(key) => out.push(Segment::Key(key.clone())),
+                Frame::Array(count) => out.push(Segment::Index(count.saturating_sub(1))),
+            }
+        }
+    }
+}
+
+impl ValueBuilder {
+    /// The path of the value being written, innermost segment first.
+    fn active_path_reversed(&self, out: &mut Vec<Segment>) {
+        self.active_path(out);
+        out.reverse();
+    }
+}
+
+impl Extract for Value {
+    type Partial = Value;
+    type Builder = ValueBuilder;
+
+    fn schema_name() -> String {
+        "any".to_owned()
+    }
+
+    fn schema(_: &mut SchemaGenerator) -> Value {
+        Value::Object(Map::new())
+    }
+
+    fn check(_: &Value, _: &mut Checker) {}
+
+    fn convert(partial: Value) -> Option<Self> {
+        Some(partial)
+    }
+
+    fn into_partial(self) -> Value {
+        self
+    }
+}

@@ -1,0 +1,240 @@
+//! JSON Schema generation: named types under `$defs`, the root inline, and
+//! the strict form OpenAI's structured outputs accept.
+
+use std::any::TypeId;
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Map, Value};
+
+use crate::Extract;
+
+/// Collects the definitions of named types while a schema is generated.
+///
+/// Std types inline their schema; derived types register a definition under
+/// `$defs` once (recursion-safe) and are referred to by `$ref`.
+#[derive(Debug, Default)]
+pub struct SchemaGenerator {
+    defs: BTreeMap<String, Value>,
+    names: HashMap<TypeId, String>,
+}
+
+impl SchemaGenerator {
+    /// An empty generator.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The schema of `T` at a use site.
+    pub fn subschema<T: Extract>(&mut self) -> Value {
+        T::schema(self)
+    }
+
+    /// Registers the definition of the named type `T` (built by `build` the
+    /// first time only) and returns `{"$ref": "#/$defs/<name>"}`.
+    ///
+    /// Two distinct types with the same name get distinct keys (`User`,
+    /// `User2`). A recursive type refers to itself while being built.
+    pub fn named<T: 'static>(
+        &mut self,
+        name: &str,
+        build: impl FnOnce(&mut Self) -> Value,
+    ) -> Value {
+        let id = TypeId::of::<T>();
+        if let Some(key) = self.names.get(&id) {
+            return reference(key);
+        }
+        let mut key = name.to_owned();
+        let mut n = 2;
+        while self.defs.contains_key(&key) {
+            key = format!("{name}{n}");
+            n += 1;
+        }
+        self.names.insert(id, key.clone());
+        self.defs.insert(key.clone(), Value::Bool(true));
+        let def = build(self);
+        self.defs.insert(key.clone(), def);
+        reference(&key)
+    }
+
+    /// The whole schema of `T`: its definition inline at the root, other
+    /// named types under `$defs` (the root's own definition stays there too
+    /// when the type is recursive).
+    #[must_use]
+    pub fn root_schema<T: Extract>() -> Value {
+        let mut generator = Self::new();
+        let top = T::schema(&mut generator);
+        generator.into_root(top)
+    }
+
+    /// Finishes a schema whose top-level use-site schema is `top`.
+    #[must_use]
+    pub fn into_root(mut self, top: Value) -> Value {
+        let mut root = match ref_key(&top) {
+            Some(key) => {
+                let key = key.to_owned();
+                let def = self.defs.get(&key).cloned().unwrap_or(Value::Bool(true));
+                let target = reference(&key);
+                let used_elsewhere = self.defs.values().any(|d| mentions(d, &target));
+                if !used_elsewhere {
+                    self.defs.remove(&key);
+                }
+                def
+            }
+            None => top,
+        };
+        if !self.defs.is_empty() {
+            if let Value::Object(map) = &mut root {
+                let defs: Map<String, Value> = self.defs.into_iter().collect();
+                map.insert("$defs".to_owned(), Value::Object(defs));
+            }
+        }
+        root
+    }
+}
+
+fn reference(key: &str) -> Value {
+    json!({ "$ref": format!("#/$defs/{key}") })
+}
+
+fn ref_key(schema: &Value) -> Option<&str> {
+    let map = schema.as_object()?;
+    if map.len() != 1 {
+        return None;
+    }
+    map.get("$ref")?.as_str()?.strip_prefix("#/$defs/")
+}
+
+fn mentions(haystack: &Value, needle: &Value) -> bool {
+    match haystack {
+        Value::Object(map) => {
+            map.get("$ref") == needle.get("$ref") || map.values().any(|v| mentions(v, needle))
+        }
+        Value::Array(items) => items.iter().any(|v| mentions(v, needle)),
+        _ => false,
+    }
+}
+
+/// Keywords OpenAI's strict mode does not accept; their meaning is kept by
+/// moving them into the `description`.
+const STRICT_UNSUPPORTED: &[&str] = &[
+    "minLength",
+    "maxLength",
+    "patternProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "minProperties",
+    "maxProperties",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "default",
+];
+
+/// Turns a schema into the form OpenAI's strict structured outputs accept:
+/// every object lists all its properties as required, a property that was
+/// optional becomes a union with `null`, `additionalProperties` is `false`
+/// everywhere, and unsupported keywords are moved into the description.
+#[must_use]
+pub fn strict(mut schema: Value) -> Value {
+    make_strict(&mut schema);
+    schema
+}
+
+fn make_strict(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    for (_, child) in map.iter_mut() {
+        match child {
+            Value::Object(_) => make_strict(child),
+            Value::Array(items) => items.iter_mut().for_each(make_strict),
+            _ => {}
+        }
+    }
+    if let Some(Value::Object(props)) = map.get("properties") {
+        let keys: Vec<String> = props.keys().cloned().collect();
+        let required: Vec<String> = map
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(Value::Object(props)) = map.get_mut("properties") {
+            for (key, prop) in props.iter_mut() {
+                if !required.contains(key) {
+                    *prop = nullable(std::mem::take(prop));
+                }
+            }
+        }
+        map.insert("required".to_owned(), json!(keys));
+    }
+    let is_object =
+        map.get("type").and_then(Value::as_str) == Some("object") || map.contains_key("properties");
+    if is_object {
+        if let Some(extra) = map.get("additionalProperties") {
+            if extra != &Value::Bool(false) {
+                note(map, "additionalProperties", "any keys are allowed");
+            }
+        }
+        map.insert("additionalProperties".to_owned(), Value::Bool(false));
+        map.entry("properties").or_insert_with(|| json!({}));
+        map.entry("required").or_insert_with(|| json!([]));
+    }
+    for keyword in STRICT_UNSUPPORTED {
+        if let Some(value) = map.remove(*keyword) {
+            note(map, keyword, &value.to_string());
+        }
+    }
+}
+
+fn note(map: &mut Map<String, Value>, keyword: &str, value: &str) {
+    let line = format!("{keyword}: {value}");
+    let text = match map.get("description").and_then(Value::as_str) {
+        Some(d) if !d.is_empty() => format!("{d}\n{line}"),
+        _ => line,
+    };
+    map.insert("description".to_owned(), Value::String(text));
+}
+
+/// `schema` or `null` (idempotent): a `type` gains `"null"`, anything else is
+/// wrapped as `anyOf: [schema, {"type": "null"}]`.
+#[must_use]
+pub fn nullable(prop: Value) -> Value {
+    if let Value::Object(mut map) = prop {
+        if let Some(Value::Array(options)) = map.get("anyOf") {
+            if options
+                .iter()
+                .any(|o| o.get("type") == Some(&json!("null")))
+            {
+                return Value::Object(map);
+            }
+        }
+        match map.get_mut("type") {
+            Some(Value::String(t)) if t != "null" => {
+                let t = std::mem::take(t);
+                map.insert("type".to_owned(), json!([t, "null"]));
+                if let Some(Value::Array(values)) = map.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+                return Value::Object(map);
+            }
+            Some(Value::Array(types)) => {
+                if !types.contains(&json!("null")) {
+                    types.push(json!("null"));
+                }
+                return Value::Object(map);
+            }
+            _ => {}
+        }
+        let description = map.remove("description");
+        let mut wrapped = json!({ "anyOf": [Value::Object(map), { "type": "null" }] });
+        if let (Some(d), Value::Object(w)) = (description, &mut wrapped) {
+            w.insert("description".to_owned(), d);
+        }
+        return wrapped;
+    }
+    json!({ "anyOf": [prop, { "type": "null" }] })
+}

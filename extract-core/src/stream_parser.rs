@@ -1,0 +1,264 @@
+//! [`StreamParser`]: feed chunks, read a typed partial, finish with a value.
+
+use crate::builder::{feed_child, Builder, ChildStep, Skip};
+use crate::error::{Error, Received};
+use crate::json::{Event, Lexer, LexerOptions, Sink, SyntaxError};
+use crate::path::{Path, Segment};
+use crate::validation::{Checker, Issue, ValidationError};
+use crate::{Extract, Partial};
+
+/// Where the top-level value stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Root {
+    NotStarted,
+    Building,
+    Ended,
+}
+
+/// Takes the lexer's events and drives the root builder.
+struct RootSink<T: Extract> {
+    builder: T::Builder,
+    slot: Option<T::Partial>,
+    skip: Option<Skip>,
+    root: Root,
+    issues: Vec<Issue>,
+    changed: bool,
+}
+
+impl<T: Extract> Sink for RootSink<T> {
+    type Error = SyntaxError;
+
+    #[inline]
+    fn event(&mut self, event: Event<'_>) -> Result<(), SyntaxError> {
+        if self.root == Root::Ended {
+            return Ok(());
+        }
+        self.root = Root::Building;
+        if !matches!(event, Event::Key(_) | Event::ObjectEnd | Event::ArrayEnd)
+            && self.skip.is_none()
+        {
+            self.changed = true;
+        }
+        match feed_child(&mut self.builder, &mut self.skip, &mut self.slot, &event) {
+            ChildStep::Continue(issue) => {
+                if let Some(issue) = issue {
+                    self.issues.push(issue.into_issue());
+                }
+            }
+            ChildStep::Ended { issue, .. } => {
+                self.root = Root::Ended;
+                if let Some(issue) = issue {
+                    self.issues.push(issue.into_issue());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses one JSON value of type `T` from chunks split at any byte, keeping
+/// a typed [`Partial<T>`] snapshot up to date in place.
+///
+/// Each byte is looked at once: a chunk costs time proportional to its
+/// length, whatever came before. Problems with the value's shape (a missing
+/// field, a string where a number belongs) do not stop the stream; they are
+/// all reported by [`finish`](Self::finish). Only malformed JSON stops it.
+///
+/// ```
+/// use extract_core::StreamParser;
+/// use std::collections::BTreeMap;
+///
+/// let mut parser = StreamParser::<BTreeMap<String, Vec<u32>>>::new();
+/// parser.feed(r#"{"primes": [2, 3, 5"#)?;
+/// assert_eq!(parser.partial()["primes"], [2, 3]); // 5 may be 57: not shown yet
+/// parser.feed("7]}")?;
+/// let done = parser.finish()?;
+/// assert_eq!(done["primes"], [2, 3, 57]);
+/// # Ok::<(), extract_core::Error>(())
+/// ```
+pub struct StreamParser<T: Extract> {
+    lexer: Lexer,
+    sink: RootSink<T>,
+    empty: T::Partial,
+}
+
+impl<T: Extract> Default for StreamParser<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Extract> std::fmt::Debug for StreamParser<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamParser")
+            .field("partial", self.partial())
+            .field("offset", &self.lexer.offset())
+            .field("issues", &self.sink.issues)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Extract> StreamParser<T> {
+    /// A parser with strict RFC 8259 JSON and the default limits.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_options(LexerOptions::default())
+    }
+
+    /// A parser with the given lexer options (depth limit, leniency).
+    #[must_use]
+    pub fn with_options(options: LexerOptions) -> Self {
+        Self {
+            lexer: Lexer::with_options(options),
+            sink: RootSink {
+                builder: T::Builder::default(),
+                slot: None,
+                skip: None,
+                root: Root::NotStarted,
+                issues: Vec::new(),
+                changed: false,
+            },
+            empty: T::Partial::default(),
+        }
+    }
+
+    /// Feeds the next chunk (`&str`, `&[u8]`, `String`, `Bytes`, …).
+    ///
+    /// Returns true when the partial may have changed: a value arrived or
+    /// grew (false for chunks that only held whitespace, keys, closing
+    /// brackets or parts of a number still arriving).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syntax`] when the JSON is malformed (with the byte offset);
+    /// the parser then refuses further input, and [`partial`](Self::partial)
+    /// still shows what was received.
+    pub fn feed(&mut self, chunk: impl AsRef<[u8]>) -> Result<bool, Error> {
+        self.sink.changed = false;
+        match self.lexer.feed(chunk.as_ref(), &mut self.sink) {
+            Ok(()) => Ok(self.sink.changed),
+            Err(error) => Err(self.syntax_error(error)),
+        }
+    }
+
+    /// The snapshot so far (the type's empty partial before anything
+    /// arrived).
+    #[must_use]
+    pub fn partial(&self) -> &Partial<T> {
+        self.sink.slot.as_ref().unwrap_or(&self.empty)
+    }
+
+    /// True once the top-level value has begun to arrive.
+    #[must_use]
+    pub fn is_started(&self) -> bool {
+        self.sink.root != Root::NotStarted
+    }
+
+    /// True once the top-level value has ended (only whitespace may follow).
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.sink.root == Root::Ended
+    }
+
+    /// The bytes consumed so far.
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        self.lexer.offset()
+    }
+
+    /// Problems found so far while streaming (values of the wrong type,
+    /// invalid enum variants…), each with its path. Missing fields and
+    /// constraints are only known at [`finish`](Self::finish).
+    #[must_use]
+    pub fn issues(&self) -> &[Issue] {
+        &self.sink.issues
+    }
+
+    /// The path of the value being written right now (`users[3].name`), or
+    /// `None` between values.
+    #[must_use]
+    pub fn active_path(&self) -> Option<Path> {
+        if self.sink.root != Root::Building {
+            return None;
+        }
+        let mut segments: Vec<Segment> = Vec::new();
+        self.sink.builder.active_path(&mut segments);
+        Some(Path::from(segments))
+    }
+
+    /// Takes the snapshot, leaving the type's empty partial.
+    #[must_use]
+    pub fn into_partial(self) -> Partial<T> {
+        self.sink.slot.unwrap_or(self.empty)
+    }
+
+    /// Ends the input and returns the complete, validated value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syntax`] when the JSON is incomplete or malformed;
+    /// [`Error::Validation`] listing every problem (wrong types seen while
+    /// streaming, missing required values, constraint and custom validator
+    /// failures), each with its JSON path. Both carry the last partial.
+    pub fn finish(mut self) -> Result<T, Error> {
+        if let Err(error) = self.lexer.finish(&mut self.sink) {
+            return Err(self.syntax_error(error));
+        }
+        let mut checker = Checker::new();
+        for issue in self.sink.issues.drain(..) {
+            checker.push_issue(issue);
+        }
+        let partial = match self.sink.slot.take() {
+            Some(partial) => partial,
+            None => match T::missing() {
+                Some(value) => return finish_value(value, checker),
+                None => {
+                    checker.report("no value");
+                    return Err(validation_error(checker, None));
+                }
+            },
+        };
+        T::check(&partial, &mut checker);
+        if !checker.is_ok() {
+            let json = serde_json::to_value(&partial).ok();
+            return Err(validation_error(checker, json));
+        }
+        match T::convert(partial) {
+            Some(value) => finish_value(value, checker),
+            None => {
+                checker.report("the value is incomplete");
+                Err(validation_error(checker, None))
+            }
+        }
+    }
+
+    fn syntax_error(&self, source: SyntaxError) -> Error {
+        Error::Syntax {
+            source,
+            received: Box::new(Received {
+                raw: None,
+                partial: serde_json::to_value(self.partial()).ok(),
+            }),
+        }
+    }
+}
+
+fn finish_value<T: Extract>(value: T, mut checker: Checker) -> Result<T, Error> {
+    value.validate(&mut checker);
+    if checker.is_ok() {
+        return Ok(value);
+    }
+    let json = serde_json::to_value(value.into_partial()).ok();
+    Err(validation_error(checker, json))
+}
+
+fn validation_error(checker: Checker, partial: Option<serde_json::Value>) -> Error {
+    let source = checker
+        .into_result()
+        .err()
+        .unwrap_or_else(|| ValidationError::new(Vec::new()));
+    Error::Validation {
+        source,
+        received: Box::new(Received { raw: None, partial }),
+    }
+}
