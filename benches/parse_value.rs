@@ -24,14 +24,25 @@ fn bench(c: &mut Criterion) {
     for size in [100_000, 1_000_000] {
         let doc = support::records_document(size);
         let chunks = support::chunks(&doc, 4);
-        assert_eq!(stream_value(&chunks), serde_json::from_str::<Value>(&doc).unwrap());
+        assert_eq!(
+            stream_value(&chunks),
+            serde_json::from_str::<Value>(&doc).unwrap()
+        );
         group.throughput(Throughput::Bytes(doc.len() as u64));
-        group.bench_with_input(BenchmarkId::new("serde_json_whole", size), &doc, |b, doc| {
-            b.iter(|| serde_json::from_str::<Value>(black_box(doc)).unwrap());
-        });
-        group.bench_with_input(BenchmarkId::new("stream_parser_4b_chunks", size), &chunks, |b, chunks| {
-            b.iter(|| stream_value(black_box(chunks)));
-        });
+        group.bench_with_input(
+            BenchmarkId::new("serde_json_whole", size),
+            &doc,
+            |b, doc| {
+                b.iter(|| serde_json::from_str::<Value>(black_box(doc)).unwrap());
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("stream_parser_4b_chunks", size),
+            &chunks,
+            |b, chunks| {
+                b.iter(|| stream_value(black_box(chunks)));
+            },
+        );
     }
     group.finish();
 }

@@ -26,8 +26,25 @@ impl Lcg {
 }
 
 const WORDS: &[&str] = &[
-    "extract", "stream", "token", "partial", "schema", "model", "budget", "arena", "keynote",
-    "speaker", "agenda", "Zürich", "café", "naïve", "東京", "🚀", "data", "meeting", "follow-up",
+    "extract",
+    "stream",
+    "token",
+    "partial",
+    "schema",
+    "model",
+    "budget",
+    "arena",
+    "keynote",
+    "speaker",
+    "agenda",
+    "Zürich",
+    "café",
+    "naïve",
+    "東京",
+    "🚀",
+    "data",
+    "meeting",
+    "follow-up",
 ];
 
 fn sentence(rng: &mut Lcg, words: usize, out: &mut String) {
@@ -52,14 +69,31 @@ fn sentence(rng: &mut Lcg, words: usize, out: &mut String) {
 fn record(rng: &mut Lcg, id: usize, out: &mut String) {
     let _ = write!(out, r#"{{"id":{id},"name":""#);
     sentence(rng, 2, out);
-    let _ = write!(out, r#"","email":"user{id}@example.com","active":{},"#, rng.below(2) == 0);
-    let _ = write!(out, r#""score":{}.{:03},"rank":-{},"#, rng.below(1000), rng.below(1000), rng.below(100_000));
+    let _ = write!(
+        out,
+        r#"","email":"user{id}@example.com","active":{},"#,
+        rng.below(2) == 0
+    );
+    let _ = write!(
+        out,
+        r#""score":{}.{:03},"rank":-{},"#,
+        rng.below(1000),
+        rng.below(1000),
+        rng.below(100_000)
+    );
     out.push_str(r#""kind":""#);
     out.push_str(["speaker", "attendee", "organizer"][rng.below(3) as usize]);
     out.push_str(r#"","address":{"street":""#);
     sentence(rng, 3, out);
-    let _ = write!(out, r#"","city":"Zürich","zip":"{:05}","geo":{{"lat":{}.{},"lon":-{}.{}}}}},"#,
-        rng.below(99_999), rng.below(90), rng.below(1_000_000), rng.below(180), rng.below(1_000_000));
+    let _ = write!(
+        out,
+        r#"","city":"Zürich","zip":"{:05}","geo":{{"lat":{}.{},"lon":-{}.{}}}}},"#,
+        rng.below(99_999),
+        rng.below(90),
+        rng.below(1_000_000),
+        rng.below(180),
+        rng.below(1_000_000)
+    );
     out.push_str(r#""tags":["#);
     for t in 0..rng.below(6) {
         if t > 0 {
