@@ -15,6 +15,8 @@ mod impls;
 mod item_parser;
 pub mod json;
 mod path;
+#[cfg(feature = "relay")]
+pub mod relay;
 pub mod schema;
 mod stream_parser;
 mod validation;

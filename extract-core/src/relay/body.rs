@@ -1,0 +1,217 @@
+//! HTTP body streams: a stream of snapshots or items in, framed bytes out.
+//!
+//! The bodies are plain [`Stream`]s of `Result<Bytes, Infallible>`, the
+//! shape every Rust HTTP server accepts as a streaming body (axum's
+//! `Body::from_stream`, hyper with `http-body-util::StreamBody`, actix's
+//! `HttpResponse::streaming`, warp's `Body::wrap_stream`). They spawn no
+//! task: the upstream stream is polled only when the server asks for the
+//! next chunk, and dropping the body (the server does that when the client
+//! goes away) drops the upstream stream, which cancels the request to the
+//! model.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use pin_project_lite::pin_project;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::encoder::Encoder;
+use super::failure::RelayError;
+use super::frame::{ErrorInfo, Format};
+use crate::Extract;
+
+pin_project! {
+    /// The body for a stream of partial snapshots (`create_partial`):
+    /// `snapshot` or `patch` messages as the value fills in, then `done`
+    /// with the last snapshot when the upstream ends, or `error` (with the
+    /// last partial) when it fails.
+    ///
+    /// Snapshots equal to the previous one send nothing. Made by
+    /// [`Relay::partial`](super::Relay::partial).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct PartialBody<S> {
+        #[pin]
+        upstream: Option<S>,
+        encoder: Encoder,
+    }
+}
+
+impl<S> PartialBody<S> {
+    /// A body reading `upstream` and writing through `encoder`.
+    pub fn new(upstream: S, encoder: Encoder) -> Self {
+        Self {
+            upstream: Some(upstream),
+            encoder,
+        }
+    }
+
+    /// True once the `done` or `error` message was produced (the upstream
+    /// is dropped then).
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.upstream.is_none()
+    }
+
+    /// The wire format (for the `Content-Type`).
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.encoder.format()
+    }
+}
+
+impl<S, P, E> Stream for PartialBody<S>
+where
+    S: Stream<Item = Result<P, E>>,
+    P: Serialize,
+    E: RelayError,
+{
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        loop {
+            let Some(upstream) = this.upstream.as_mut().as_pin_mut() else {
+                return Poll::Ready(None);
+            };
+            let bytes = match ready!(upstream.poll_next(cx)) {
+                Some(Ok(partial)) => match serde_json::to_value(&partial) {
+                    Ok(value) => match this.encoder.snapshot(value) {
+                        Some(bytes) => bytes,
+                        None => continue,
+                    },
+                    Err(e) => {
+                        this.upstream.set(None);
+                        this.encoder.error(not_json(&e))
+                    }
+                },
+                Some(Err(e)) => {
+                    this.upstream.set(None);
+                    this.encoder.error(e.error_info())
+                }
+                None => {
+                    this.upstream.set(None);
+                    let last = this.encoder.last().cloned().unwrap_or(Value::Null);
+                    this.encoder.done(&last)
+                }
+            };
+            return Poll::Ready(Some(Ok(bytes)));
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.upstream {
+            // Unchanged snapshots send nothing; the end sends one message.
+            Some(s) => (1, s.size_hint().1.and_then(|n| n.checked_add(1))),
+            None => (0, Some(0)),
+        }
+    }
+}
+
+pin_project! {
+    /// The body for a stream of complete items (`create_iterable`): one
+    /// `item` message per item as each one closes, then `done` with the
+    /// whole list, or `error`.
+    ///
+    /// Made by [`Relay::items`](super::Relay::items).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct ItemBody<S> {
+        #[pin]
+        upstream: Option<S>,
+        encoder: Encoder,
+        items: Vec<Value>,
+    }
+}
+
+impl<S> ItemBody<S> {
+    /// A body reading `upstream` and writing through `encoder`.
+    pub fn new(upstream: S, encoder: Encoder) -> Self {
+        Self {
+            upstream: Some(upstream),
+            encoder,
+            items: Vec::new(),
+        }
+    }
+
+    /// True once the `done` or `error` message was produced (the upstream
+    /// is dropped then).
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.upstream.is_none()
+    }
+
+    /// The wire format (for the `Content-Type`).
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.encoder.format()
+    }
+}
+
+impl<S, T, E> Stream for ItemBody<S>
+where
+    S: Stream<Item = Result<T, E>>,
+    T: Extract,
+    E: RelayError,
+{
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        let Some(upstream) = this.upstream.as_mut().as_pin_mut() else {
+            return Poll::Ready(None);
+        };
+        let bytes = match ready!(upstream.poll_next(cx)) {
+            // An item serializes as its (complete) partial: the same JSON
+            // as the item, without asking `T: Serialize`.
+            Some(Ok(item)) => match serde_json::to_value(item.into_partial()) {
+                Ok(value) => {
+                    let bytes = this.encoder.item(&value);
+                    this.items.push(value);
+                    bytes
+                }
+                Err(e) => {
+                    this.upstream.set(None);
+                    this.encoder.error(not_json(&e))
+                }
+            },
+            Some(Err(e)) => {
+                this.upstream.set(None);
+                let mut info = e.error_info();
+                if info.partial.is_none() {
+                    // What arrived of a list: the items sent so far.
+                    info.partial = Some(Value::Array(std::mem::take(this.items)));
+                }
+                this.encoder.error(info)
+            }
+            None => {
+                this.upstream.set(None);
+                let items = Value::Array(std::mem::take(this.items));
+                this.encoder.done(&items)
+            }
+        };
+        Poll::Ready(Some(Ok(bytes)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.upstream {
+            Some(s) => {
+                let (low, high) = s.size_hint();
+                (low.saturating_add(1), high.and_then(|n| n.checked_add(1)))
+            }
+            None => (0, Some(0)),
+        }
+    }
+}
+
+/// The error for a value whose `Serialize` impl failed (a map with
+/// non-string keys, a custom impl's error).
+fn not_json(error: &serde_json::Error) -> ErrorInfo {
+    ErrorInfo::new(
+        format!("the value cannot be sent as JSON: {error}"),
+        "serialize",
+        None,
+    )
+}

@@ -1,0 +1,176 @@
+//! Relaying a streamed extraction to web clients (feature `relay`).
+//!
+//! A [`Relay`] turns the stream of partial snapshots from `create_partial`
+//! (or the items from `create_iterable`, or any stream of your own) into
+//! an HTTP body a browser renders as it arrives:
+//!
+//! - **framing**: Server-Sent Events or NDJSON ([`Format`]), each message a
+//!   `snapshot`, a `patch`, an `item`, then `done` with the final value or
+//!   `error` with the partial kept ([`frame`](Message));
+//! - **deltas**: instead of the whole snapshot each time, RFC 6902 JSON
+//!   Patch operations ([`diff`], [`Differ`]), with an `append` extension for
+//!   growing strings ([`PatchMode`]), so the bytes for an answer grow
+//!   linearly with it;
+//! - **bodies**: [`PartialBody`] and [`ItemBody`] are `Stream`s of
+//!   `Result<Bytes, Infallible>` for any HTTP server. They spawn nothing;
+//!   dropping the body (what a server does when the client disconnects)
+//!   drops the upstream stream, and with it the request to the model;
+//! - **client**: [`CLIENT_JS`], a dependency-free JavaScript client that
+//!   reads either format with `fetch`, applies the patches and calls back
+//!   with each state.
+//!
+//! ```
+//! use extract_core::relay::Relay;
+//! use futures::stream;
+//! use serde_json::json;
+//!
+//! # futures::executor::block_on(async {
+//! use futures::StreamExt;
+//! let snapshots = stream::iter([json!({"name": "Jo"}), json!({"name": "John"})])
+//!     .map(Ok::<_, std::convert::Infallible>);
+//! let body: Vec<_> = Relay::sse().partial(snapshots).collect().await;
+//! let text: String = body.iter().map(|b| String::from_utf8_lossy(b.as_ref().unwrap())).collect();
+//! assert_eq!(text, "\
+//! event: patch\ndata: [{\"op\":\"add\",\"path\":\"/name\",\"value\":\"Jo\"}]\n\n\
+//! event: patch\ndata: [{\"op\":\"append\",\"path\":\"/name\",\"value\":\"hn\"}]\n\n\
+//! event: done\ndata: {\"name\":\"John\"}\n\n");
+//! # });
+//! ```
+
+mod apply;
+#[cfg(feature = "axum")]
+mod axum;
+mod body;
+mod encoder;
+mod failure;
+mod frame;
+mod patch;
+mod pointer;
+
+pub use apply::{apply, PatchError};
+pub use body::{ItemBody, PartialBody};
+pub use encoder::{Encoder, Encoding};
+pub use failure::{error_kind, RelayError};
+pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message};
+pub use patch::{diff, diff_into, Differ, Op, PatchMode};
+
+/// The JavaScript client (no dependencies; a browser `<script>` or a
+/// Node.js `require`): `ExtractRelay.stream(url, init, handlers)` fetches
+/// a relay body, applies its patches and calls `onState(state)`,
+/// `onItem(item, items)`, `onDone(value)`, `onError(info)`.
+///
+/// Serve it as `application/javascript`; see `examples/web_relay.rs`.
+pub const CLIENT_JS: &str = include_str!("client.js");
+
+/// The response headers a relay body needs: its content type, and no
+/// caching or proxy buffering (so each message reaches the browser when it
+/// is sent).
+#[must_use]
+pub fn headers(format: Format) -> [(&'static str, &'static str); 3] {
+    [
+        ("content-type", format.content_type()),
+        ("cache-control", "no-cache, no-transform"),
+        ("x-accel-buffering", "no"),
+    ]
+}
+
+/// How to relay a stream: the wire [`Format`], the [`Encoding`] of
+/// snapshots, and whether messages carry ids. `Copy`, so one can be kept in
+/// a server's state.
+///
+/// The default is SSE with patches in [`PatchMode::Append`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Relay {
+    format: Format,
+    encoding: Encoding,
+    ids: bool,
+}
+
+impl Relay {
+    /// Server-Sent Events, patches.
+    #[must_use]
+    pub fn sse() -> Self {
+        Self::default()
+    }
+
+    /// NDJSON, patches.
+    #[must_use]
+    pub fn ndjson() -> Self {
+        Self::default().with_format(Format::Ndjson)
+    }
+
+    /// Sets the wire format.
+    #[must_use]
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Sets how snapshots travel.
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Sends whole snapshots ([`Encoding::Snapshots`]).
+    #[must_use]
+    pub fn snapshots(self) -> Self {
+        self.with_encoding(Encoding::Snapshots)
+    }
+
+    /// Sends patches with the `append` extension ([`PatchMode::Append`]).
+    #[must_use]
+    pub fn patches(self) -> Self {
+        self.with_encoding(Encoding::Patches(PatchMode::Append))
+    }
+
+    /// Sends strictly-RFC 6902 patches ([`PatchMode::Strict`]).
+    #[must_use]
+    pub fn strict_patches(self) -> Self {
+        self.with_encoding(Encoding::Patches(PatchMode::Strict))
+    }
+
+    /// Numbers the messages from 1 (SSE `id:`, NDJSON `"id"`).
+    #[must_use]
+    pub fn with_ids(mut self, ids: bool) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    /// The wire format.
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// How snapshots travel.
+    #[must_use]
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The response headers for a body of this relay (see [`headers`]).
+    #[must_use]
+    pub fn headers(&self) -> [(&'static str, &'static str); 3] {
+        headers(self.format)
+    }
+
+    /// A fresh encoder with these settings.
+    #[must_use]
+    pub fn encoder(&self) -> Encoder {
+        Encoder::with_framer(Framer::new(self.format).with_ids(self.ids), self.encoding)
+    }
+
+    /// The body for a stream of partial snapshots (any `Serialize` value,
+    /// e.g. `Partial<T>` or `serde_json::Value`): see [`PartialBody`].
+    pub fn partial<S>(self, upstream: S) -> PartialBody<S> {
+        PartialBody::new(upstream, self.encoder())
+    }
+
+    /// The body for a stream of complete items (any `Extract` type): see
+    /// [`ItemBody`].
+    pub fn items<S>(self, upstream: S) -> ItemBody<S> {
+        ItemBody::new(upstream, self.encoder())
+    }
+}

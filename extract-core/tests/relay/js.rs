@@ -1,0 +1,1 @@
+//! The JavaScript client, run with `node`.

@@ -1,0 +1,101 @@
+//! Value generators shared by the relay tests.
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// Any JSON value, with keys that need pointer escaping.
+pub fn arb_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,8}".prop_map(Value::String),
+        "[a-z~/\"\\\\\n\r\u{e9}\u{1f600}]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z~/01\u{e9}\"]{0,4}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Any JSON object (the shape of an extraction).
+pub fn arb_object() -> impl Strategy<Value = Value> {
+    prop::collection::btree_map("[a-z~/]{0,4}", arb_value(), 0..6)
+        .prop_map(|m| Value::Object(m.into_iter().collect()))
+}
+
+/// How far a stream of `value` can get: one step per value appearing,
+/// plus one per character of each string.
+pub fn steps(value: &Value) -> usize {
+    1 + match value {
+        Value::String(s) => s.chars().count(),
+        Value::Array(items) => items.iter().map(steps).sum(),
+        Value::Object(map) => map.values().map(steps).sum(),
+        _ => 0,
+    }
+}
+
+/// What a stream of `value` shows after `budget` steps, with the
+/// streaming semantics of a partial: containers appear empty and fill in
+/// order, strings grow a character at a time, scalars appear whole.
+pub fn prefix(value: &Value, budget: &mut usize) -> Option<Value> {
+    if *budget == 0 {
+        return None;
+    }
+    *budget -= 1;
+    Some(match value {
+        Value::String(s) => {
+            let taken: String = s.chars().take(*budget).collect();
+            *budget -= taken.chars().count();
+            Value::String(taken)
+        }
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match prefix(item, budget) {
+                    Some(item) => out.push(item),
+                    None => break,
+                }
+            }
+            Value::Array(out)
+        }
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (key, item) in map {
+                match prefix(item, budget) {
+                    Some(item) => {
+                        out.insert(key.clone(), item);
+                    }
+                    None => break,
+                }
+            }
+            Value::Object(out)
+        }
+        scalar => scalar.clone(),
+    })
+}
+
+/// The monotone snapshots of a stream of `value` cut after the given
+/// numbers of steps (taken modulo the total, sorted), ending complete.
+pub fn monotone_snapshots(value: &Value, points: &[usize]) -> Vec<Value> {
+    let total = steps(value);
+    let mut cuts: Vec<usize> = points.iter().map(|p| p % (total + 1)).collect();
+    cuts.push(total);
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.into_iter()
+        .filter_map(|mut budget| prefix(value, &mut budget))
+        .collect()
+}
+
+/// Every snapshot of `value`'s stream, one step at a time.
+pub fn step_by_step(value: &Value) -> Vec<Value> {
+    let points: Vec<usize> = (0..=steps(value)).collect();
+    monotone_snapshots(value, &points)
+}
