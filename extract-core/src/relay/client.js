@@ -46,6 +46,16 @@
     return Object.prototype.hasOwnProperty.call(object, key);
   }
 
+  // obj[key] = value, except that a "__proto__" key becomes an own
+  // member (as JSON.parse makes it) instead of changing the prototype.
+  function setMember(object, key, value) {
+    if (key === "__proto__") {
+      Object.defineProperty(object, key, { value: value, writable: true, enumerable: true, configurable: true });
+    } else {
+      object[key] = value;
+    }
+  }
+
   // Applies one operation; returns the (possibly new) document.
   function applyOp(doc, op) {
     if (!isContainer(op) || typeof op.op !== "string") fail("not an operation");
@@ -86,7 +96,7 @@
       if (op.op !== "add" && !has(parent, last)) fail("no member at " + op.path);
       switch (op.op) {
         case "add":
-        case "replace": parent[last] = op.value; break;
+        case "replace": setMember(parent, last, op.value); break;
         case "remove": delete parent[last]; break;
         case "append":
           if (typeof parent[last] !== "string" || typeof op.value !== "string") fail("append needs strings");

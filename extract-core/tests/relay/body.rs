@@ -1,2 +1,246 @@
 //! Bodies: frames in order, `done` with the last snapshot, `error` with
 //! the partial kept, the upstream dropped when the body ends or is dropped.
+
+use std::convert::Infallible;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use extract_core::relay::{apply, ErrorInfo, Op, Relay, RelayError};
+use extract_core::{Error, Issue, Path, Received, ValidationError};
+use futures::channel::mpsc;
+use futures::executor::block_on;
+use futures::stream::{self, Stream, StreamExt};
+use serde_json::{json, Value};
+
+/// Splits an SSE body into `(event, data)` pairs.
+pub fn parse_sse(text: &str) -> Vec<(String, String)> {
+    text.split("\n\n")
+        .filter(|block| !block.is_empty())
+        .map(|block| {
+            let mut event = String::new();
+            let mut data = Vec::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event: ") {
+                    event = v.to_owned();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push(v);
+                }
+            }
+            (event, data.join("\n"))
+        })
+        .collect()
+}
+
+/// Collects a body into text.
+fn collect<S: Stream<Item = Result<bytes::Bytes, Infallible>>>(body: S) -> String {
+    block_on(
+        body.map(|b| String::from_utf8(b.unwrap().to_vec()).unwrap())
+            .collect::<Vec<_>>(),
+    )
+    .concat()
+}
+
+fn snapshots() -> Vec<Value> {
+    vec![
+        json!({"users": []}),
+        json!({"users": [{"name": "Jo"}]}),
+        json!({"users": [{"name": "Jo"}]}), // unchanged: nothing sent
+        json!({"users": [{"name": "John", "twitter": "@j"}], "budget": 5}),
+    ]
+}
+
+#[test]
+fn patches_rebuild_every_snapshot_and_done_carries_the_last() {
+    let body = Relay::sse().partial(stream::iter(snapshots()).map(Ok::<_, Infallible>));
+    let messages = parse_sse(&collect(body));
+    let names: Vec<&str> = messages.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(names, ["patch", "patch", "patch", "done"]);
+    let mut state = json!({});
+    let mut seen = Vec::new();
+    for (event, data) in &messages[..3] {
+        assert_eq!(event, "patch");
+        let ops: Vec<Op> = serde_json::from_str(data).unwrap();
+        apply(&mut state, &ops).unwrap();
+        seen.push(state.clone());
+    }
+    let mut expected = snapshots();
+    expected.dedup();
+    assert_eq!(seen, expected);
+    let done: Value = serde_json::from_str(&messages[3].1).unwrap();
+    assert_eq!(&done, expected.last().unwrap());
+}
+
+#[test]
+fn snapshot_mode_sends_whole_values_as_ndjson() {
+    let body = Relay::ndjson()
+        .snapshots()
+        .with_ids(true)
+        .partial(stream::iter(snapshots()).map(Ok::<_, Infallible>));
+    let text = collect(body);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[0],
+        json!({"event": "snapshot", "id": 1, "data": {"users": []}})
+    );
+    assert_eq!(lines[2]["data"], snapshots()[3]);
+    assert_eq!(lines[3]["event"], "done");
+    assert_eq!(lines[3]["id"], 4);
+}
+
+#[test]
+fn an_empty_stream_is_done_with_null() {
+    let body = Relay::sse().partial(stream::empty::<Result<Value, Infallible>>());
+    assert_eq!(collect(body), "event: done\ndata: null\n\n");
+}
+
+#[test]
+fn an_error_ends_the_body_with_the_partial_kept() {
+    let error = Error::Validation {
+        source: ValidationError::new(vec![Issue {
+            path: Path::root(),
+            message: "too few users".to_owned(),
+        }]),
+        received: Box::new(Received {
+            raw: None,
+            partial: Some(json!({"users": [{"name": "Jo"}]})),
+        }),
+    };
+    let upstream = stream::iter(vec![
+        Ok(json!({"users": []})),
+        Err(error),
+        Ok(json!({"never": "sent"})),
+    ]);
+    let messages = parse_sse(&collect(Relay::sse().partial(upstream)));
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].0, "error");
+    let info: ErrorInfo = serde_json::from_str(&messages[1].1).unwrap();
+    assert_eq!(info.kind, "validation");
+    assert!(info.message.contains("too few users"), "{}", info.message);
+    assert_eq!(info.partial, Some(json!({"users": [{"name": "Jo"}]})));
+}
+
+/// An error of our own, with no partial: the last snapshot is attached.
+struct Cut;
+
+impl RelayError for Cut {
+    fn error_info(&self) -> ErrorInfo {
+        ErrorInfo::new("cut off", "interrupted", None)
+    }
+}
+
+#[test]
+fn an_error_without_a_partial_gets_the_last_snapshot() {
+    let upstream = stream::iter(vec![Ok(json!({"a": "x"})), Err(Cut)]);
+    let messages = parse_sse(&collect(Relay::sse().partial(upstream)));
+    let info: ErrorInfo = serde_json::from_str(&messages[1].1).unwrap();
+    assert_eq!(info.partial, Some(json!({"a": "x"})));
+    assert_eq!(info.kind, "interrupted");
+}
+
+#[test]
+fn items_are_sent_one_by_one_then_the_list() {
+    let items = vec![json!({"name": "a"}), json!({"name": "b"})];
+    let body = Relay::ndjson().items(stream::iter(items.clone()).map(Ok::<_, Infallible>));
+    let lines: Vec<Value> = collect(body)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            json!({"event": "item", "data": items[0]}),
+            json!({"event": "item", "data": items[1]}),
+            json!({"event": "done", "data": items}),
+        ]
+    );
+}
+
+#[test]
+fn an_item_error_keeps_the_items_sent() {
+    let upstream = stream::iter(vec![Ok(json!(1)), Err(Cut)]);
+    let messages = parse_sse(&collect(Relay::sse().items(upstream)));
+    assert_eq!(messages[0], ("item".to_owned(), "1".to_owned()));
+    let info: ErrorInfo = serde_json::from_str(&messages[1].1).unwrap();
+    assert_eq!(info.partial, Some(json!([1])));
+}
+
+/// Sets its flag when dropped: stands for the upstream HTTP request.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+type Sender = mpsc::UnboundedSender<Result<Value, Infallible>>;
+
+/// A channel standing for the upstream, and the flag its drop sets.
+fn flagged_channel() -> (
+    Sender,
+    impl Stream<Item = Result<Value, Infallible>>,
+    Arc<AtomicBool>,
+) {
+    let (tx, rx) = mpsc::unbounded();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = DropFlag(dropped.clone());
+    let upstream = rx.map(move |item| {
+        let _keep = &flag;
+        item
+    });
+    (tx, upstream, dropped)
+}
+
+#[test]
+fn dropping_the_body_drops_the_upstream() {
+    let (tx, upstream, dropped) = flagged_channel();
+    let mut body = Box::pin(Relay::sse().partial(upstream));
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    assert!(
+        body.as_mut().poll_next(&mut cx).is_pending(),
+        "waits, no busy loop"
+    );
+    tx.unbounded_send(Ok(json!({"a": 1}))).unwrap();
+    assert!(matches!(
+        body.as_mut().poll_next(&mut cx),
+        Poll::Ready(Some(Ok(_)))
+    ));
+    assert!(!dropped.load(Ordering::SeqCst));
+    drop(body); // the client went away
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the upstream must go with the body"
+    );
+    assert!(
+        tx.unbounded_send(Ok(json!({}))).is_err(),
+        "nobody listens upstream"
+    );
+}
+
+#[test]
+fn a_finished_body_has_already_dropped_the_upstream() {
+    let (tx, upstream, dropped) = flagged_channel();
+    let mut body = pin!(Relay::sse().partial(upstream));
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    drop(tx);
+    assert!(matches!(
+        body.as_mut().poll_next(&mut cx),
+        Poll::Ready(Some(Ok(_)))
+    ));
+    assert!(body.is_finished());
+    assert!(dropped.load(Ordering::SeqCst));
+    assert!(matches!(
+        body.as_mut().poll_next(&mut cx),
+        Poll::Ready(None)
+    ));
+    assert!(matches!(
+        body.as_mut().poll_next(&mut cx),
+        Poll::Ready(None)
+    ));
+}
