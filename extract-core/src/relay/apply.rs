@@ -58,10 +58,15 @@ fn apply_one(doc: &mut Value, op: &Op) -> Result<(), String> {
                 map.insert(last.clone(), value.clone());
                 Ok(())
             }
-            Op::Remove { .. } => map
-                .remove(last)
-                .map(drop)
-                .ok_or_else(|| format!("no member {last:?}")),
+            Op::Remove { .. } => {
+                if !map.contains_key(last) {
+                    return Err(format!("no member {last:?}"));
+                }
+                // `retain` keeps the other members' order whether or not
+                // serde_json's `preserve_order` is on (`remove` may swap).
+                map.retain(|key, _| key != last);
+                Ok(())
+            }
             Op::Replace { value, .. } => match map.get_mut(last) {
                 Some(slot) => {
                     *slot = value.clone();

@@ -111,6 +111,9 @@ pub enum PatchMode {
 
 /// The operations that turn `old` into `new`, in order.
 ///
+/// Members are visited in the new value's order (a snapshot's field order
+/// with serde_json's `preserve_order`), lost members first.
+///
 /// Growth (new members, array elements pushed at the end, appended text)
 /// becomes `add` / `append`; a changed scalar, a type change or a string
 /// that did not grow becomes `replace`; lost members and trailing elements
@@ -122,7 +125,7 @@ pub enum PatchMode {
 /// use serde_json::json;
 ///
 /// let old = json!({"users": [{"name": "Jo"}]});
-/// let new = json!({"users": [{"name": "John"}, {"name": ""}], "budget": 5});
+/// let new = json!({"budget": 5, "users": [{"name": "John"}, {"name": ""}]});
 /// let ops = diff(&old, &new, PatchMode::Append);
 /// assert_eq!(serde_json::to_value(&ops).unwrap(), json!([
 ///     {"op": "add", "path": "/budget", "value": 5},
@@ -390,8 +393,8 @@ mod tests {
     #[test]
     fn ops_round_trip_through_serde() {
         let all = diff(
-            &json!({"a": 1, "s": "x", "l": [1, 2]}),
-            &json!({"s": "xy", "l": [3], "n": {"k": true}}),
+            &json!({"a": 1, "l": [1, 2], "s": "x"}),
+            &json!({"l": [3], "n": {"k": true}, "s": "xy"}),
             PatchMode::Append,
         );
         let text = serde_json::to_string(&all).unwrap();
