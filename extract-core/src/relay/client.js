@@ -9,7 +9,8 @@
 //     onItem(item, items) { addRow(item) },    // each complete list item
 //     onDone(value) { render(value) },         // the final, validated value
 //     onError(info) { show(info.message, info.partial) },
-//   }).then(result => ...)                     // {state, items, value, error}
+//     onBytes(n) { received += n },            // each network read
+//   }).then(result => ...)                     // {state, items, value, done, error}
 //
 // The state object is updated in place; copy it if your renderer needs
 // immutable values. Works in browsers and in Node.js >= 18 (`require`).
@@ -265,6 +266,7 @@
           parser.push(decoder.decode(), true);
           break;
         }
+        callback(handlers, "onBytes", chunk.value.byteLength);
         parser.push(decoder.decode(chunk.value, { stream: true }), false);
         if (session.result.done || session.result.error) break;
       }
