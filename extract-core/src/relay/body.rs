@@ -27,8 +27,10 @@ use crate::Extract;
 pin_project! {
     /// The body for a stream of partial snapshots (`create_partial`):
     /// `snapshot` or `patch` messages as the value fills in, then `done`
-    /// with the last snapshot when the upstream ends, or `error` (with the
-    /// last partial) when it fails.
+    /// when the upstream ends (with the validated value when the upstream
+    /// can tell it, see [`with_final_value`](Self::with_final_value), else
+    /// the last snapshot), or `error` (with the last partial) when it
+    /// fails.
     ///
     /// Snapshots equal to the previous one send nothing. Made by
     /// [`Relay::partial`](super::Relay::partial).
@@ -37,8 +39,12 @@ pin_project! {
         #[pin]
         upstream: Option<S>,
         encoder: Encoder,
+        final_value: Option<FinalValue<S>>,
     }
 }
+
+/// Reads the validated final value off an upstream that has ended.
+pub type FinalValue<S> = fn(Pin<&mut S>) -> Option<Value>;
 
 impl<S> PartialBody<S> {
     /// A body reading `upstream` and writing through `encoder`.
@@ -46,7 +52,17 @@ impl<S> PartialBody<S> {
         Self {
             upstream: Some(upstream),
             encoder,
+            final_value: None,
         }
+    }
+
+    /// Where the `done` message's value comes from once the upstream has
+    /// ended: `final_value(upstream)`, falling back to the last snapshot
+    /// when it returns `None`. (`PartialStream::relay` sets it to the
+    /// stream's validated value.)
+    pub fn with_final_value(mut self, final_value: FinalValue<S>) -> Self {
+        self.final_value = Some(final_value);
+        self
     }
 
     /// True once the `done` or `error` message was produced (the upstream
@@ -74,10 +90,10 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
         loop {
-            let Some(upstream) = this.upstream.as_mut().as_pin_mut() else {
+            let Some(mut upstream) = this.upstream.as_mut().as_pin_mut() else {
                 return Poll::Ready(None);
             };
-            let bytes = match ready!(upstream.poll_next(cx)) {
+            let bytes = match ready!(upstream.as_mut().poll_next(cx)) {
                 Some(Ok(partial)) => match serde_json::to_value(&partial) {
                     Ok(value) => match this.encoder.snapshot(value) {
                         Some(bytes) => bytes,
@@ -93,9 +109,18 @@ where
                     this.encoder.error(e.error_info())
                 }
                 None => {
+                    let value = match this.final_value {
+                        Some(final_value) => final_value(upstream),
+                        None => None,
+                    };
                     this.upstream.set(None);
-                    let last = this.encoder.last().cloned().unwrap_or(Value::Null);
-                    this.encoder.done(&last)
+                    match value {
+                        Some(value) => this.encoder.done(&value),
+                        None => {
+                            let last = this.encoder.last().cloned().unwrap_or(Value::Null);
+                            this.encoder.done(&last)
+                        }
+                    }
                 }
             };
             return Poll::Ready(Some(Ok(bytes)));

@@ -48,7 +48,7 @@ mod patch;
 mod pointer;
 
 pub use apply::{apply, PatchError};
-pub use body::{ItemBody, PartialBody};
+pub use body::{FinalValue, ItemBody, PartialBody};
 pub use encoder::{Encoder, Encoding};
 pub use failure::{error_kind, RelayError};
 pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message};

@@ -244,3 +244,23 @@ fn a_finished_body_has_already_dropped_the_upstream() {
         Poll::Ready(None)
     ));
 }
+
+#[test]
+fn done_carries_the_final_value_when_the_upstream_knows_it() {
+    fn validated<S>(_: std::pin::Pin<&mut S>) -> Option<Value> {
+        Some(json!({"validated": true}))
+    }
+    fn unknown<S>(_: std::pin::Pin<&mut S>) -> Option<Value> {
+        None
+    }
+    let upstream = || stream::iter(vec![json!({"a": 1})]).map(Ok::<_, Infallible>);
+    let body = Relay::sse().partial(upstream()).with_final_value(validated);
+    let messages = parse_sse(&collect(body));
+    assert_eq!(
+        messages[1],
+        ("done".to_owned(), r#"{"validated":true}"#.to_owned())
+    );
+    let body = Relay::sse().partial(upstream()).with_final_value(unknown);
+    let messages = parse_sse(&collect(body));
+    assert_eq!(messages[1], ("done".to_owned(), r#"{"a":1}"#.to_owned()));
+}
