@@ -1,19 +1,5 @@
-//! Framing relay messages as Server-Sent Events or NDJSON.
-//!
-//! Every message has a name and a JSON payload:
-//!
-//! | message | payload |
-//! | --- | --- |
-//! | `snapshot` | the whole partial value |
-//! | `patch` | an array of [`Op`]s turning the previous state into the new one |
-//! | `item` | one complete list item |
-//! | `done` | the final, validated value |
-//! | `error` | `{"message": …, "kind": …, "partial": …}` ([`ErrorInfo`]) |
-//!
-//! As SSE, the name is the `event:` field and the payload the `data:`
-//! field. As NDJSON, each message is one line
-//! `{"event":"patch","data":[…]}`. With ids on, SSE adds an `id:` line and
-//! NDJSON an `"id"` member, counting from 1.
+//! Framing relay messages as Server-Sent Events or NDJSON (the message
+//! set is described in the [relay docs](super#messages)).
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@
 //!
 //! - **framing**: Server-Sent Events or NDJSON ([`Format`]), each message a
 //!   `snapshot`, a `patch`, an `item`, then `done` with the final value or
-//!   `error` with the partial kept ([`frame`](Message));
+//!   `error` with the partial kept ([`Message`], [`Framer`]);
 //! - **deltas**: instead of the whole snapshot each time, RFC 6902 JSON
 //!   Patch operations ([`diff`], [`Differ`]), with an `append` extension for
 //!   growing strings ([`PatchMode`]), so the bytes for an answer grow
@@ -18,6 +18,50 @@
 //! - **client**: [`CLIENT_JS`], a dependency-free JavaScript client that
 //!   reads either format with `fetch`, applies the patches and calls back
 //!   with each state.
+//!
+//! # Messages
+//!
+//! | message | payload |
+//! | --- | --- |
+//! | `snapshot` | the whole partial value |
+//! | `patch` | an array of [`Op`]s from the previous state (the first from `{}`) |
+//! | `item` | one complete list item |
+//! | `done` | the final, validated value (for items: the whole list) |
+//! | `error` | [`ErrorInfo`]: `{"message": …, "kind": …, "partial": …}` |
+//!
+//! As SSE, the name is the `event:` field and the payload the `data:`
+//! field:
+//!
+//! ```text
+//! event: patch
+//! data: [{"op":"append","path":"/users/2/name","value":"son"}]
+//!
+//! ```
+//!
+//! As NDJSON, each message is one line
+//! `{"event":"patch","data":[…]}`. With ids on ([`Relay::with_ids`]), SSE
+//! adds an `id:` line and NDJSON an `"id"` member, counting from 1.
+//! `done` or `error` is always the last message: a body that ends without
+//! one was cut short.
+//!
+//! # The `append` extension
+//!
+//! RFC 6902 can only change a string by replacing it whole, so a string
+//! that streams in over `k` steps costs `O(k · len)` bytes. In
+//! [`PatchMode::Append`] (the default) string growth is sent as
+//!
+//! ```json
+//! {"op":"append","path":"/users/2/name","value":"son"}
+//! ```
+//!
+//! meaning "the string at `path` exists; concatenate `value` to its end".
+//! This op is an **extension**, not part of RFC 6902: the bundled
+//! JavaScript client ([`CLIENT_JS`]) and [`apply`]
+//! understand it; a generic JSON Patch library does not. For those, use
+//! [`PatchMode::Strict`], which sends `replace` instead and nothing else
+//! outside the RFC.
+//!
+//! # Example
 //!
 //! ```
 //! use extract_core::relay::Relay;

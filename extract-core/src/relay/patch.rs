@@ -8,22 +8,8 @@
 //! for *any* pair of values all the same: whatever it cannot express as
 //! growth it expresses as `remove` or `replace`.
 //!
-//! # The `append` extension
 //!
-//! RFC 6902 can only change a string by replacing it whole, so a string
-//! that streams in over `k` steps costs `O(k · len)` bytes. In
-//! [`PatchMode::Append`] (the default) string growth is sent as
-//!
-//! ```json
-//! {"op":"append","path":"/users/2/name","value":"son"}
-//! ```
-//!
-//! meaning "the string at `path` exists; concatenate `value` to its end".
-//! This op is an **extension**, not part of RFC 6902: the bundled
-//! JavaScript client ([`CLIENT_JS`](super::CLIENT_JS)) and [`apply`](super::apply)
-//! understand it; a generic JSON Patch library does not. For those, use
-//! [`PatchMode::Strict`], which sends `replace` instead and nothing else
-//! outside the RFC.
+//! The `append` extension is described in the [relay docs](super#the-append-extension).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -100,7 +86,7 @@ impl Op {
 pub enum PatchMode {
     /// A string that grows by appending becomes an `append` op carrying
     /// only the new text (the extension described in the
-    /// [module docs](self)). Linear in the answer's size.
+    /// [relay docs](super#the-append-extension)). Linear in the answer's size.
     #[default]
     Append,
     /// Strictly RFC 6902: a string that changes is `replace`d whole, so
