@@ -274,7 +274,9 @@
       var aborted = e && e.name === "AbortError";
       session.fail(aborted ? "aborted" : String(e && e.message ? e.message : e), aborted ? "aborted" : "client");
     }
-    try { reader.releaseLock(); } catch (e) { /* still reading: nothing to release */ }
+    // Stop the body (a malformed message, or trailing bytes after the
+    // end): the server then drops the request upstream.
+    try { await reader.cancel(); } catch (e) { /* already closed */ }
     if (!session.result.done && !session.result.error) {
       session.fail("the stream ended before the answer was complete", "interrupted");
     }
