@@ -157,3 +157,31 @@ fn a_long_string_costs_its_length_in_append_mode() {
     }
     assert_eq!(appended, text.len(), "every byte once");
 }
+
+/// Applies ops with `json-patch`, an independent RFC 6902 implementation.
+fn apply_elsewhere(doc: &mut Value, ops: &[Op]) -> Result<(), TestCaseError> {
+    let wire = serde_json::to_value(ops).unwrap();
+    let patch: json_patch::Patch =
+        serde_json::from_value(wire).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    json_patch::patch(doc, &patch).map_err(|e| TestCaseError::fail(e.to_string()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn strict_patches_apply_with_another_rfc_6902_implementation(
+        value in arb_object(),
+        points in prop::collection::vec(any::<usize>(), 0..24),
+        other in arb_value(),
+    ) {
+        let mut snapshots = monotone_snapshots(&value, &points);
+        snapshots.push(other);
+        let mut differ = Differ::new(PatchMode::Strict);
+        let mut receiver = json!({});
+        for snapshot in snapshots {
+            apply_elsewhere(&mut receiver, &differ.next(snapshot.clone()))?;
+            prop_assert_eq!(&receiver, &snapshot);
+        }
+    }
+}
