@@ -71,6 +71,18 @@ pub trait Builder<P>: Default {
 
     /// Appends the path of the field or item being written, if any.
     fn active_path(&self, _out: &mut Vec<crate::path::Segment>) {}
+
+    /// True when the part of the value at `path` (relative to the value this
+    /// builder is building, which has not ended) has been received in full.
+    ///
+    /// Asked only for paths that exist in the partial. A container answers
+    /// for its ended children itself (a struct from its completion bitset, a
+    /// `Vec` from its item count) and asks the builder of the child being
+    /// written about the rest of the path. Not on the hot path: nothing is
+    /// tracked for it beyond what the builder keeps anyway.
+    fn is_complete_at(&self, _path: &[crate::path::Segment]) -> bool {
+        false
+    }
 }
 
 /// Skips one JSON value incrementally, allocating nothing.
@@ -176,6 +188,149 @@ impl<P, F, S: Slot<P>> Slot<F> for FieldSlot<'_, S, P, F> {
         if let Some(parent) = self.parent.get() {
             *(self.project)(parent) = Some(value);
         }
+    }
+}
+
+/// A part of the partial held in the parent slot `S`, reached through `get`
+/// and written through `put` only when the part is written: a field of an
+/// enum variant, or the value of a newtype variant.
+///
+/// Unlike [`FieldSlot`], the part may be absent (the parent holds another
+/// variant); writing it then does nothing.
+pub struct ProjectSlot<'a, S, P, F> {
+    parent: &'a mut S,
+    get: fn(&mut P) -> Option<&mut F>,
+    put: fn(&mut P, F),
+}
+
+impl<'a, S, P, F> ProjectSlot<'a, S, P, F> {
+    /// The part `get` reads and `put` writes in the partial in `parent`.
+    pub fn new(parent: &'a mut S, get: fn(&mut P) -> Option<&mut F>, put: fn(&mut P, F)) -> Self {
+        Self { parent, get, put }
+    }
+}
+
+impl<P, F, S: Slot<P>> Slot<F> for ProjectSlot<'_, S, P, F> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut F> {
+        (self.get)(self.parent.get()?)
+    }
+
+    #[inline]
+    fn set(&mut self, value: F) {
+        if let Some(parent) = self.parent.get() {
+            (self.put)(parent, value);
+        }
+    }
+}
+
+/// An [`Event`] that owns its text, kept to be replayed later (the fields of
+/// an internally tagged enum that arrive before its tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedEvent {
+    /// `{`
+    ObjectStart,
+    /// `}`
+    ObjectEnd,
+    /// `[`
+    ArrayStart,
+    /// `]`
+    ArrayEnd,
+    /// A key.
+    Key(String),
+    /// A piece of a string.
+    Str {
+        /// The decoded text of the piece.
+        text: String,
+        /// The piece starts the string.
+        first: bool,
+        /// The piece ends the string.
+        last: bool,
+    },
+    /// A number's text.
+    Number(String),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl OwnedEvent {
+    /// The event as the lexer reports it.
+    #[must_use]
+    pub fn as_event(&self) -> Event<'_> {
+        match self {
+            OwnedEvent::ObjectStart => Event::ObjectStart,
+            OwnedEvent::ObjectEnd => Event::ObjectEnd,
+            OwnedEvent::ArrayStart => Event::ArrayStart,
+            OwnedEvent::ArrayEnd => Event::ArrayEnd,
+            OwnedEvent::Key(key) => Event::Key(key),
+            OwnedEvent::Str { text, first, last } => Event::Str {
+                text,
+                first: *first,
+                last: *last,
+            },
+            OwnedEvent::Number(text) => Event::Number(text),
+            OwnedEvent::Bool(b) => Event::Bool(*b),
+            OwnedEvent::Null => Event::Null,
+        }
+    }
+}
+
+/// Buffers the events of values whose meaning is not known yet, merging the
+/// pieces of a string so a long string costs one entry.
+#[derive(Debug, Default, Clone)]
+pub struct EventBuffer {
+    events: Vec<OwnedEvent>,
+}
+
+impl EventBuffer {
+    /// Keeps a copy of `event`.
+    pub fn push(&mut self, event: &Event<'_>) {
+        let owned = match *event {
+            Event::ObjectStart => OwnedEvent::ObjectStart,
+            Event::ObjectEnd => OwnedEvent::ObjectEnd,
+            Event::ArrayStart => OwnedEvent::ArrayStart,
+            Event::ArrayEnd => OwnedEvent::ArrayEnd,
+            Event::Key(key) => OwnedEvent::Key(key.to_owned()),
+            Event::Str { text, first, last } => {
+                if !first {
+                    if let Some(OwnedEvent::Str {
+                        text: held,
+                        last: held_last,
+                        ..
+                    }) = self.events.last_mut()
+                    {
+                        if !*held_last {
+                            held.push_str(text);
+                            *held_last = last;
+                            return;
+                        }
+                    }
+                }
+                OwnedEvent::Str {
+                    text: text.to_owned(),
+                    first,
+                    last,
+                }
+            }
+            Event::Number(text) => OwnedEvent::Number(text.to_owned()),
+            Event::Bool(b) => OwnedEvent::Bool(b),
+            Event::Null => OwnedEvent::Null,
+        };
+        self.events.push(owned);
+    }
+
+    /// Takes the buffered events, oldest first.
+    #[must_use]
+    pub fn take(&mut self) -> Vec<OwnedEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// True when nothing is buffered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
     }
 }
 

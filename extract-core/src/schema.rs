@@ -57,6 +57,15 @@ impl SchemaGenerator {
         reference(&key)
     }
 
+    /// The definition a bare `{"$ref": "#/$defs/<name>"}` points at, once
+    /// it is built (`None` for any other schema, or while the definition is
+    /// still being built by a recursive type).
+    #[must_use]
+    pub fn resolve(&self, schema: &Value) -> Option<&Value> {
+        let def = self.defs.get(ref_key(schema)?)?;
+        def.is_object().then_some(def)
+    }
+
     /// The whole schema of `T`: its definition inline at the root, other
     /// named types under `$defs` (the root's own definition stays there too
     /// when the type is recursive).
@@ -117,9 +126,20 @@ fn mentions(haystack: &Value, needle: &Value) -> bool {
 
 /// Keywords OpenAI's strict mode does not accept; their meaning is kept by
 /// moving them into the `description`.
+///
+/// Strict mode supports `pattern`, `format`, `minimum`/`maximum` (and the
+/// exclusive forms), `multipleOf`, `minItems`/`maxItems`, `enum`, `const`,
+/// `anyOf` and `$ref`/`$defs`; it rejects the composition keywords below
+/// and, for some models, string lengths.
 const STRICT_UNSUPPORTED: &[&str] = &[
     "minLength",
     "maxLength",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
     "patternProperties",
     "unevaluatedProperties",
     "propertyNames",
@@ -144,6 +164,24 @@ pub fn strict(mut schema: Value) -> Value {
 
 fn make_strict(schema: &mut Value) {
     let Value::Object(map) = schema else { return };
+    // `oneOf` is not supported; the variants the derive emits are disjoint,
+    // so `anyOf` means the same.
+    if let Some(one_of) = map.remove("oneOf") {
+        map.insert("anyOf".to_owned(), one_of);
+    }
+    // A single-schema `allOf` is the schema itself.
+    if let Some(Value::Array(mut all)) = map.remove("allOf") {
+        if all.len() == 1 && !map.contains_key("anyOf") {
+            map.insert("anyOf".to_owned(), Value::Array(vec![all.remove(0)]));
+        } else {
+            map.insert("allOf".to_owned(), Value::Array(all));
+        }
+    }
+    // `$ref` takes no sibling keywords: keep them on a one-branch `anyOf`.
+    if map.contains_key("$ref") && map.len() > 1 {
+        let target = map.remove("$ref").unwrap_or(Value::Null);
+        map.insert("anyOf".to_owned(), json!([{ "$ref": target }]));
+    }
     for (_, child) in map.iter_mut() {
         match child {
             Value::Object(_) => make_strict(child),
@@ -204,11 +242,18 @@ fn note(map: &mut Map<String, Value>, keyword: &str, value: &str) {
 #[must_use]
 pub fn nullable(prop: Value) -> Value {
     if let Value::Object(mut map) = prop {
-        if let Some(Value::Array(options)) = map.get("anyOf") {
+        let only_union = map
+            .keys()
+            .all(|k| k == "anyOf" || k == "description" || k == "title");
+        if let Some(Value::Array(options)) = map.get_mut("anyOf") {
             if options
                 .iter()
                 .any(|o| o.get("type") == Some(&json!("null")))
             {
+                return Value::Object(map);
+            }
+            if only_union {
+                options.push(json!({ "type": "null" }));
                 return Value::Object(map);
             }
         }

@@ -33,6 +33,10 @@ impl<T: Extract> Builder<Box<T::Partial>> for BoxBuilder<T> {
             inner.active_path(out);
         }
     }
+
+    fn is_complete_at(&self, path: &[crate::path::Segment]) -> bool {
+        self.inner.as_ref().is_some_and(|b| b.is_complete_at(path))
+    }
 }
 
 impl<T: Extract> Extract for Box<T> {

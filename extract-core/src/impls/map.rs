@@ -147,6 +147,17 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
             }
         }
     }
+
+    fn is_complete_at(&self, path: &[Segment]) -> bool {
+        match path.split_first() {
+            Some((Segment::Key(key), rest)) if self.in_value && *key == self.key => {
+                self.value.as_ref().is_some_and(|b| b.is_complete_at(rest))
+            }
+            // Every other entry present in the map has ended.
+            Some((Segment::Key(_), _)) => true,
+            _ => false,
+        }
+    }
 }
 
 macro_rules! map_extract {

@@ -84,6 +84,18 @@ impl<T: Extract> Builder<Vec<T::Partial>> for VecBuilder<T> {
             }
         }
     }
+
+    fn is_complete_at(&self, path: &[Segment]) -> bool {
+        match path.split_first() {
+            Some((Segment::Index(i), rest)) => {
+                *i < self.index
+                    || (*i == self.index
+                        && self.in_item
+                        && self.item.as_ref().is_some_and(|b| b.is_complete_at(rest)))
+            }
+            _ => false,
+        }
+    }
 }
 
 impl<T: Extract> Extract for Vec<T> {
