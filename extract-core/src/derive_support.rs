@@ -10,10 +10,169 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use crate::builder::{feed_child, Builder, ChildStep, OwnedEvent, Skip, Slot, Step};
 use crate::impls::json_number;
+use crate::json::Event;
 use crate::schema::SchemaGenerator;
-use crate::validation::Checker;
+use crate::validation::{Checker, StreamIssue};
 use crate::Extract;
+
+/// One bit per field of a struct: which fields have ended (valid), so a
+/// builder can answer "is this field complete" and hold its struct back
+/// until some fields have arrived. `N` words of 64 fields each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bits<const N: usize>([u64; N]);
+
+impl<const N: usize> Default for Bits<N> {
+    fn default() -> Self {
+        Self([0; N])
+    }
+}
+
+impl<const N: usize> Bits<N> {
+    /// Sets bit `i`.
+    #[inline]
+    pub fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Bit `i`.
+    #[inline]
+    #[must_use]
+    pub fn get(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Clears bit `i`, returning what it was.
+    #[inline]
+    pub fn take(&mut self, i: usize) -> bool {
+        let was = self.get(i);
+        self.0[i / 64] &= !(1 << (i % 64));
+        was
+    }
+
+    /// True when every bit of `mask` is set.
+    #[inline]
+    #[must_use]
+    pub fn contains(&self, mask: &[u64; N]) -> bool {
+        self.0.iter().zip(mask).all(|(bits, m)| bits & m == *m)
+    }
+}
+
+/// What a struct makes of its field's step: the issue gains the field's
+/// key, a valid end sets the field's completion bit. The flag is true when
+/// the field's value ended.
+#[inline]
+pub fn field_step<const N: usize>(
+    step: ChildStep,
+    name: &str,
+    index: usize,
+    done: &mut Bits<N>,
+) -> (Step, bool) {
+    match step {
+        ChildStep::Continue(None) => (Step::More, false),
+        ChildStep::Continue(Some(issue)) => (Step::MoreWith(issue.in_key(name)), false),
+        ChildStep::Ended { valid, issue } => {
+            if valid {
+                done.set(index);
+            }
+            match issue {
+                Some(issue) => (Step::MoreWith(issue.in_key(name)), true),
+                None => (Step::More, true),
+            }
+        }
+    }
+}
+
+/// [`field_step`] for the elements of a tuple (the path gains an index).
+#[inline]
+pub fn element_step<const N: usize>(
+    step: ChildStep,
+    index: usize,
+    done: &mut Bits<N>,
+) -> (Step, bool) {
+    match step {
+        ChildStep::Continue(None) => (Step::More, false),
+        ChildStep::Continue(Some(issue)) => (Step::MoreWith(issue.in_index(index)), false),
+        ChildStep::Ended { valid, issue } => {
+            if valid {
+                done.set(index);
+            }
+            match issue {
+                Some(issue) => (Step::MoreWith(issue.in_index(index)), true),
+                None => (Step::More, true),
+            }
+        }
+    }
+}
+
+/// Tracks the rest of an object whose opening `{` was taken: true when
+/// `event` is the object's closing `}` (`depth` counts the containers
+/// opened inside it).
+#[inline]
+pub fn object_rest(depth: &mut u32, event: &Event<'_>) -> bool {
+    match event {
+        Event::ObjectStart | Event::ArrayStart => {
+            *depth += 1;
+            false
+        }
+        Event::ObjectEnd if *depth == 0 => true,
+        Event::ObjectEnd | Event::ArrayEnd => {
+            *depth = depth.saturating_sub(1);
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Starts `builder` on an object whose fields arrived before its variant
+/// was known: feeds it `{` and the buffered events. Returns the first
+/// problem found (the others are reported again, as missing fields, when
+/// the value is checked).
+pub fn replay<P, B: Builder<P>, S: Slot<P>>(
+    builder: &mut B,
+    skip: &mut Option<Skip>,
+    slot: &mut S,
+    events: Vec<OwnedEvent>,
+) -> Step {
+    let mut first = None;
+    let open = std::iter::once(OwnedEvent::ObjectStart);
+    for event in open.chain(events) {
+        let issue = match feed_child(builder, skip, slot, &event.as_event()) {
+            ChildStep::Continue(issue) | ChildStep::Ended { issue, .. } => issue,
+        };
+        if first.is_none() {
+            first = issue;
+        }
+    }
+    match first {
+        Some(issue) => Step::MoreWith(issue),
+        None => Step::More,
+    }
+}
+
+/// The problem of an unknown key in a struct that refuses them
+/// (`#[serde(deny_unknown_fields)]`).
+#[must_use]
+pub fn unknown_field(key: &str, expected: &[&str]) -> Box<StreamIssue> {
+    let mut message = format!("unknown field {}", Shorten(key));
+    if !expected.is_empty() {
+        message.push_str(", expected ");
+        message.push_str(&one_of(expected));
+    }
+    StreamIssue::new(message)
+}
+
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => "nothing".to_owned(),
+        [one] => format!("`{one}`"),
+        _ => {
+            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            format!("one of {}", quoted.join(", "))
+        }
+    }
+}
 
 /// A value `min_items` / `max_items` can count the items of.
 #[diagnostic::on_unimplemented(
@@ -470,21 +629,11 @@ pub fn generic_name(base: &str, params: &[String]) -> String {
 /// The message for an unknown enum variant, listing the allowed ones.
 #[must_use]
 pub fn unknown_variant(found: &str, allowed: &[&str]) -> String {
-    let mut message = format!("unknown variant {}, expected ", Shorten(found));
-    match allowed {
-        [] => message.push_str("no variant"),
-        [one] => message.push_str(&format!("`{one}`")),
-        _ => {
-            message.push_str("one of ");
-            for (i, name) in allowed.iter().enumerate() {
-                if i > 0 {
-                    message.push_str(", ");
-                }
-                message.push_str(&format!("`{name}`"));
-            }
-        }
-    }
-    message
+    format!(
+        "unknown variant {}, expected {}",
+        Shorten(found),
+        one_of(allowed)
+    )
 }
 
 #[cfg(test)]

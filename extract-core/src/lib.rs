@@ -51,6 +51,9 @@ pub mod __private {
     pub use std::default::Default;
     pub use std::fmt;
     pub use std::format;
+    pub use std::marker::PhantomData;
+    pub use std::matches;
+    pub use std::mem;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
     pub use std::{boxed::Box, string::String, vec::Vec};

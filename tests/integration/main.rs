@@ -1,0 +1,5 @@
+//! Integration tests of `#[derive(Extract)]` through the `extract` facade,
+//! built as one binary.
+
+mod seeds;
+mod support;
