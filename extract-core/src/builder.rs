@@ -334,6 +334,27 @@ impl EventBuffer {
     }
 }
 
+/// A slot behind a trait object.
+///
+/// The containers a recursive type must go through (`Vec`, `Box`, maps)
+/// hand their children this instead of their own generic slot type, so a
+/// child's slot type does not grow with the nesting depth: without it,
+/// `struct Tree { children: Vec<Tree> }` would need builders for
+/// `VecTail<FieldSlot<VecTail<FieldSlot<…>>>>` without end.
+pub struct DynSlot<'a, P>(pub &'a mut dyn Slot<P>);
+
+impl<P> Slot<P> for DynSlot<'_, P> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut P> {
+        self.0.get()
+    }
+
+    #[inline]
+    fn set(&mut self, value: P) {
+        self.0.set(value);
+    }
+}
+
 /// A root slot that records whether anything was written through it.
 pub struct Tracked<'a, P> {
     slot: &'a mut Option<P>,

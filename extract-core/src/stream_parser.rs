@@ -289,7 +289,10 @@ impl<T: Extract> StreamParser<T> {
             None => match T::missing() {
                 Some(value) => return finish_value(value, checker),
                 None => {
-                    checker.report("no value");
+                    // A value rejected while streaming already says why.
+                    if checker.is_ok() {
+                        checker.report("no value");
+                    }
                     return Err(validation_error(checker, None));
                 }
             },

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::builder::{BoxSlot, Builder, Slot, Step};
+use crate::builder::{BoxSlot, Builder, DynSlot, Slot, Step};
 use crate::json::Event;
 use crate::schema::SchemaGenerator;
 use crate::validation::Checker;
@@ -25,7 +25,7 @@ impl<T: Extract> Builder<Box<T::Partial>> for BoxBuilder<T> {
     fn event<S: Slot<Box<T::Partial>>>(&mut self, slot: &mut S, event: &Event<'_>) -> Step {
         self.inner
             .get_or_insert_with(Box::default)
-            .event(&mut BoxSlot(slot), event)
+            .event(&mut DynSlot(&mut BoxSlot(slot)), event)
     }
 
     fn active_path(&self, out: &mut Vec<crate::path::Segment>) {

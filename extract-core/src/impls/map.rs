@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 
-use crate::builder::{feed_child, Builder, ChildStep, Skip, Slot, Step};
+use crate::builder::{feed_child, Builder, ChildStep, DynSlot, Skip, Slot, Step};
 use crate::json::Event;
 use crate::path::Segment;
 use crate::schema::SchemaGenerator;
@@ -126,7 +126,7 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
             shown: &mut self.shown,
             marker: std::marker::PhantomData,
         };
-        match feed_child(value, &mut self.skip, &mut entry, event) {
+        match feed_child(value, &mut self.skip, &mut DynSlot(&mut entry), event) {
             ChildStep::Continue(None) => Step::More,
             ChildStep::Continue(Some(issue)) => Step::MoreWith(issue.in_key(&self.key)),
             ChildStep::Ended { issue, .. } => {

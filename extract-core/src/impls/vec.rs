@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::builder::{feed_child, Builder, ChildStep, Skip, Slot, Step, VecTail};
+use crate::builder::{feed_child, Builder, ChildStep, DynSlot, Skip, Slot, Step, VecTail};
 use crate::json::Event;
 use crate::path::Segment;
 use crate::schema::SchemaGenerator;
@@ -62,7 +62,7 @@ impl<T: Extract> Builder<Vec<T::Partial>> for VecBuilder<T> {
         };
         let index = self.index;
         let mut tail = VecTail::new(slot, &mut self.shown);
-        match feed_child(item, &mut self.skip, &mut tail, event) {
+        match feed_child(item, &mut self.skip, &mut DynSlot(&mut tail), event) {
             ChildStep::Continue(None) => Step::More,
             ChildStep::Continue(Some(issue)) => Step::MoreWith(issue.in_index(index)),
             ChildStep::Ended { issue, .. } => {
