@@ -2,4 +2,5 @@
 //! built as one binary.
 
 mod seeds;
+mod shapes;
 mod support;

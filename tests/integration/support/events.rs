@@ -217,7 +217,9 @@ impl<T: Extract> Driver<T> {
             return match T::missing() {
                 Some(value) => Ok(value),
                 None => {
-                    checker.report("no value");
+                    if checker.is_ok() {
+                        checker.report("no value");
+                    }
                     Err(checker.into_result().unwrap_err())
                 }
             };
