@@ -2,5 +2,6 @@
 //! built as one binary.
 
 mod seeds;
+mod semantics;
 mod shapes;
 mod support;

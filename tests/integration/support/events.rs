@@ -41,13 +41,13 @@ pub fn chunked_events(text: &str, cuts: &[usize]) -> Vec<Vec<OwnedEvent>> {
             }
             b'"' => {
                 let open = i;
-                let (chars, end) = decode_string(text, i + 1);
+                let (chars, end, closed) = decode_string(text, i + 1);
                 i = end + 1;
                 let mut j = i;
                 while j < bytes.len() && bytes[j].is_ascii_whitespace() {
                     j += 1;
                 }
-                if j < bytes.len() && bytes[j] == b':' {
+                if closed && j < bytes.len() && bytes[j] == b':' {
                     let key: String = chars.iter().map(|(c, _)| *c).collect();
                     out[chunk_of(end)].push(OwnedEvent::Key(key));
                     continue;
@@ -63,7 +63,7 @@ pub fn chunked_events(text: &str, cuts: &[usize]) -> Vec<Vec<OwnedEvent>> {
                     out[chunk].push(OwnedEvent::Str {
                         text: piece,
                         first: chunk == first_chunk,
-                        last: chunk == last_chunk,
+                        last: closed && chunk == last_chunk,
                     });
                 }
             }
@@ -99,15 +99,19 @@ pub fn chunked_events(text: &str, cuts: &[usize]) -> Vec<Vec<OwnedEvent>> {
 }
 
 /// Decodes the string starting after its opening quote at `start`: each
-/// char with the byte offset where its encoding ends; and the offset of
-/// the closing quote.
-fn decode_string(text: &str, start: usize) -> (Vec<(char, usize)>, usize) {
+/// char with the byte offset where its encoding ends; the offset of the
+/// closing quote (or the last byte, for a text cut inside the string); and
+/// whether the string was closed.
+fn decode_string(text: &str, start: usize) -> (Vec<(char, usize)>, usize, bool) {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = start;
     loop {
+        if i >= bytes.len() {
+            return (out, bytes.len() - 1, false);
+        }
         match bytes[i] {
-            b'"' => return (out, i),
+            b'"' => return (out, i, true),
             b'\\' => {
                 let (c, len) = match bytes[i + 1] {
                     b'n' => ('\n', 2),
