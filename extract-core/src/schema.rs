@@ -229,7 +229,16 @@ fn make_strict(schema: &mut Value) {
 }
 
 fn note(map: &mut Map<String, Value>, keyword: &str, value: &str) {
-    let line = format!("{keyword}: {value}");
+    let characters = if value == "1" {
+        "character"
+    } else {
+        "characters"
+    };
+    let line = match keyword {
+        "minLength" => format!("At least {value} {characters}."),
+        "maxLength" => format!("At most {value} {characters}."),
+        _ => format!("{keyword}: {value}"),
+    };
     let text = match map.get("description").and_then(Value::as_str) {
         Some(d) if !d.is_empty() => format!("{d}\n{line}"),
         _ => line,
