@@ -273,6 +273,12 @@ fn container_default() {
             b: "x".into()
         }
     );
+    // Strict schemas make defaulted fields nullable: `null` means "use the
+    // default" (serde itself would refuse it).
+    let value = stream_bytewise::<AllDefault>(r#"{"a": null, "b": "y"}"#)
+        .result
+        .unwrap();
+    assert_eq!(value.a, 0);
 }
 
 #[derive(Extract, Deserialize, Serialize, Debug, Clone, PartialEq)]

@@ -206,7 +206,7 @@ impl<'a> Body<'a> {
 
         let variants = self.fields.iter().enumerate().map(|(i, f)| {
             let v = format_ident!("F{}", i);
-            let b = field_builder_ty(x, f);
+            let b = field_builder_ty(gen, f);
             if f.attrs.atomic.is_some() {
                 let p = field_partial_ty(x, f);
                 quote!(#v(#b, #x::Option<#p>))

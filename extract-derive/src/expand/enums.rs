@@ -123,7 +123,7 @@ fn content_builder(gen: &Gen, r: &Read, internal: bool) -> (TokenStream, TokenSt
         }
         Style::Newtype => {
             let f = &r.variant.fields[0];
-            (field_builder_ty(x, f), field_partial_ty(x, f))
+            (field_builder_ty(gen, f), field_partial_ty(x, f))
         }
         Style::Unit => (TokenStream::new(), TokenStream::new()),
     }

@@ -135,10 +135,16 @@ pub fn field_partial_ty(x: &TokenStream, field: &Field) -> TokenStream {
     quote!(<#ty as #x::Extract>::Partial)
 }
 
-/// The builder of a field's value.
-pub fn field_builder_ty(x: &TokenStream, field: &Field) -> TokenStream {
+/// The builder of a field's value: `null` leaves an `Option` field, or a
+/// field with a default, empty (strict schemas make both nullable).
+pub fn field_builder_ty(gen: &Gen, field: &Field) -> TokenStream {
+    let x = &gen.x;
     match field.option {
         Some(inner) => quote!(#x::NullableBuilder<#inner>),
+        None if field.has_default(&gen.cont.attrs) => {
+            let ty = field.ty;
+            quote!(#x::NullableBuilder<#ty>)
+        }
         None => {
             let ty = field.ty;
             quote!(<#ty as #x::Extract>::Builder)
