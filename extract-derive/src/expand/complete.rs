@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::body::Body;
-use super::Gen;
+use super::{as_extract, Gen};
 use crate::ast::{Field, Style};
 use crate::attr;
 
@@ -107,19 +107,19 @@ pub fn check_fields(body: &Body) -> TokenStream {
     let checks = body.fields.iter().enumerate().map(|(i, f)| {
         let binding = f_binding(i);
         let (enter, leave) = enter(body, i, f);
-        let value_ty = f.option.unwrap_or(f.ty);
+        let value_e = as_extract(x, f.option.unwrap_or(f.ty));
         let constraints = constraint_checks(gen, f);
         let missing = if f.option.is_some() || f.has_default(&gen.cont.attrs) {
             TokenStream::new()
         } else {
-            let ty = f.ty;
+            let e = as_extract(x, f.ty);
             let message = match body.style {
                 Style::Struct => "missing required field",
                 Style::Newtype => "missing value",
                 _ => "missing element",
             };
             quote! {
-                if <#ty as #x::Extract>::missing().is_none() {
+                if #e::missing().is_none() {
                     checker.report(#message);
                 }
             }
@@ -129,7 +129,7 @@ pub fn check_fields(body: &Body) -> TokenStream {
             match #binding {
                 #x::Some(v) => {
                     #constraints
-                    <#value_ty as #x::Extract>::check(v, checker);
+                    #value_e::check(v, checker);
                 }
                 #x::None => { #missing }
             }
@@ -175,20 +175,21 @@ pub fn convert_fields(body: &Body) -> TokenStream {
         let value = match f.option {
             Some(inner) => {
                 let none = absent(gen, f, container_default).unwrap_or_else(|| quote!(#x::None));
+                let e = as_extract(x, inner);
                 quote! {
                     match #binding {
-                        #x::Some(v) => #x::Some(<#inner as #x::Extract>::convert(v)?),
+                        #x::Some(v) => #x::Some(#e::convert(v)?),
                         #x::None => #none,
                     }
                 }
             }
             None => {
-                let ty = f.ty;
-                let missing = absent(gen, f, container_default)
-                    .unwrap_or_else(|| quote!(<#ty as #x::Extract>::missing()?));
+                let e = as_extract(x, f.ty);
+                let missing =
+                    absent(gen, f, container_default).unwrap_or_else(|| quote!(#e::missing()?));
                 quote! {
                     match #binding {
-                        #x::Some(v) => <#ty as #x::Extract>::convert(v)?,
+                        #x::Some(v) => #e::convert(v)?,
                         #x::None => #missing,
                     }
                 }
@@ -206,13 +207,15 @@ pub fn validate_fields(body: &Body) -> TokenStream {
     let checks = body.fields.iter().enumerate().map(|(i, f)| {
         let binding = v_binding(i);
         let (enter, leave) = enter(body, i, f);
-        let ty = f.ty;
+        let e = as_extract(x, f.ty);
         let custom = f.attrs.validate.as_ref().map(|path| {
-            quote_spanned!(syn::spanned::Spanned::span(path)=> #x::report_invalid(#path(#binding), checker);)
+            let span = syn::spanned::Spanned::span(path);
+            let arg = Ident::new(&binding.to_string(), span);
+            quote_spanned!(span=> #x::report_invalid(#path(#arg), checker);)
         });
         quote! {
             #enter
-            <#ty as #x::Extract>::validate(#binding, checker);
+            #e::validate(#binding, checker);
             #custom
             #leave
         }
@@ -229,12 +232,13 @@ pub fn into_partial_fields(body: &Body) -> TokenStream {
         let binding = v_binding(i);
         let member = &members[i];
         match f.option {
-            Some(inner) => quote! {
-                #member: #x::Option::map(#binding, <#inner as #x::Extract>::into_partial),
-            },
+            Some(inner) => {
+                let e = as_extract(x, inner);
+                quote!(#member: #x::Option::map(#binding, #e::into_partial),)
+            }
             None => {
-                let ty = f.ty;
-                quote!(#member: #x::Some(<#ty as #x::Extract>::into_partial(#binding)),)
+                let e = as_extract(x, f.ty);
+                quote!(#member: #x::Some(#e::into_partial(#binding)),)
             }
         }
     });

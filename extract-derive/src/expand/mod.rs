@@ -127,12 +127,34 @@ fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
     generics
 }
 
+/// `tokens` re-spanned on `ty` (for the errors of a type that does not
+/// implement `Extract`).
+fn spanned(ty: &syn::Type, tokens: TokenStream) -> TokenStream {
+    let span = syn::spanned::Spanned::span(ty);
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if !matches!(tt, proc_macro2::TokenTree::Group(_)) {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
+/// `<ty as Extract>`, spanned on the type: when the type does not
+/// implement `Extract`, every error lands on the field's type.
+pub fn as_extract(x: &TokenStream, ty: &syn::Type) -> TokenStream {
+    let span = syn::spanned::Spanned::span(ty);
+    quote::quote_spanned!(span=> <#ty as #x::Extract>)
+}
+
 /// The type the field's builder builds into: `<U as Extract>::Partial` for
 /// `Option<U>` (the field's `Option` is the partial's), else `<T as
 /// Extract>::Partial`.
 pub fn field_partial_ty(x: &TokenStream, field: &Field) -> TokenStream {
-    let ty = field.option.unwrap_or(field.ty);
-    quote!(<#ty as #x::Extract>::Partial)
+    let e = as_extract(x, field.option.unwrap_or(field.ty));
+    quote!(#e::Partial)
 }
 
 /// The builder of a field's value: `null` leaves an `Option` field, or a
@@ -140,14 +162,14 @@ pub fn field_partial_ty(x: &TokenStream, field: &Field) -> TokenStream {
 pub fn field_builder_ty(gen: &Gen, field: &Field) -> TokenStream {
     let x = &gen.x;
     match field.option {
-        Some(inner) => quote!(#x::NullableBuilder<#inner>),
+        Some(inner) => spanned(inner, quote!(#x::NullableBuilder<#inner>)),
         None if field.has_default(&gen.cont.attrs) => {
             let ty = field.ty;
-            quote!(#x::NullableBuilder<#ty>)
+            spanned(ty, quote!(#x::NullableBuilder<#ty>))
         }
         None => {
-            let ty = field.ty;
-            quote!(<#ty as #x::Extract>::Builder)
+            let e = as_extract(x, field.ty);
+            quote!(#e::Builder)
         }
     }
 }

@@ -72,8 +72,10 @@ pub fn body_schema(body: &Body) -> TokenStream {
             let field_description = gen.opt_str(f.attrs.description.as_deref());
             let has_default = f.has_default(&gen.cont.attrs);
             let keywords = keywords(gen, f);
+            let span = syn::spanned::Spanned::span(ty);
+            let field = quote::quote_spanned!(span=> field::<#ty>);
             quote! {
-                properties.field::<#ty>(generator, #name, #field_description, #has_default, #keywords);
+                properties.#field(generator, #name, #field_description, #has_default, #keywords);
             }
         });
         quote! {
@@ -86,7 +88,9 @@ pub fn body_schema(body: &Body) -> TokenStream {
             let ty = f.ty;
             let field_description = gen.opt_str(f.attrs.description.as_deref());
             let keywords = keywords(gen, f);
-            quote!(#x::field_schema::<#ty>(generator, #field_description, #keywords))
+            let span = syn::spanned::Spanned::span(ty);
+            let call = quote::quote_spanned!(span=> #x::field_schema::<#ty>);
+            quote!(#call(generator, #field_description, #keywords))
         });
         quote!(#x::tuple_schema(#description, #x::Vec::from([#(#items),*])))
     }
