@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use extract::{Extract, Partial};
 use serde::{Deserialize, Serialize};
 
-use crate::support::events::{stream, stream_bytewise};
+use crate::support::events::{stream, stream_bytewise, stream_simulated};
 
 /// Streams `text` byte by byte and at a few coarse cuts, checks the value
 /// against serde_json and the final snapshot's JSON against the value's.
@@ -25,6 +25,10 @@ where
             .result
             .expect("extract accepts the text");
         assert_eq!(coarse, expected, "cut at {cuts:?}");
+        let simulated = stream_simulated::<T>(text, &cuts)
+            .result
+            .expect("the builder accepts the events");
+        assert_eq!(simulated, expected, "simulated events, cut at {cuts:?}");
     }
     let snapshot_json = serde_json::to_value(&last).unwrap();
     let value_json = serde_json::to_value(&value).unwrap();

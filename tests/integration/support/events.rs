@@ -3,7 +3,7 @@
 //! generated builders event by event, independently of the lexer.
 
 use extract::__private::{feed_child, Builder, ChildStep, OwnedEvent, Skip};
-use extract::{Checker, Extract, Issue, Partial, ValidationError};
+use extract::{Checker, Extract, Issue, Partial, StreamParser, ValidationError};
 
 /// The events of `text` (complete JSON), grouped by the chunk in which the
 /// lexer reports them when the text is cut at `cuts` (byte offsets).
@@ -244,8 +244,42 @@ pub struct Outcome<T: Extract> {
     pub result: Result<T, ValidationError>,
 }
 
-/// Streams `text` cut at `cuts` through `T`'s builder.
+/// Streams `text` cut at `cuts` (byte offsets, any position) through
+/// [`StreamParser`], keeping the snapshot after each chunk.
 pub fn stream<T: Extract>(text: &str, cuts: &[usize]) -> Outcome<T> {
+    let bytes = text.as_bytes();
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut parser = StreamParser::<T>::new();
+    let mut snapshots = Vec::new();
+    let mut start = 0;
+    for end in cuts.into_iter().chain(std::iter::once(bytes.len())) {
+        parser.feed(&bytes[start..end]).expect("valid JSON");
+        snapshots.push(parser.partial().clone());
+        start = end;
+    }
+    // A text cut short is a syntax error at the end; tests of partial texts
+    // look at the snapshots, and get the error as a root problem.
+    let result = parser.finish().map_err(|error| match error.validation() {
+        Some(problems) => problems.clone(),
+        None => ValidationError::new(vec![Issue {
+            path: extract::Path::root(),
+            message: error.to_string(),
+        }]),
+    });
+    Outcome { snapshots, result }
+}
+
+/// Streams `text` one byte per chunk through [`StreamParser`].
+pub fn stream_bytewise<T: Extract>(text: &str) -> Outcome<T> {
+    let cuts: Vec<usize> = (1..text.len()).collect();
+    stream(text, &cuts)
+}
+
+/// Streams `text` cut at `cuts` through `T`'s builder, with the events
+/// simulated here rather than lexed (to test builders on their own).
+pub fn stream_simulated<T: Extract>(text: &str, cuts: &[usize]) -> Outcome<T> {
     let mut driver = Driver::<T>::default();
     let mut snapshots = Vec::new();
     for chunk in chunked_events(text, cuts) {
@@ -258,10 +292,4 @@ pub fn stream<T: Extract>(text: &str, cuts: &[usize]) -> Outcome<T> {
         snapshots,
         result: driver.finish(),
     }
-}
-
-/// Streams `text` one byte per chunk.
-pub fn stream_bytewise<T: Extract>(text: &str) -> Outcome<T> {
-    let cuts: Vec<usize> = (1..text.len()).collect();
-    stream(text, &cuts)
 }
