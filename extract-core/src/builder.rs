@@ -224,6 +224,35 @@ impl<P, F, S: Slot<P>> Slot<F> for ProjectSlot<'_, S, P, F> {
     }
 }
 
+/// A part of the partial held in the parent slot `S` that is the whole
+/// parent once written: reading goes through `get`, writing replaces the
+/// parent with `wrap(value)` (the content of a newtype variant, which makes
+/// the variant appear with its content, not before).
+pub struct WrapSlot<'a, S, P, F> {
+    parent: &'a mut S,
+    get: fn(&mut P) -> Option<&mut F>,
+    wrap: fn(F) -> P,
+}
+
+impl<'a, S, P, F> WrapSlot<'a, S, P, F> {
+    /// The part `get` reads in the partial in `parent`, written as `wrap`.
+    pub fn new(parent: &'a mut S, get: fn(&mut P) -> Option<&mut F>, wrap: fn(F) -> P) -> Self {
+        Self { parent, get, wrap }
+    }
+}
+
+impl<P, F, S: Slot<P>> Slot<F> for WrapSlot<'_, S, P, F> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut F> {
+        (self.get)(self.parent.get()?)
+    }
+
+    #[inline]
+    fn set(&mut self, value: F) {
+        self.parent.set((self.wrap)(value));
+    }
+}
+
 /// An [`Event`] that owns its text, kept to be replayed later (the fields of
 /// an internally tagged enum that arrive before its tag).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -34,7 +34,7 @@ pub use validation::{Checker, Issue, StreamIssue, ValidationError};
 pub mod __private {
     pub use crate::builder::{
         self, feed_child, Builder, ChildStep, EventBuffer, FieldSlot, OwnedEvent, ProjectSlot,
-        Skip, Slot, Step,
+        Skip, Slot, Step, WrapSlot,
     };
     pub use crate::derive_support::*;
     pub use crate::impls::*;
