@@ -126,7 +126,21 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
     }
 }
 
+/// The most elements a tuple struct or variant may have.
+const MAX_TUPLE: usize = 12;
+
 fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
+    let read = fields.iter().filter(|f| !f.is_skipped()).count();
+    if style == Style::Tuple && read > MAX_TUPLE {
+        if let Some(f) = fields.get(MAX_TUPLE) {
+            cx.error_spanned_by(
+                &f.original.ty,
+                format!(
+                    "tuples of more than {MAX_TUPLE} elements are not supported: use named fields"
+                ),
+            );
+        }
+    }
     let mut names: HashMap<String, ()> = HashMap::new();
     for field in fields {
         check_owned(cx, field.ty);

@@ -1,6 +1,7 @@
 //! Integration tests of `#[derive(Extract)]` through the `extract` facade,
 //! built as one binary.
 
+mod props;
 mod schema;
 mod seeds;
 mod semantics;

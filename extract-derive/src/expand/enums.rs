@@ -15,7 +15,7 @@ use super::complete::{
 };
 use super::partial::is_internal_newtype;
 use super::schema::{body_schema, keywords, named, schema_name};
-use super::{field_builder_ty, field_partial_ty, Gen};
+use super::{as_extract, field_builder_ty, field_partial_ty, Gen};
 use crate::ast::{Style, Variant};
 
 /// A variant that is read, with its index among all variants and its body.
@@ -122,8 +122,16 @@ fn content_builder(gen: &Gen, r: &Read, internal: bool) -> (TokenStream, TokenSt
             )
         }
         Style::Newtype => {
+            // The content's own builder (`OptionBuilder` for `Option<U>`:
+            // `null` is a complete content), writing through a `WrapSlot`.
             let f = &r.variant.fields[0];
-            (field_builder_ty(gen, f), field_partial_ty(x, f))
+            match f.option {
+                Some(_) => {
+                    let e = as_extract(x, f.ty);
+                    (quote!(#e::Builder), quote!(#e::Partial))
+                }
+                None => (field_builder_ty(gen, f), field_partial_ty(x, f)),
+            }
         }
         Style::Unit => (TokenStream::new(), TokenStream::new()),
     }
@@ -145,14 +153,23 @@ fn newtype_slot(gen: &Gen, r: &Read, internal: bool) -> TokenStream {
             },
             |p: &mut #target, v| *p = #partial::#ident(v),
         ))
+    } else if r.variant.fields[0].option.is_some() {
+        quote!(#x::WrapSlot::new(
+            slot,
+            |p: &mut #target| match p {
+                #partial::#ident(v) => #x::Some(v),
+                _ => #x::None,
+            },
+            #partial::#ident,
+        ))
     } else {
-        quote!(#x::ProjectSlot::new(
+        quote!(#x::WrapSlot::new(
             slot,
             |p: &mut #target| match p {
                 #partial::#ident(v) => #x::Option::as_mut(v),
                 _ => #x::None,
             },
-            |p: &mut #target, v| *p = #partial::#ident(#x::Some(v)),
+            |v| #partial::#ident(#x::Some(v)),
         ))
     }
 }
@@ -236,16 +253,9 @@ fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let key_arms = read.iter().map(|r| {
         let state = r.state();
         let names = r.names();
-        let ident = r.variant.ident;
         match r.variant.style {
             Style::Unit => quote!(#(#names)|* => __ExtractState::#state,),
-            Style::Newtype => quote! {
-                #(#names)|* => {
-                    #x::Slot::set(slot, #partial::#ident(#x::None));
-                    __ExtractState::#state(#x::Default::default())
-                }
-            },
-            Style::Struct | Style::Tuple => {
+            Style::Newtype | Style::Struct | Style::Tuple => {
                 quote!(#(#names)|* => __ExtractState::#state(#x::Default::default()),)
             }
         }

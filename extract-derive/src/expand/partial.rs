@@ -50,6 +50,8 @@ pub fn definition(gen: &Gen) -> TokenStream {
                     }
                 }
             } else {
+                // Serialized by hand (in `impls`): only up to the last
+                // element present, so snapshots grow like arrays.
                 let fields = read.iter().map(|f| {
                     let docs = field_docs(f);
                     let ty = field_partial_ty(xfull, f);
@@ -57,9 +59,6 @@ pub fn definition(gen: &Gen) -> TokenStream {
                 });
                 quote! {
                     #[doc = #doc]
-                    #[derive(#xfull::serde::Serialize)]
-                    #[serde(crate = #serde_crate)]
-                    #bound
                     #vis struct #ident #decl (#(#fields),*) #where_clause;
                 }
             }
@@ -162,11 +161,22 @@ fn variant_def(gen: &Gen, v: &Variant) -> TokenStream {
             quote!((#(#fields),*))
         }
     };
+    let with = (v.style == Style::Tuple).then(|| {
+        let helper = tuple_prefix(xfull, read.len()).to_string().replace(' ', "");
+        quote!(#[serde(serialize_with = #helper)])
+    });
     quote! {
         #(#docs)*
         #[serde(rename = #ser)]
+        #with
         #ident #body,
     }
+}
+
+/// The core helper serializing the present prefix of an `n`-tuple.
+fn tuple_prefix(x: &TokenStream, n: usize) -> TokenStream {
+    let name = quote::format_ident!("tuple_prefix_{}", n);
+    quote!(#x::#name)
 }
 
 /// The members of the partial for a body's read fields, with bindings.
@@ -192,6 +202,24 @@ pub fn impls(gen: &Gen) -> TokenStream {
     let partial = gen.partial_ty();
     let name = gen.partial_ident.to_string();
     let (impl_generics, _, where_clause) = gen.generics.split_for_impl();
+    let serialize = match &gen.cont.data {
+        Data::Struct(Style::Tuple, fields) => {
+            let m = members(Style::Tuple, fields);
+            let helper = tuple_prefix(x, m.len());
+            quote! {
+                #[automatically_derived]
+                impl #impl_generics #x::serde::Serialize for #partial #where_clause {
+                    fn serialize<__S: #x::serde::Serializer>(
+                        &self,
+                        serializer: __S,
+                    ) -> #x::Result<__S::Ok, __S::Error> {
+                        #helper(#(&self.#m,)* serializer)
+                    }
+                }
+            }
+        }
+        _ => TokenStream::new(),
+    };
     let (clone, debug, default, eq) = match &gen.cont.data {
         Data::Struct(style, fields) => {
             let m = members(*style, fields);
@@ -255,6 +283,8 @@ pub fn impls(gen: &Gen) -> TokenStream {
         }
     };
     quote! {
+        #serialize
+
         #[automatically_derived]
         impl #impl_generics #x::Clone for #partial #where_clause {
             fn clone(&self) -> Self {
