@@ -443,6 +443,70 @@ impl<P, S: Slot<Box<P>>> Slot<P> for BoxSlot<'_, S> {
     }
 }
 
+/// A builder behind a trait object, with its slot erased too
+/// ([`DynSlot`]).
+///
+/// `Vec`, `Box` and map builders hold their child's builder this way, so
+/// that a type nested many levels deep (or recursive) is not one type
+/// nested as deep: without it, rustc's drop check overflows on builders of
+/// deeply nested types. It costs one indirect call per event at those
+/// boundaries.
+pub trait ErasedBuilder<P>: Send {
+    /// [`Builder::event`].
+    fn erased_event(&mut self, slot: &mut DynSlot<'_, P>, event: &Event<'_>) -> Step;
+    /// [`Builder::active_path`].
+    fn erased_active_path(&self, out: &mut Vec<crate::path::Segment>);
+    /// [`Builder::is_complete_at`].
+    fn erased_is_complete_at(&self, path: &[crate::path::Segment]) -> bool;
+    /// Resets the builder for the next value.
+    fn reset(&mut self);
+}
+
+impl<P, B: Builder<P> + Send> ErasedBuilder<P> for B {
+    #[inline]
+    fn erased_event(&mut self, slot: &mut DynSlot<'_, P>, event: &Event<'_>) -> Step {
+        self.event(slot, event)
+    }
+
+    fn erased_active_path(&self, out: &mut Vec<crate::path::Segment>) {
+        self.active_path(out);
+    }
+
+    fn erased_is_complete_at(&self, path: &[crate::path::Segment]) -> bool {
+        self.is_complete_at(path)
+    }
+
+    fn reset(&mut self) {
+        *self = B::default();
+    }
+}
+
+/// A child builder held behind a trait object (see [`ErasedBuilder`]).
+pub type BoxedBuilder<P> = Box<dyn ErasedBuilder<P>>;
+
+/// [`feed_child`] for a builder behind a trait object: its slot is erased
+/// to a [`DynSlot`].
+#[inline]
+pub fn feed_erased<P, S: Slot<P>>(
+    builder: &mut dyn ErasedBuilder<P>,
+    skip: &mut Option<Skip>,
+    slot: &mut S,
+    event: &Event<'_>,
+) -> ChildStep {
+    if let Some(s) = skip {
+        if s.event(event) {
+            *skip = None;
+            return ChildStep::Ended {
+                valid: false,
+                issue: None,
+            };
+        }
+        return ChildStep::Continue(None);
+    }
+    let step = builder.erased_event(&mut DynSlot(slot), event);
+    child_step(step, skip, event)
+}
+
 /// The child step as seen by its container.
 #[derive(Debug)]
 #[must_use]
@@ -482,7 +546,14 @@ pub fn feed_child<P, B: Builder<P>, S: Slot<P>>(
         }
         return ChildStep::Continue(None);
     }
-    match builder.event(slot, event) {
+    let step = builder.event(slot, event);
+    child_step(step, skip, event)
+}
+
+/// What a container makes of its child's step: a rejection starts skipping.
+#[inline]
+fn child_step(step: Step, skip: &mut Option<Skip>, event: &Event<'_>) -> ChildStep {
+    match step {
         Step::More => ChildStep::Continue(None),
         Step::MoreWith(issue) => ChildStep::Continue(Some(issue)),
         Step::Done => ChildStep::Ended {

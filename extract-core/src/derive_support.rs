@@ -420,6 +420,18 @@ tuple_prefix! {
     tuple_prefix_12: A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l;
 }
 
+/// The schema of the named type `T`: its definition (built by `build` the
+/// first time) registered under `$defs`, and a `$ref` to it. `build` is a
+/// plain function so each type's schema code stays one small function.
+#[inline(never)]
+pub fn named_schema<T: 'static>(
+    generator: &mut SchemaGenerator,
+    name: &str,
+    build: fn(&mut SchemaGenerator) -> Value,
+) -> Value {
+    generator.named_by_id(std::any::TypeId::of::<T>(), name, &mut |g| build(g))
+}
+
 /// A constraint keyword as it appears in a schema.
 #[derive(Debug, Clone, Copy)]
 pub enum Keyword {
@@ -502,6 +514,7 @@ impl Properties {
 
     /// Adds the property `name` holding a `T`: required unless `T` may be
     /// left out (`Option`) or `has_default`.
+    #[inline(never)]
     pub fn field<T: Extract>(
         &mut self,
         generator: &mut SchemaGenerator,
@@ -547,6 +560,7 @@ impl Properties {
 /// The schema of a field `T` with its description and constraints (for the
 /// field of a newtype struct and the items of a tuple).
 #[must_use]
+#[inline(never)]
 pub fn field_schema<T: Extract>(
     generator: &mut SchemaGenerator,
     description: Option<&str>,

@@ -40,7 +40,23 @@ impl SchemaGenerator {
         name: &str,
         build: impl FnOnce(&mut Self) -> Value,
     ) -> Value {
-        let id = TypeId::of::<T>();
+        let mut build = Some(build);
+        self.named_by_id(TypeId::of::<T>(), name, &mut |generator| {
+            build
+                .take()
+                .map_or(Value::Bool(true), |build| build(generator))
+        })
+    }
+
+    /// [`named`](Self::named) without generics, so each type's schema code
+    /// does not carry a copy of it.
+    #[inline(never)]
+    pub(crate) fn named_by_id(
+        &mut self,
+        id: TypeId,
+        name: &str,
+        build: &mut dyn FnMut(&mut Self) -> Value,
+    ) -> Value {
         if let Some(key) = self.names.get(&id) {
             return reference(key);
         }
