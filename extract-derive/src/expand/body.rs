@@ -351,12 +351,16 @@ impl<'a> Body<'a> {
             impl #impl_generics #fields_ident #ty_generics #where_clause {
                 #event_fn
 
+                #[inline]
+
                 fn active_path(&self, out: &mut #x::Vec<#x::Segment>) {
                     match &self.active {
                         #(#path_arms)*
                         _ => {}
                     }
                 }
+
+                #[inline]
 
                 fn is_complete_at(&self, path: &[#x::Segment]) -> bool {
                     #complete_head {
@@ -607,9 +611,13 @@ impl<'a> Body<'a> {
                     #feed
                 }
 
+                #[inline]
+
                 fn active_path(&self, out: &mut #x::Vec<#x::Segment>) {
                     self.fields.active_path(out);
                 }
+
+                #[inline]
 
                 fn is_complete_at(&self, path: &[#x::Segment]) -> bool {
                     self.fields.is_complete_at(path)

@@ -82,25 +82,37 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
             type Partial = #partial_ty;
             type Builder = __ExtractBuilder #ty_generics;
 
+            #[inline]
+
             fn schema_name() -> #x::String {
                 #schema_name
             }
+
+            #[inline]
 
             fn schema(generator: &mut #x::SchemaGenerator) -> #x::serde_json::Value {
                 #schema
             }
 
+            #[inline]
+
             fn check(partial: &#partial_ty, checker: &mut #x::Checker) {
                 #check
             }
+
+            #[inline]
 
             fn convert(partial: #partial_ty) -> #x::Option<Self> {
                 #convert
             }
 
+            #[inline]
+
             fn validate(&self, checker: &mut #x::Checker) {
                 #validate
             }
+
+            #[inline]
 
             fn into_partial(self) -> #partial_ty {
                 #into_partial
@@ -446,12 +458,16 @@ fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             }
 
+            #[inline]
+
             fn active_path(&self, out: &mut #x::Vec<#x::Segment>) {
                 match &self.state {
                     #(#path_arms)*
                     _ => {}
                 }
             }
+
+            #[inline]
 
             fn is_complete_at(&self, path: &[#x::Segment]) -> bool {
                 match &self.state {
@@ -725,12 +741,16 @@ fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             }
 
+            #[inline]
+
             fn active_path(&self, out: &mut #x::Vec<#x::Segment>) {
                 match &self.state {
                     #(#path_arms)*
                     _ => {}
                 }
             }
+
+            #[inline]
 
             fn is_complete_at(&self, path: &[#x::Segment]) -> bool {
                 match &self.state {

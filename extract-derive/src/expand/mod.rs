@@ -239,25 +239,37 @@ fn expand_struct(gen: &Gen, style: Style, fields: &[Field]) -> TokenStream {
             type Partial = #partial_ty;
             type Builder = #builder_ty;
 
+            #[inline]
+
             fn schema_name() -> #x::String {
                 #schema_name
             }
+
+            #[inline]
 
             fn schema(generator: &mut #x::SchemaGenerator) -> #x::serde_json::Value {
                 #schema
             }
 
+            #[inline]
+
             fn check(partial: &#partial_ty, checker: &mut #x::Checker) {
                 #check
             }
+
+            #[inline]
 
             fn convert(partial: #partial_ty) -> #x::Option<Self> {
                 #convert
             }
 
+            #[inline]
+
             fn validate(&self, checker: &mut #x::Checker) {
                 #validate
             }
+
+            #[inline]
 
             fn into_partial(self) -> #partial_ty {
                 #into_partial

@@ -287,6 +287,7 @@ pub fn impls(gen: &Gen) -> TokenStream {
 
         #[automatically_derived]
         impl #impl_generics #x::Clone for #partial #where_clause {
+            #[inline]
             fn clone(&self) -> Self {
                 #clone
             }
@@ -294,6 +295,7 @@ pub fn impls(gen: &Gen) -> TokenStream {
 
         #[automatically_derived]
         impl #impl_generics #x::fmt::Debug for #partial #where_clause {
+            #[inline]
             fn fmt(&self, f: &mut #x::fmt::Formatter<'_>) -> #x::fmt::Result {
                 #debug
             }
@@ -308,6 +310,7 @@ pub fn impls(gen: &Gen) -> TokenStream {
 
         #[automatically_derived]
         impl #impl_generics #x::PartialEq for #partial #where_clause {
+            #[inline]
             fn eq(&self, other: &Self) -> bool {
                 #eq
             }

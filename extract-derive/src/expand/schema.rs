@@ -101,9 +101,11 @@ pub fn body_schema(body: &Body) -> TokenStream {
 pub fn named(gen: &Gen, definition: &TokenStream) -> TokenStream {
     let x = &gen.x;
     quote! {
-        generator.named::<Self>(&<Self as #x::Extract>::schema_name(), |generator| {
-            #definition
-        })
+        #x::named_schema::<Self>(
+            generator,
+            &<Self as #x::Extract>::schema_name(),
+            |generator: &mut #x::SchemaGenerator| -> #x::serde_json::Value { #definition },
+        )
     }
 }
 

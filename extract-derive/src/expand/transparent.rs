@@ -66,18 +66,26 @@ pub fn expand(gen: &Gen) -> TokenStream {
             type Partial = <#ty as #x::Extract>::Partial;
             type Builder = <#ty as #x::Extract>::Builder;
 
+            #[inline]
+
             fn schema_name() -> #x::String {
                 #schema_name
             }
+
+            #[inline]
 
             fn schema(generator: &mut #x::SchemaGenerator) -> #x::serde_json::Value {
                 #schema
             }
 
+            #[inline]
+
             fn check(partial: &Self::Partial, checker: &mut #x::Checker) {
                 <#ty as #x::Extract>::check(partial, checker);
                 #check_constraints
             }
+
+            #[inline]
 
             fn convert(partial: Self::Partial) -> #x::Option<Self> {
                 #x::Some(Self {
@@ -86,11 +94,15 @@ pub fn expand(gen: &Gen) -> TokenStream {
                 })
             }
 
+            #[inline]
+
             fn validate(&self, checker: &mut #x::Checker) {
                 <#ty as #x::Extract>::validate(&self.#member, checker);
                 #field_validator
                 #container_validator
             }
+
+            #[inline]
 
             fn into_partial(self) -> Self::Partial {
                 <#ty as #x::Extract>::into_partial(self.#member)
