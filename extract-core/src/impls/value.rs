@@ -77,7 +77,7 @@ fn insert(container: &mut Value, frame: &Frame, value: Value) {
 
 fn scalar(event: &Event<'_>) -> Result<Value, Box<StreamIssue>> {
     Ok(match *event {
-        Event::Str { text, .. } => Value::String(text.to_owned()),
+        Event::Str { text, last, .. } => Value::String(super::scalar::open_string(text, last)),
         Event::Number(text) => match json_number(text) {
             Some(n) => Value::Number(n),
             None => return Err(StreamIssue::new(format!("number out of range: {text}"))),
