@@ -145,7 +145,7 @@ pub enum Default {
     /// No default: a missing value is an error.
     None,
     /// `Default::default()`.
-    Default,
+    Trait,
     /// A function returning the value.
     Path(syn::ExprPath),
 }
@@ -483,7 +483,7 @@ impl Container {
                 default = if meta.input.peek(syn::Token![=]) {
                     Default::Path(lit_str(meta)?.parse()?)
                 } else {
-                    Default::Default
+                    Default::Trait
                 };
             } else if path.is_ident("transparent") {
                 transparent = path.get_ident().map(syn::Ident::span);
@@ -719,7 +719,7 @@ impl Field {
                 default = if meta.input.peek(syn::Token![=]) {
                     Default::Path(lit_str(meta)?.parse()?)
                 } else {
-                    Default::Default
+                    Default::Trait
                 };
             } else if path.is_ident("flatten") {
                 unsupported_serde(

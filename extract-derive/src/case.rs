@@ -7,6 +7,7 @@ use self::RenameRule::{
 };
 
 /// A `rename_all` rule.
+#[allow(clippy::enum_variant_names, reason = "named after serde's case names")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenameRule {
     /// `"lowercase"`

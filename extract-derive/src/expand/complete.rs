@@ -150,7 +150,7 @@ fn absent(gen: &Gen, f: &Field, container_default: bool) -> Option<TokenStream> 
     let member = &f.member;
     match &f.attrs.default {
         attr::Default::Path(path) => Some(quote!(#path())),
-        attr::Default::Default => Some(quote!(#x::Default::default())),
+        attr::Default::Trait => Some(quote!(#x::Default::default())),
         attr::Default::None if container_default => Some(quote!(__default.#member)),
         attr::Default::None => None,
     }

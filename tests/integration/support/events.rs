@@ -11,6 +11,10 @@ use extract::{Checker, Extract, Issue, Partial, StreamParser, ValidationError};
 /// Strings report one piece per chunk they span (possibly empty); numbers
 /// are reported in the chunk of the byte after them (or the last chunk);
 /// keys and literals in the chunk of their last byte.
+#[allow(
+    clippy::needless_range_loop,
+    reason = "chunk is both an index and a value compared below"
+)]
 pub fn chunked_events(text: &str, cuts: &[usize]) -> Vec<Vec<OwnedEvent>> {
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (text.len() + 1)).collect();
     cuts.sort_unstable();
