@@ -355,5 +355,5 @@ fn deeply_nested_types() {
         }
     }
     let value = round_trip::<C29>(&text);
-    assert_eq!(serde_json::to_string(&value).unwrap().len() > 10, true);
+    assert!(value.child.is_some() || value.items.is_empty());
 }
