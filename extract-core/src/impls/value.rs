@@ -26,7 +26,7 @@ enum Frame {
 #[derive(Debug, Default)]
 pub struct ValueBuilder {
     frames: Vec<Frame>,
-    /// A string value is arriving (for `is_complete_at`).
+    /// A string value is arriving (its last piece has not come yet).
     in_string: bool,
 }
 
