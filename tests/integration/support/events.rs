@@ -58,13 +58,18 @@ pub fn chunked_events(text: &str, cuts: &[usize]) -> Vec<Vec<OwnedEvent>> {
                 }
                 let first_chunk = chunk_of(open);
                 let last_chunk = chunk_of(end);
-                for chunk in first_chunk..=last_chunk {
+                for (chunk, events) in out
+                    .iter_mut()
+                    .enumerate()
+                    .take(last_chunk + 1)
+                    .skip(first_chunk)
+                {
                     let piece: String = chars
                         .iter()
                         .filter(|(_, at)| chunk_of(*at) == chunk)
                         .map(|(c, _)| *c)
                         .collect();
-                    out[chunk].push(OwnedEvent::Str {
+                    events.push(OwnedEvent::Str {
                         text: piece,
                         first: chunk == first_chunk,
                         last: closed && chunk == last_chunk,
