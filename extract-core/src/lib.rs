@@ -17,6 +17,10 @@ pub mod json;
 mod path;
 pub mod schema;
 mod stream_parser;
+#[cfg(feature = "openai")]
+pub mod openai;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod validation;
 
 pub use error::{Error, Received};
@@ -26,6 +30,9 @@ pub use path::{Path, Segment};
 pub use schema::SchemaGenerator;
 pub use stream_parser::StreamParser;
 pub use validation::{Checker, Issue, StreamIssue, ValidationError};
+
+#[cfg(feature = "openai")]
+pub use openai::{Client, Mode};
 
 /// What `#[derive(Extract)]` expands to reaches the runtime only through
 /// here. Not public API.
