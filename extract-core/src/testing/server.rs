@@ -1,0 +1,489 @@
+//! [`ReplayServer`]: a loopback HTTP/1.1 server speaking the chat-completions
+//! protocol, answering from a script.
+
+use super::script::{chunk, fragments, render, usage_chunk, Answer, Fault, Marker, Pause, Placement, Reply};
+use crate::openai::{Backoff, Client, ClientBuilder};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Largest request head accepted.
+const MAX_HEAD: usize = 64 << 10;
+/// Largest request body accepted.
+const MAX_BODY: usize = 16 << 20;
+
+/// One request the server received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// `POST`, …
+    pub method: String,
+    /// The request target, e.g. `/v1/chat/completions`.
+    pub path: String,
+    /// Headers in the order received (names lowercased).
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// The body as JSON (`Value::Null` when it is not JSON).
+    #[must_use]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The first header of this name (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    replies: Mutex<VecDeque<Reply>>,
+    fallback: Mutex<Option<Reply>>,
+    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A chat-completions server on `127.0.0.1:<free port>` that answers each
+/// `POST …/chat/completions` with the next [`Reply`] of its script, over real
+/// HTTP/1.1 (keep-alive, chunked event streams) and TCP.
+///
+/// Every request is recorded ([`requests`](Self::requests)) so a test can
+/// check what was sent. A request beyond the script gets the
+/// [`repeat`](Self::repeat) reply if one is set, else HTTP 500. The server
+/// runs on tasks of the current tokio runtime and stops when dropped.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use extract_core::testing::{ReplayServer, Reply};
+///
+/// let server = ReplayServer::start([Reply::json(r#"["red", "green", "blue"]"#)]).await?;
+/// let colours: Vec<String> = server.client().chat().model("any").user("Colours?").create().await?;
+/// assert_eq!(colours, ["red", "green", "blue"]);
+/// assert_eq!(server.requests()[0].json()["model"], "any");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ReplayServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("pending", &lock(&self.replies).len()).finish_non_exhaustive()
+    }
+}
+
+impl Drop for ReplayServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ReplayServer {
+    /// Starts a server answering with `replies`, in order.
+    ///
+    /// # Errors
+    ///
+    /// When no loopback port can be bound.
+    pub async fn start(replies: impl IntoIterator<Item = Reply>) -> io::Result<ReplayServer> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        lock(&shared.replies).extend(replies);
+        let task = tokio::spawn(accept(listener, shared.clone()));
+        Ok(ReplayServer { addr, shared, task })
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL for a client: `http://127.0.0.1:<port>/v1`.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// A client builder pointed at this server, with the key `test-key` and
+    /// a backoff of 1 ms so retries cost no time.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .base_url(self.base_url())
+            .api_key("test-key")
+            .backoff(Backoff::default().with_base_delay(Duration::from_millis(1)))
+    }
+
+    /// A client pointed at this server (see [`client_builder`](Self::client_builder)).
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the configuration is always valid.
+    #[must_use]
+    pub fn client(&self) -> Client {
+        self.client_builder().build().expect("a loopback client configuration is valid")
+    }
+
+    /// Appends a reply to the script.
+    pub fn push(&self, reply: Reply) {
+        lock(&self.shared.replies).push_back(reply);
+    }
+
+    /// Answers every request beyond the script with `reply`.
+    pub fn repeat(&self, reply: Reply) {
+        *lock(&self.shared.fallback) = Some(reply);
+    }
+
+    /// Every request received so far, in order.
+    #[must_use]
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+}
+
+async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    connections.spawn(serve(stream, shared.clone()));
+                }
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// Serves requests on one connection until it closes.
+async fn serve(stream: TcpStream, shared: Arc<Shared>) {
+    let mut stream = BufReader::new(stream);
+    loop {
+        let request = match read_request(&mut stream).await {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(error) => {
+                let _ = write_status(stream.get_mut(), 400, &error.to_string(), &[]).await;
+                return;
+            }
+        };
+        let reply = if !request.path.ends_with("/chat/completions") || request.method != "POST" {
+            Err((404, format!("no route for {} {}", request.method, request.path)))
+        } else {
+            let next = lock(&shared.replies).pop_front();
+            next.or_else(|| lock(&shared.fallback).clone())
+                .ok_or((500, "the replay script is exhausted".to_owned()))
+        };
+        let body = request.json();
+        let close = request.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        lock(&shared.requests).push(request);
+        let id = format!("chatcmpl-replay-{}", lock(&shared.requests).len());
+        let keep_open = match reply {
+            Err((status, message)) => write_status(stream.get_mut(), status, &message, &[]).await,
+            Ok(reply) => answer(stream.get_mut(), &reply, &body, &id).await,
+        };
+        if close || !matches!(keep_open, Ok(true)) {
+            return;
+        }
+    }
+}
+
+/// Reads one request; `None` on a clean end of the connection.
+async fn read_request(stream: &mut BufReader<TcpStream>) -> io::Result<Option<RecordedRequest>> {
+    let bad = |message: &str| io::Error::new(io::ErrorKind::InvalidData, message.to_owned());
+    let mut head = Vec::new();
+    loop {
+        let before = head.len();
+        let read = (&mut *stream).take((MAX_HEAD + 1 - before) as u64).read_until(b'\n', &mut head).await?;
+        if read == 0 {
+            return if head.is_empty() { Ok(None) } else { Err(bad("the request head ended early")) };
+        }
+        if head.len() > MAX_HEAD {
+            return Err(bad("the request head is too large"));
+        }
+        let line = &head[before..];
+        if (line == b"\r\n" || line == b"\n") && before > 0 {
+            break;
+        }
+        if (line == b"\r\n" || line == b"\n") && before == 0 {
+            head.clear();
+        }
+    }
+    let head = String::from_utf8(head).map_err(|_| bad("the request head is not UTF-8"))?;
+    let mut lines = head.lines();
+    let mut request_line = lines.next().unwrap_or("").split_whitespace();
+    let (Some(method), Some(path), Some(version)) = (request_line.next(), request_line.next(), request_line.next())
+    else {
+        return Err(bad("malformed request line"));
+    };
+    if !version.starts_with("HTTP/1.") {
+        return Err(bad("only HTTP/1.x is spoken here"));
+    }
+    let mut headers = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (name, value) = line.split_once(':').ok_or_else(|| bad("malformed header line"))?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let mut request = RecordedRequest { method: method.to_owned(), path: path.to_owned(), headers, body: Vec::new() };
+    if request.header("transfer-encoding").is_some() {
+        return Err(bad("chunked request bodies are not supported; send Content-Length"));
+    }
+    let length = match request.header("content-length") {
+        Some(v) => v.parse::<usize>().map_err(|_| bad("bad Content-Length"))?,
+        None => 0,
+    };
+    if length > MAX_BODY {
+        return Err(bad("the request body is too large"));
+    }
+    request.body = vec![0; length];
+    stream.read_exact(&mut request.body).await?;
+    Ok(Some(request))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+/// Writes a JSON error response; `Ok(true)` when the connection stays open.
+async fn write_status(stream: &mut TcpStream, status: u16, message: &str, headers: &[(String, String)]) -> io::Result<bool> {
+    let kind = if status >= 500 { "server_error" } else { "invalid_request_error" };
+    let body = json!({ "error": { "message": message, "type": kind, "param": null, "code": null } }).to_string();
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        reason(status),
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.push_str(&body);
+    stream.write_all(head.as_bytes()).await?;
+    stream.flush().await?;
+    Ok(true)
+}
+
+/// One step of a streamed answer.
+enum Action {
+    /// Send these bytes as one HTTP chunk.
+    Send(Vec<u8>),
+    /// Wait.
+    Pause(Pause),
+    /// Close the connection now, mid-body.
+    Drop,
+}
+
+fn event(data: &str) -> Action {
+    Action::Send(format!("data: {data}\n\n").into_bytes())
+}
+
+/// Writes the answer to one request; `Ok(true)` when the connection stays open.
+async fn answer(stream: &mut TcpStream, reply: &Reply, request: &Value, id: &str) -> io::Result<bool> {
+    if let Answer::Status { status, message } = &reply.answer {
+        return write_status(stream, *status, message, &reply.headers).await;
+    }
+    if request.get("stream").and_then(Value::as_bool) != Some(true) && !matches!(reply.answer, Answer::Raw(_)) {
+        return whole(stream, reply, request, id).await;
+    }
+    let mut head = String::from(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n",
+    );
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.flush().await?;
+    for action in actions(reply, request, id) {
+        match action {
+            Action::Send(bytes) => {
+                if !reply.delay.is_zero() {
+                    tokio::time::sleep(reply.delay).await;
+                }
+                let mut framed = format!("{:x}\r\n", bytes.len()).into_bytes();
+                framed.extend_from_slice(&bytes);
+                framed.extend_from_slice(b"\r\n");
+                stream.write_all(&framed).await?;
+                stream.flush().await?;
+            }
+            Action::Pause(Pause::For(duration)) => tokio::time::sleep(duration).await,
+            Action::Pause(Pause::Until(gate)) => gate.wait().await,
+            Action::Drop => {
+                stream.shutdown().await?;
+                return Ok(false);
+            }
+        }
+    }
+    stream.write_all(b"0\r\n\r\n").await?;
+    stream.flush().await?;
+    Ok(true)
+}
+
+/// The steps of a streamed answer. See [`Reply`] for the shape.
+fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
+    if let Answer::Raw(body) = &reply.answer {
+        return body.chunks(reply.split.unwrap_or(512)).map(|piece| Action::Send(piece.to_vec())).collect();
+    }
+    let model = request["model"].as_str().unwrap_or("replay");
+    let placement = Placement::of(request);
+    let rendered = render(&reply.answer, &placement);
+    let refusal = matches!(reply.answer, Answer::Refusal(_));
+    let tools = rendered.parts.first().is_some_and(|(name, _)| name.is_some());
+    let fault_at = match &reply.fault {
+        Some(Fault::Truncate(n) | Fault::Drop(n) | Fault::Malformed(n) | Fault::ErrorEvent(n, _)) => Some(*n),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if !tools {
+        let first = if refusal {
+            json!({ "role": "assistant", "content": null, "refusal": "" })
+        } else {
+            json!({ "role": "assistant", "content": "", "refusal": null })
+        };
+        out.push(event(&chunk(id, model, first, None)));
+    }
+    let mut sent = 0usize;
+    let mut fragments_sent = 0u64;
+    let mut ended_early = None;
+    'parts: for (k, (name, text)) in rendered.parts.iter().enumerate() {
+        if let Some(name) = name {
+            let mut delta = json!({ "content": null, "tool_calls": [{
+                "index": k, "id": format!("call_replay_{k}"), "type": "function",
+                "function": { "name": name, "arguments": "" },
+            }]});
+            if k == 0 {
+                delta["role"] = json!("assistant");
+            }
+            out.push(event(&chunk(id, model, delta, None)));
+        }
+        let mut cuts: Vec<usize> = rendered.item_ends.iter().filter(|(p, _)| *p == k).map(|&(_, e)| e).collect();
+        let pauses: Vec<(usize, &Pause)> = reply
+            .pauses
+            .iter()
+            .filter_map(|(marker, pause)| {
+                let end = match marker {
+                    Marker::After(needle) => text.find(needle.as_str()).map(|at| at + needle.len())?,
+                    Marker::Item(i) => rendered.item_ends.get(*i).filter(|(p, _)| *p == k)?.1,
+                };
+                Some((end, pause))
+            })
+            .collect();
+        cuts.extend(pauses.iter().map(|(end, _)| *end));
+        if let Some(n) = fault_at.filter(|&n| n >= sent && n < sent + text.len()) {
+            cuts.push(n - sent);
+        }
+        for (start, end) in fragments(text, reply.fragment, &cuts) {
+            if fault_at.is_some_and(|n| sent + start >= n) {
+                ended_early = reply.fault.clone();
+                break 'parts;
+            }
+            let piece = &text[start..end];
+            let delta = match name {
+                Some(_) => json!({ "tool_calls": [{ "index": k, "function": { "arguments": piece } }] }),
+                None if refusal => json!({ "refusal": piece }),
+                None => json!({ "content": piece }),
+            };
+            out.push(event(&chunk(id, model, delta, None)));
+            fragments_sent += 1;
+            for (_, pause) in pauses.iter().filter(|(at, _)| *at == end) {
+                out.push(Action::Pause((*pause).clone()));
+            }
+        }
+        sent += text.len();
+    }
+    if ended_early.is_none() && fault_at.is_some() {
+        ended_early = reply.fault.clone();
+    }
+    let finish = match (&ended_early, &reply.fault) {
+        (Some(Fault::Drop(_)), _) => {
+            out.push(Action::Drop);
+            return out;
+        }
+        (Some(Fault::ErrorEvent(_, message)), _) => {
+            let error = json!({ "error": { "message": message, "type": "server_error", "param": null, "code": null } });
+            out.push(event(&error.to_string()));
+            return out;
+        }
+        (Some(Fault::Malformed(_)), _) => {
+            out.push(Action::Send(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}\n\n".to_vec()));
+            return out;
+        }
+        (Some(Fault::Truncate(_)), _) => "length".to_owned(),
+        (_, Some(Fault::NoEnd)) => return out,
+        _ => reply.finish_reason.clone().unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned()),
+    };
+    out.push(event(&chunk(id, model, json!({}), Some(&finish))));
+    if request["stream_options"]["include_usage"] == json!(true) {
+        let prompt = request.to_string().len() as u64 / 4;
+        out.push(event(&usage_chunk(id, model, prompt, fragments_sent)));
+    }
+    out.push(event("[DONE]"));
+    out
+}
+
+/// A whole (non-streamed) `chat.completion`, for a request without `stream`.
+async fn whole(stream: &mut TcpStream, reply: &Reply, request: &Value, id: &str) -> io::Result<bool> {
+    let placement = Placement::of(request);
+    let rendered = render(&reply.answer, &placement);
+    let mut message = json!({ "role": "assistant", "content": null, "refusal": null });
+    let tools = rendered.parts.first().is_some_and(|(name, _)| name.is_some());
+    if tools {
+        let calls: Vec<Value> = rendered
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(k, (name, text))| json!({
+                "id": format!("call_replay_{k}"), "type": "function",
+                "function": { "name": name, "arguments": text },
+            }))
+            .collect();
+        message["tool_calls"] = Value::Array(calls);
+    } else if let Some((_, text)) = rendered.parts.first() {
+        let field = if matches!(reply.answer, Answer::Refusal(_)) { "refusal" } else { "content" };
+        message[field] = json!(text);
+    }
+    let finish = reply.finish_reason.clone().unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned());
+    let body = json!({
+        "id": id, "object": "chat.completion", "created": 1_700_000_000, "model": request["model"],
+        "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
+        "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
+    })
+    .to_string();
+    let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.flush().await?;
+    Ok(true)
+}
