@@ -110,26 +110,28 @@ impl Skip {
     }
 }
 
-/// The slot of the element being written at the end of a `Vec`: the element
-/// is pushed when it appears and written in place afterwards.
-pub struct VecTail<'a, P> {
-    vec: &'a mut Vec<P>,
+/// The slot of the element being written at the end of a `Vec` held in the
+/// parent slot `S`: the element is pushed when it appears and written in
+/// place afterwards. The parent is reached only when the element is written,
+/// so reading or skipping touches nothing.
+pub struct VecTail<'a, S> {
+    parent: &'a mut S,
     shown: &'a mut bool,
 }
 
-impl<'a, P> VecTail<'a, P> {
-    /// The tail slot of `vec`; `shown` tells whether the current element has
-    /// been pushed already.
-    pub fn new(vec: &'a mut Vec<P>, shown: &'a mut bool) -> Self {
-        Self { vec, shown }
+impl<'a, S> VecTail<'a, S> {
+    /// The tail slot of the vector in `parent`; `shown` tells whether the
+    /// current element has been pushed already.
+    pub fn new(parent: &'a mut S, shown: &'a mut bool) -> Self {
+        Self { parent, shown }
     }
 }
 
-impl<P> Slot<P> for VecTail<'_, P> {
+impl<P, S: Slot<Vec<P>>> Slot<P> for VecTail<'_, S> {
     #[inline]
     fn get(&mut self) -> Option<&mut P> {
         if *self.shown {
-            self.vec.last_mut()
+            self.parent.get()?.last_mut()
         } else {
             None
         }
@@ -137,14 +139,71 @@ impl<P> Slot<P> for VecTail<'_, P> {
 
     #[inline]
     fn set(&mut self, value: P) {
+        let Some(vec) = self.parent.get() else { return };
         if *self.shown {
-            if let Some(last) = self.vec.last_mut() {
+            if let Some(last) = vec.last_mut() {
                 *last = value;
                 return;
             }
         }
-        self.vec.push(value);
+        vec.push(value);
         *self.shown = true;
+    }
+}
+
+/// A field of the partial held in the parent slot `S`, reached through
+/// `project` only when the field is written.
+pub struct FieldSlot<'a, S, P, F> {
+    parent: &'a mut S,
+    project: fn(&mut P) -> &mut Option<F>,
+}
+
+impl<'a, S, P, F> FieldSlot<'a, S, P, F> {
+    /// The field `project` picks out of the partial in `parent`.
+    pub fn new(parent: &'a mut S, project: fn(&mut P) -> &mut Option<F>) -> Self {
+        Self { parent, project }
+    }
+}
+
+impl<P, F, S: Slot<P>> Slot<F> for FieldSlot<'_, S, P, F> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut F> {
+        (self.project)(self.parent.get()?).as_mut()
+    }
+
+    #[inline]
+    fn set(&mut self, value: F) {
+        if let Some(parent) = self.parent.get() {
+            *(self.project)(parent) = Some(value);
+        }
+    }
+}
+
+/// A root slot that records whether anything was written through it.
+pub struct Tracked<'a, P> {
+    slot: &'a mut Option<P>,
+    changed: &'a mut bool,
+}
+
+impl<'a, P> Tracked<'a, P> {
+    /// Tracks writes to `slot` into `changed`.
+    pub fn new(slot: &'a mut Option<P>, changed: &'a mut bool) -> Self {
+        Self { slot, changed }
+    }
+}
+
+impl<P> Slot<P> for Tracked<'_, P> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut P> {
+        let value = self.slot.as_mut();
+        *self.changed |= value.is_some();
+        value
+    }
+
+    #[inline]
+    fn set(&mut self, value: P) {
+        *self.slot = Some(value);
+        *self.changed = true;
     }
 }
 

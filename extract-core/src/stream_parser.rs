@@ -1,6 +1,6 @@
 //! [`StreamParser`]: feed chunks, read a typed partial, finish with a value.
 
-use crate::builder::{feed_child, Builder, ChildStep, Skip};
+use crate::builder::{feed_child, Builder, ChildStep, Skip, Tracked};
 use crate::error::{Error, Received};
 use crate::json::{Event, Lexer, LexerOptions, Sink, SyntaxError};
 use crate::path::{Path, Segment};
@@ -34,12 +34,8 @@ impl<T: Extract> Sink for RootSink<T> {
             return Ok(());
         }
         self.root = Root::Building;
-        if !matches!(event, Event::Key(_) | Event::ObjectEnd | Event::ArrayEnd)
-            && self.skip.is_none()
-        {
-            self.changed = true;
-        }
-        match feed_child(&mut self.builder, &mut self.skip, &mut self.slot, &event) {
+        let mut slot = Tracked::new(&mut self.slot, &mut self.changed);
+        match feed_child(&mut self.builder, &mut self.skip, &mut slot, &event) {
             ChildStep::Continue(issue) => {
                 if let Some(issue) = issue {
                     self.issues.push(issue.into_issue());
@@ -124,9 +120,10 @@ impl<T: Extract> StreamParser<T> {
 
     /// Feeds the next chunk (`&str`, `&[u8]`, `String`, `Bytes`, …).
     ///
-    /// Returns true when the partial may have changed: a value arrived or
-    /// grew (false for chunks that only held whitespace, keys, closing
-    /// brackets or parts of a number still arriving).
+    /// Returns true when the partial changed: a value appeared or grew
+    /// (false for chunks that only held whitespace, keys, closing brackets,
+    /// skipped unknown values, or parts of a value not shown yet, such as a
+    /// number still arriving).
     ///
     /// # Errors
     ///

@@ -40,24 +40,27 @@ impl<V> StringMap<V> for BTreeMap<String, V> {
 }
 
 /// The slot of the entry being written.
-struct EntrySlot<'a, M> {
-    map: &'a mut M,
+struct EntrySlot<'a, S, M> {
+    parent: &'a mut S,
     key: &'a str,
     shown: &'a mut bool,
+    marker: std::marker::PhantomData<fn() -> M>,
 }
 
-impl<V, M: StringMap<V>> Slot<V> for EntrySlot<'_, M> {
+impl<V, M: StringMap<V>, S: Slot<M>> Slot<V> for EntrySlot<'_, S, M> {
     fn get(&mut self) -> Option<&mut V> {
         if *self.shown {
-            self.map.entry_mut(self.key)
+            self.parent.get()?.entry_mut(self.key)
         } else {
             None
         }
     }
 
     fn set(&mut self, value: V) {
-        self.map.put(self.key, value);
-        *self.shown = true;
+        if let Some(map) = self.parent.get() {
+            map.put(self.key, value);
+            *self.shown = true;
+        }
     }
 }
 
@@ -114,15 +117,14 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
                 _ => Step::More,
             };
         }
-        let mut detached = M::default();
-        let map = slot.get().unwrap_or(&mut detached);
         let Some(value) = self.value.as_deref_mut() else {
             return Step::More;
         };
         let mut entry = EntrySlot {
-            map,
+            parent: slot,
             key: &self.key,
             shown: &mut self.shown,
+            marker: std::marker::PhantomData,
         };
         match feed_child(value, &mut self.skip, &mut entry, event) {
             ChildStep::Continue(None) => Step::More,

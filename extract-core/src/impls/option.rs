@@ -11,12 +11,14 @@ use crate::Extract;
 /// Builds an `Option<T>`: `null` is `None`, anything else is `T`'s.
 pub struct OptionBuilder<T: Extract> {
     inner: T::Builder,
+    started: bool,
 }
 
 impl<T: Extract> Default for OptionBuilder<T> {
     fn default() -> Self {
         Self {
             inner: T::Builder::default(),
+            started: false,
         }
     }
 }
@@ -24,9 +26,12 @@ impl<T: Extract> Default for OptionBuilder<T> {
 impl<T: Extract> Builder<Option<T::Partial>> for OptionBuilder<T> {
     #[inline]
     fn event<S: Slot<Option<T::Partial>>>(&mut self, slot: &mut S, event: &Event<'_>) -> Step {
-        if matches!(event, Event::Null) && slot.get().is_none() {
-            slot.set(None);
-            return Step::Done;
+        if !self.started {
+            self.started = true;
+            if matches!(event, Event::Null) {
+                slot.set(None);
+                return Step::Done;
+            }
         }
         self.inner.event(&mut SomeSlot(slot), event)
     }

@@ -20,8 +20,10 @@ impl Builder<String> for StringBuilder {
             Event::Str { text, first, last } => {
                 if first {
                     slot.set(text.to_owned());
-                } else if let Some(s) = slot.get() {
-                    s.push_str(text);
+                } else if !text.is_empty() {
+                    if let Some(s) = slot.get() {
+                        s.push_str(text);
+                    }
                 }
                 if last {
                     Step::Done

@@ -98,6 +98,10 @@ impl Builder<Value> for ValueBuilder {
         if self.in_string {
             if let Event::Str { text, last, .. } = *event {
                 self.in_string = !last;
+                let ends_root = last && self.frames.is_empty();
+                if text.is_empty() {
+                    return if ends_root { Step::Done } else { Step::More };
+                }
                 let target = match self.frames.last() {
                     None => slot.get(),
                     Some(frame) => slot
@@ -108,11 +112,7 @@ impl Builder<Value> for ValueBuilder {
                 if let Some(Value::String(s)) = target {
                     s.push_str(text);
                 }
-                return if last && self.frames.is_empty() {
-                    Step::Done
-                } else {
-                    Step::More
-                };
+                return if ends_root { Step::Done } else { Step::More };
             }
         }
         let value = match scalar(event) {

@@ -57,13 +57,11 @@ impl<T: Extract> Builder<Vec<T::Partial>> for VecBuilder<T> {
                 None => self.item = Some(Box::default()),
             }
         }
-        let mut detached = Vec::new();
-        let vec = slot.get().unwrap_or(&mut detached);
         let Some(item) = self.item.as_deref_mut() else {
             return Step::More;
         };
         let index = self.index;
-        let mut tail = VecTail::new(vec, &mut self.shown);
+        let mut tail = VecTail::new(slot, &mut self.shown);
         match feed_child(item, &mut self.skip, &mut tail, event) {
             ChildStep::Continue(None) => Step::More,
             ChildStep::Continue(Some(issue)) => Step::MoreWith(issue.in_index(index)),

@@ -1,0 +1,253 @@
+//! `StreamParser` and `ItemParser` over the std impls: final values equal
+//! serde_json's whatever the splits, snapshots are monotone, problems carry
+//! their JSON paths.
+
+use std::collections::{BTreeMap, HashMap};
+
+use extract_core::{Error, ItemParser, StreamParser};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+/// True when `later` extends `earlier`: nothing shown is lost or changed;
+/// strings only grow by appending, arrays only grow, objects only gain keys.
+fn extends(earlier: &Value, later: &Value) -> bool {
+    match (earlier, later) {
+        (Value::String(a), Value::String(b)) => b.starts_with(a.as_str()),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() <= b.len() && a.iter().zip(b).all(|(x, y)| extends(x, y))
+        }
+        (Value::Object(a), Value::Object(b)) => a
+            .iter()
+            .all(|(k, v)| b.get(k).is_some_and(|w| extends(v, w))),
+        (a, b) => a == b,
+    }
+}
+
+fn split_at_points(bytes: &[u8], points: &[usize]) -> Vec<Vec<u8>> {
+    let mut cuts: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        out.push(bytes[start..cut].to_vec());
+        start = cut;
+    }
+    out.push(bytes[start..].to_vec());
+    out
+}
+
+fn arb_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".*".prop_map(Value::String),
+        "[a-z\"\\\\\n\t\u{e9}\u{1f600}]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z\u{e9}\"]{0,6}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn stream(chunks: &[Vec<u8>]) -> (Result<Value, Error>, Vec<Value>) {
+    let mut parser = StreamParser::<Value>::new();
+    let mut snapshots = Vec::new();
+    for chunk in chunks {
+        match parser.feed(chunk) {
+            Ok(true) => snapshots.push(parser.partial().clone()),
+            Ok(false) => {}
+            Err(error) => return (Err(error), snapshots),
+        }
+    }
+    (parser.finish(), snapshots)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_value_in_any_split_parses_like_serde_json(
+        value in arb_value(),
+        pretty in any::<bool>(),
+        points in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }.unwrap();
+        let expected: Value = serde_json::from_str(&text).unwrap();
+        let chunks = split_at_points(text.as_bytes(), &points);
+        let (result, snapshots) = stream(&chunks);
+        prop_assert_eq!(result.unwrap(), expected.clone());
+        for pair in snapshots.windows(2) {
+            prop_assert!(extends(&pair[0], &pair[1]), "{} then {}", pair[0], pair[1]);
+        }
+        if let Some(last) = snapshots.last() {
+            prop_assert!(extends(last, &expected));
+        }
+    }
+
+    #[test]
+    fn byte_by_byte_snapshots_are_monotone(value in arb_value()) {
+        let text = serde_json::to_string(&value).unwrap();
+        let chunks: Vec<Vec<u8>> = text.as_bytes().iter().map(|b| vec![*b]).collect();
+        let (result, snapshots) = stream(&chunks);
+        prop_assert_eq!(result.unwrap(), value);
+        for pair in snapshots.windows(2) {
+            prop_assert!(extends(&pair[0], &pair[1]));
+            prop_assert!(pair[0] != pair[1], "feed said changed but nothing changed");
+        }
+    }
+}
+
+#[test]
+fn a_number_is_shown_only_when_complete() {
+    let mut parser = StreamParser::<Vec<u32>>::new();
+    assert!(parser.feed("[1").unwrap());
+    assert_eq!(parser.partial(), &Vec::<u32>::new());
+    assert!(!parser.feed("2").unwrap());
+    assert!(parser.feed("3,").unwrap());
+    assert_eq!(parser.partial(), &vec![123]);
+    parser.feed("4]").unwrap();
+    assert_eq!(parser.finish().unwrap(), vec![123, 4]);
+}
+
+#[test]
+fn a_string_grows_and_a_key_is_never_fabricated() {
+    let mut parser = StreamParser::<BTreeMap<String, String>>::new();
+    parser.feed(r#"{"na"#).unwrap();
+    assert!(parser.partial().is_empty(), "half a key must not appear");
+    parser.feed(r#"me": "Ja"#).unwrap();
+    assert_eq!(parser.partial()["name"], "Ja");
+    parser.feed(r#"son \u00e"#).unwrap();
+    assert_eq!(parser.partial()["name"], "Jason ");
+    parser.feed(r#"9"}"#).unwrap();
+    assert_eq!(parser.finish().unwrap()["name"], "Jason é");
+}
+
+#[test]
+fn models_numbers_as_strings_and_integral_floats_are_accepted() {
+    let parsed: Vec<u32> = {
+        let mut parser = StreamParser::<Vec<u32>>::new();
+        parser.feed(r#"[10.0, "11", " 12 ", 1e1]"#).unwrap();
+        parser.finish().unwrap()
+    };
+    assert_eq!(parsed, vec![10, 11, 12, 10]);
+}
+
+#[test]
+fn every_problem_is_reported_with_its_path() {
+    type Doc = BTreeMap<String, Vec<BTreeMap<String, u8>>>;
+    let mut parser = StreamParser::<Doc>::new();
+    parser
+        .feed(r#"{"users": [{"age": 1}, {"age": "x"}, {"age": 300}, {"age": [1]}], "more": 5}"#)
+        .unwrap();
+    let error = parser.finish().unwrap_err();
+    let issues: Vec<String> = error
+        .validation()
+        .expect("a validation error")
+        .issues()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        issues,
+        [
+            r#"users[1].age: expected an integer, found "x""#,
+            "users[2].age: expected an integer from 0 to 255, found 300",
+            "users[3].age: expected an integer, found an array",
+            "more: expected an array, found a number",
+        ]
+    );
+    assert!(error.partial().is_some(), "the last partial is kept");
+}
+
+#[test]
+fn repeated_keys_last_wins_like_serde_json() {
+    let text = r#"{"a": 1, "b": {"c": "x"}, "a": 2, "b": {"d": "y"}}"#;
+    let mut parser = StreamParser::<HashMap<String, Value>>::new();
+    parser.feed(text).unwrap();
+    let ours = parser.finish().unwrap();
+    let theirs: HashMap<String, Value> = serde_json::from_str(text).unwrap();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn options_take_null() {
+    let mut parser = StreamParser::<Vec<Option<String>>>::new();
+    parser.feed(r#"["a", null, "b"]"#).unwrap();
+    assert_eq!(
+        parser.finish().unwrap(),
+        vec![Some("a".to_owned()), None, Some("b".to_owned())]
+    );
+}
+
+#[test]
+fn deep_nesting_is_a_clean_error() {
+    let mut parser = StreamParser::<Value>::new();
+    let error = parser.feed("[".repeat(100_000)).unwrap_err();
+    assert!(matches!(error, Error::Syntax { .. }), "{error}");
+    assert!(error.to_string().contains("byte 128"), "{error}");
+}
+
+#[test]
+fn malformed_json_names_the_byte_and_keeps_the_partial() {
+    let mut parser = StreamParser::<Value>::new();
+    parser.feed(r#"{"a": "kept", "b": tru"#).unwrap();
+    let error = parser.feed("x}").unwrap_err();
+    assert!(error.to_string().contains("byte 22"), "{error}");
+    assert_eq!(error.partial(), Some(&json!({"a": "kept"})));
+    assert_eq!(parser.partial(), &json!({"a": "kept"}));
+}
+
+#[test]
+fn active_path_follows_the_value_being_written() {
+    let mut parser = StreamParser::<BTreeMap<String, Vec<BTreeMap<String, String>>>>::new();
+    parser
+        .feed(r#"{"users": [{"name": "a"}, {"name": "B"#)
+        .unwrap();
+    assert_eq!(parser.active_path().unwrap().to_string(), "users[1].name");
+}
+
+#[test]
+fn items_are_handed_out_as_each_closes() {
+    let mut parser = ItemParser::<BTreeMap<String, u32>>::new();
+    assert!(parser.feed(r#"{"items": [{"age": 1"#).unwrap().is_empty());
+    assert_eq!(parser.current().unwrap()["age"], 1);
+    let done = parser.feed(r#"}, {"age": 2}, {"ag"#).unwrap();
+    assert_eq!(done.len(), 2);
+    assert_eq!(done[1]["age"], 2);
+    assert_eq!(parser.feed(r#"e": 3}]}"#).unwrap().len(), 1);
+    assert!(parser.finish().unwrap().is_empty());
+}
+
+#[test]
+fn items_from_a_top_level_array_and_invalid_items_in_order() {
+    let mut parser = ItemParser::<u8>::new();
+    assert_eq!(parser.feed("[1, 2, 300, 4").unwrap(), vec![1, 2]);
+    let error = parser.feed("").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("[2]: expected an integer from 0 to 255"),
+        "{error}"
+    );
+    assert_eq!(parser.feed("]").unwrap(), vec![4]);
+    assert!(parser.finish().unwrap().is_empty());
+}
+
+#[test]
+fn the_wrapper_may_hold_other_properties_first() {
+    let mut parser = ItemParser::<String>::new();
+    let items = parser
+        .feed(r#"{"note": {"x": [1]}, "users": ["a", "b"], "later": ["c"]}"#)
+        .unwrap();
+    assert_eq!(items, ["a", "b"]);
+    assert!(parser.finish().unwrap().is_empty());
+}
