@@ -166,7 +166,9 @@ pub enum Error {
 
 #[cfg(feature = "openai")]
 fn last_error(attempts: &[Error]) -> String {
-    attempts.last().map_or_else(|| "no attempt was made".to_owned(), ToString::to_string)
+    attempts
+        .last()
+        .map_or_else(|| "no attempt was made".to_owned(), ToString::to_string)
 }
 
 impl Error {

@@ -14,11 +14,11 @@ mod extract;
 mod impls;
 mod item_parser;
 pub mod json;
+#[cfg(feature = "openai")]
+pub mod openai;
 mod path;
 pub mod schema;
 mod stream_parser;
-#[cfg(feature = "openai")]
-pub mod openai;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod validation;

@@ -83,7 +83,11 @@ impl Adapter {
     }
 
     /// Takes one piece of the answer; passes its JSON text, if any, to `feed`.
-    pub fn piece(&mut self, piece: Piece<'_>, feed: &mut impl FnMut(&str) -> Result<(), Error>) -> Result<(), Error> {
+    pub fn piece(
+        &mut self,
+        piece: Piece<'_>,
+        feed: &mut impl FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let mut feed = |text: &str| {
             if !text.trim_ascii_start().is_empty() {
                 self.fed_any = true;
@@ -127,7 +131,10 @@ impl Adapter {
     }
 
     /// The answer ended: closes what the route opened.
-    pub fn finish(&mut self, feed: &mut impl FnMut(&str) -> Result<(), Error>) -> Result<(), Error> {
+    pub fn finish(
+        &mut self,
+        feed: &mut impl FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         match self.route {
             Route::Content => Ok(()),
             Route::Fenced => self.fence.finish(feed),
@@ -185,7 +192,10 @@ struct Fence {
 impl Default for Fence {
     fn default() -> Self {
         Fence {
-            state: FenceState::Seeking { ticks: 0, leading: true },
+            state: FenceState::Seeking {
+                ticks: 0,
+                leading: true,
+            },
             line_start: false,
             ticks: 0,
             held: String::new(),
@@ -194,7 +204,11 @@ impl Default for Fence {
 }
 
 impl Fence {
-    fn push(&mut self, text: &str, feed: &mut impl FnMut(&str) -> Result<(), Error>) -> Result<(), Error> {
+    fn push(
+        &mut self,
+        text: &str,
+        feed: &mut impl FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -202,15 +216,24 @@ impl Fence {
                 FenceState::Seeking { ticks, leading } => {
                     let b = bytes[i];
                     self.state = if leading && b.is_ascii_whitespace() {
-                        FenceState::Seeking { ticks: 0, leading: true }
+                        FenceState::Seeking {
+                            ticks: 0,
+                            leading: true,
+                        }
                     } else if leading && (b == b'{' || b == b'[') {
                         return self.body(&text[i..], feed);
                     } else if b == b'`' && ticks == 2 {
                         FenceState::Info
                     } else if b == b'`' {
-                        FenceState::Seeking { ticks: ticks + 1, leading: false }
+                        FenceState::Seeking {
+                            ticks: ticks + 1,
+                            leading: false,
+                        }
                     } else {
-                        FenceState::Seeking { ticks: 0, leading: false }
+                        FenceState::Seeking {
+                            ticks: 0,
+                            leading: false,
+                        }
                     };
                     i += 1;
                 }
@@ -232,7 +255,11 @@ impl Fence {
     }
 
     /// Passes `text` on up to a closing fence.
-    fn body(&mut self, text: &str, feed: &mut impl FnMut(&str) -> Result<(), Error>) -> Result<(), Error> {
+    fn body(
+        &mut self,
+        text: &str,
+        feed: &mut impl FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.state = FenceState::Body;
         let bytes = text.as_bytes();
         // `text[start..]` is not yet passed on; it begins at a line start
@@ -308,7 +335,11 @@ mod tests {
     fn fenced_all_splits(text: &str) -> String {
         let (whole, _) = fenced(&[text]);
         for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
-            assert_eq!(fenced(&[&text[..at], &text[at..]]).0, whole, "split at {at}");
+            assert_eq!(
+                fenced(&[&text[..at], &text[at..]]).0,
+                whole,
+                "split at {at}"
+            );
         }
         let chars: Vec<String> = text.chars().map(String::from).collect();
         let pieces: Vec<&str> = chars.iter().map(String::as_str).collect();
@@ -346,18 +377,29 @@ mod tests {
         };
         let pieces = [
             Piece::ToolStarted { call: 0 },
-            Piece::ToolArguments { call: 0, text: "{\"a\"" },
-            Piece::ToolArguments { call: 0, text: ":1}" },
+            Piece::ToolArguments {
+                call: 0,
+                text: "{\"a\"",
+            },
+            Piece::ToolArguments {
+                call: 0,
+                text: ":1}",
+            },
             Piece::ToolStarted { call: 1 },
             Piece::ToolStarted { call: 2 },
-            Piece::ToolArguments { call: 2, text: "{}" },
+            Piece::ToolArguments {
+                call: 2,
+                text: "{}",
+            },
         ];
         for piece in pieces {
             adapter.piece(piece, &mut feed).unwrap();
         }
         adapter.finish(&mut feed).unwrap();
         assert_eq!(out, "[{\"a\":1},{},{}]");
-        let err = adapter.piece(Piece::ToolArguments { call: 0, text: "x" }, &mut |_| Ok(())).unwrap_err();
+        let err = adapter
+            .piece(Piece::ToolArguments { call: 0, text: "x" }, &mut |_| Ok(()))
+            .unwrap_err();
         assert!(matches!(err, Error::Protocol { .. }));
     }
 
@@ -369,10 +411,22 @@ mod tests {
             out.push_str(t);
             Ok(())
         };
-        adapter.piece(Piece::ToolStarted { call: 0 }, &mut feed).unwrap();
+        adapter
+            .piece(Piece::ToolStarted { call: 0 }, &mut feed)
+            .unwrap();
         adapter.piece(Piece::Content("ignored"), &mut feed).unwrap();
-        adapter.piece(Piece::ToolStarted { call: 1 }, &mut feed).unwrap();
-        adapter.piece(Piece::ToolArguments { call: 1, text: "[1]" }, &mut feed).unwrap();
+        adapter
+            .piece(Piece::ToolStarted { call: 1 }, &mut feed)
+            .unwrap();
+        adapter
+            .piece(
+                Piece::ToolArguments {
+                    call: 1,
+                    text: "[1]",
+                },
+                &mut feed,
+            )
+            .unwrap();
         adapter.finish(&mut feed).unwrap();
         assert_eq!(out, "{}");
     }

@@ -35,7 +35,10 @@ impl From<SseError> for Fail {
 }
 
 fn protocol(message: String) -> Error {
-    Error::Protocol { message, received: Box::default() }
+    Error::Protocol {
+        message,
+        received: Box::default(),
+    }
 }
 
 /// The state of one attempt while its body streams in.
@@ -57,7 +60,13 @@ pub(crate) struct Attempt<C: ?Sized + Collector> {
 }
 
 impl<C: ?Sized + Collector> Attempt<C> {
-    pub fn new(body: Body, framing: Framing, route: Route, collector: Box<C>, limit: usize) -> Self {
+    pub fn new(
+        body: Body,
+        framing: Framing,
+        route: Route,
+        collector: Box<C>,
+        limit: usize,
+    ) -> Self {
         Attempt {
             body,
             framing,
@@ -85,22 +94,34 @@ impl<C: ?Sized + Collector> Attempt<C> {
         }
         self.bytes = self.bytes.saturating_add(bytes.len());
         if self.bytes > self.limit {
-            self.failure = Some(Error::TooLarge { limit: self.limit, received: Box::default() });
+            self.failure = Some(Error::TooLarge {
+                limit: self.limit,
+                received: Box::default(),
+            });
             return;
         }
         if self.framing == Framing::Whole {
             self.whole.extend_from_slice(bytes);
             return;
         }
-        let Attempt { sse, assembler, adapter, collector, done, .. } = self;
-        let result = sse.feed(bytes, |event| on_event(event, assembler, adapter, collector.as_mut(), done));
+        let Attempt {
+            sse,
+            assembler,
+            adapter,
+            collector,
+            done,
+            ..
+        } = self;
+        let result = sse.feed(bytes, |event| {
+            on_event(event, assembler, adapter, collector.as_mut(), done)
+        });
         if let Err(Fail(error)) = result {
             self.failure = Some(error);
         }
     }
 
     /// The body ended (or `[DONE]` came): decides the outcome.
-    pub fn finish(mut self: Box<Self>) -> (Result<C::Output, Error>, Completion, Option<Value>) {
+    pub fn finish(mut self) -> (Result<C::Output, Error>, Completion, Option<Value>) {
         let result = self.conclude();
         let partial = self.collector.partial_json();
         let raw = self.raw_text();
@@ -108,17 +129,29 @@ impl<C: ?Sized + Collector> Attempt<C> {
         match result {
             Ok(()) => match self.collector.finish() {
                 Ok(output) => (Ok(output), completion, None),
-                Err(error) => (Err(with_received(error, raw, partial.clone())), completion, partial),
+                Err(error) => (
+                    Err(with_received(error, raw, partial.clone())),
+                    completion,
+                    partial,
+                ),
             },
-            Err(error) => (Err(with_received(error, raw, partial.clone())), completion, partial),
+            Err(error) => (
+                Err(with_received(error, raw, partial.clone())),
+                completion,
+                partial,
+            ),
         }
     }
 
     /// A failure found before the end, with what had arrived attached.
-    pub fn fail(mut self: Box<Self>, error: Error) -> (Error, Completion, Option<Value>) {
+    pub fn fail(mut self, error: Error) -> (Error, Completion, Option<Value>) {
         let partial = self.collector.partial_json();
         let raw = self.raw_text();
-        (with_received(error, raw, partial.clone()), self.assembler.take(), partial)
+        (
+            with_received(error, raw, partial.clone()),
+            self.assembler.take(),
+            partial,
+        )
     }
 
     /// Everything but the collector's own finish.
@@ -129,8 +162,16 @@ impl<C: ?Sized + Collector> Attempt<C> {
         if self.framing == Framing::Whole {
             self.apply_whole()?;
         } else if !self.done {
-            let Attempt { sse, assembler, adapter, collector, done, .. } = self;
-            let flushed = sse.finish(|event| on_event(event, assembler, adapter, collector.as_mut(), done));
+            let Attempt {
+                sse,
+                assembler,
+                adapter,
+                collector,
+                done,
+                ..
+            } = self;
+            let flushed =
+                sse.finish(|event| on_event(event, assembler, adapter, collector.as_mut(), done));
             if let Err(Fail(error)) = flushed {
                 return Err(match error {
                     Error::Protocol { .. } => interrupted("the body ended inside an event"),
@@ -140,15 +181,28 @@ impl<C: ?Sized + Collector> Attempt<C> {
         }
         let completion = self.assembler.completion();
         if !self.done && completion.finish_reason.is_none() {
-            return Err(interrupted("the body ended with neither `data: [DONE]` nor a finish_reason"));
+            return Err(interrupted(
+                "the body ended with neither `data: [DONE]` nor a finish_reason",
+            ));
         }
         match completion.finish_reason.as_deref() {
-            Some("length") => return Err(Error::Truncated { received: Box::default() }),
-            Some("content_filter") => return Err(Error::ContentFilter { received: Box::default() }),
+            Some("length") => {
+                return Err(Error::Truncated {
+                    received: Box::default(),
+                })
+            }
+            Some("content_filter") => {
+                return Err(Error::ContentFilter {
+                    received: Box::default(),
+                })
+            }
             _ => {}
         }
         if !completion.refusal.is_empty() {
-            return Err(Error::Refusal { refusal: completion.refusal.clone(), received: Box::default() });
+            return Err(Error::Refusal {
+                refusal: completion.refusal.clone(),
+                received: Box::default(),
+            });
         }
         let collector = self.collector.as_mut();
         self.adapter.finish(&mut |text| collector.feed(text))?;
@@ -174,7 +228,10 @@ impl<C: ?Sized + Collector> Attempt<C> {
             _ if self.adapter.fed_any() => return Ok(()),
             _ => "the answer is empty",
         };
-        Err(Error::NoJson { message: message.to_owned(), received: Box::default() })
+        Err(Error::NoJson {
+            message: message.to_owned(),
+            received: Box::default(),
+        })
     }
 
     fn apply_whole(&mut self) -> Result<(), Error> {
@@ -184,9 +241,16 @@ impl<C: ?Sized + Collector> Attempt<C> {
         if let Some(error) = whole.error.clone() {
             return Err(provider(error));
         }
-        let Attempt { assembler, adapter, collector, .. } = self;
+        let Attempt {
+            assembler,
+            adapter,
+            collector,
+            ..
+        } = self;
         let collector = collector.as_mut();
-        assembler.apply_whole(whole, |piece| adapter.piece(piece, &mut |text| collector.feed(text)))
+        assembler.apply_whole(whole, |piece| {
+            adapter.piece(piece, &mut |text| collector.feed(text))
+        })
     }
 
     /// The text the mode reads JSON from, as the model wrote it.
@@ -200,7 +264,11 @@ impl<C: ?Sized + Collector> Attempt<C> {
             },
             Route::EachTool if completion.tool_calls.is_empty() => completion.content.clone(),
             Route::EachTool => {
-                let calls: Vec<&str> = completion.tool_calls.iter().map(|c| c.arguments.as_str()).collect();
+                let calls: Vec<&str> = completion
+                    .tool_calls
+                    .iter()
+                    .map(|c| c.arguments.as_str())
+                    .collect();
                 calls.join("\n")
             }
         }
@@ -228,12 +296,16 @@ fn on_event<C: ?Sized + Collector>(
     }
     let chunk: Chunk<'_> = serde_json::from_str(data).map_err(|e| {
         let shown: String = data.chars().take(120).collect();
-        Fail(protocol(format!("a data line is not a chat.completion.chunk ({e}): {shown}")))
+        Fail(protocol(format!(
+            "a data line is not a chat.completion.chunk ({e}): {shown}"
+        )))
     })?;
     let error = chunk.error.clone();
     let finished_before = assembler.completion().finish_reason.is_some();
     assembler
-        .apply(chunk, |piece| adapter.piece(piece, &mut |text| collector.feed(text)))
+        .apply(chunk, |piece| {
+            adapter.piece(piece, &mut |text| collector.feed(text))
+        })
         .map_err(Fail)?;
     match error {
         // After a finish_reason the answer is settled; the finish reason
@@ -249,7 +321,10 @@ fn error_object(data: &str) -> ApiError {
     let object = value.get("error").unwrap_or(&value);
     match serde_json::from_value::<ApiError>(object.clone()) {
         Ok(error) if error.message.is_some() => error,
-        _ => ApiError { message: Some(data.chars().take(500).collect()), ..ApiError::default() },
+        _ => ApiError {
+            message: Some(data.chars().take(500).collect()),
+            ..ApiError::default()
+        },
     }
 }
 
@@ -263,7 +338,10 @@ fn provider(error: ApiError) -> Error {
 }
 
 pub(crate) fn interrupted(reason: &str) -> Error {
-    Error::Interrupted { reason: reason.to_owned(), received: Box::default() }
+    Error::Interrupted {
+        reason: reason.to_owned(),
+        received: Box::default(),
+    }
 }
 
 /// Fills in the raw text and partial where the error does not have them.

@@ -56,7 +56,13 @@ impl fmt::Debug for Client {
         let headers: Vec<&str> = inner.headers.keys().map(HeaderName::as_str).collect();
         f.debug_struct("Client")
             .field("base_url", &inner.base_url)
-            .field("api_key", &inner.headers.contains_key(AUTHORIZATION).then_some("<redacted>"))
+            .field(
+                "api_key",
+                &inner
+                    .headers
+                    .contains_key(AUTHORIZATION)
+                    .then_some("<redacted>"),
+            )
             .field("headers", &headers)
             .field("timeout", &inner.timeout)
             .field("max_response_bytes", &inner.max_response_bytes)
@@ -100,13 +106,11 @@ impl Client {
     }
 
     /// A builder with no key, the OpenAI base URL and the default limits.
-    #[must_use]
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// Starts a chat request.
-    #[must_use]
     pub fn chat(&self) -> ChatRequest {
         ChatRequest::new(self.clone())
     }
@@ -154,7 +158,10 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
-            .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -233,9 +240,11 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let mut headers = HeaderMap::new();
         if let Some(key) = self.api_key.filter(|k| !k.is_empty()) {
-            let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
-                message: "the API key contains characters that cannot be sent in a header".to_owned(),
-            })?;
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
+                    message: "the API key contains characters that cannot be sent in a header"
+                        .to_owned(),
+                })?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
@@ -274,7 +283,9 @@ impl ClientBuilder {
                 base_url,
                 headers,
                 timeout: self.timeout,
-                max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 backoff: self.backoff.unwrap_or_default(),
             }),
         })
@@ -295,16 +306,25 @@ mod tests {
             .unwrap();
         let shown = format!("{client:?} {:?}", client.inner.headers);
         assert!(!shown.contains("secret"), "{shown}");
-        assert_eq!(client.completions_url(), "http://localhost:8080/v1/chat/completions");
+        assert_eq!(
+            client.completions_url(),
+            "http://localhost:8080/v1/chat/completions"
+        );
         let builder = format!("{:?}", Client::builder().api_key("sk-secret-123"));
         assert!(!builder.contains("secret"), "{builder}");
     }
 
     #[test]
     fn bad_configuration_is_reported() {
-        let err = Client::builder().base_url("localhost:1").build().unwrap_err();
+        let err = Client::builder()
+            .base_url("localhost:1")
+            .build()
+            .unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{err}");
-        let err = Client::builder().header("bad header", "x").build().unwrap_err();
+        let err = Client::builder()
+            .header("bad header", "x")
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains("bad header"), "{err}");
     }
 }

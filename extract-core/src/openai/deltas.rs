@@ -90,7 +90,10 @@ impl Assembler {
         let c = &mut self.completion;
         set_once(&mut c.id, chunk.id.as_deref());
         set_once(&mut c.model, chunk.model.as_deref());
-        set_once(&mut c.system_fingerprint, chunk.system_fingerprint.as_deref());
+        set_once(
+            &mut c.system_fingerprint,
+            chunk.system_fingerprint.as_deref(),
+        );
         if c.created.is_none() {
             c.created = chunk.created;
         }
@@ -115,7 +118,13 @@ impl Assembler {
                         Some(f) => (f.name.as_deref(), f.arguments.as_deref()),
                         None => (None, None),
                     };
-                    self.tool_fragment(call.index, call.id.as_deref(), name, arguments, &mut on_piece)?;
+                    self.tool_fragment(
+                        call.index,
+                        call.id.as_deref(),
+                        name,
+                        arguments,
+                        &mut on_piece,
+                    )?;
                 }
             }
             if let Some(reason) = choice.finish_reason {
@@ -137,7 +146,11 @@ impl Assembler {
         c.created = whole.created;
         c.system_fingerprint = whole.system_fingerprint;
         c.usage = whole.usage;
-        let Some(choice) = whole.choices.into_iter().find(|c| c.index.unwrap_or(0) == 0) else {
+        let Some(choice) = whole
+            .choices
+            .into_iter()
+            .find(|c| c.index.unwrap_or(0) == 0)
+        else {
             return Ok(());
         };
         c.finish_reason = choice.finish_reason;
@@ -252,8 +265,17 @@ mod tests {
             r#"{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":"1}"}}]},"finish_reason":"tool_calls"}]}"#,
         ]);
         assert_eq!(c.tool_calls.len(), 2);
-        assert_eq!((c.tool_calls[0].name.as_str(), c.tool_calls[0].arguments.as_str()), ("f", "{}"));
-        assert_eq!((c.tool_calls[1].id.as_str(), c.tool_calls[1].name.as_str()), ("b", "g"));
+        assert_eq!(
+            (
+                c.tool_calls[0].name.as_str(),
+                c.tool_calls[0].arguments.as_str()
+            ),
+            ("f", "{}")
+        );
+        assert_eq!(
+            (c.tool_calls[1].id.as_str(), c.tool_calls[1].name.as_str()),
+            ("b", "g")
+        );
         assert_eq!(c.tool_calls[1].arguments, "{\"x\":1}");
         assert_eq!(c.finish_reason.as_deref(), Some("tool_calls"));
         assert_eq!(pieces[0], "ToolStarted { call: 0 }");

@@ -13,6 +13,7 @@
 //!
 //! Everything else ends the call at once.
 
+use super::adapter::Route;
 use super::attempt::{interrupted, received_of, Attempt, Framing};
 use super::client::Client;
 use super::deltas::Completion;
@@ -21,7 +22,6 @@ use super::mode::Mode;
 use super::output::Collector;
 use super::retry::{is_retryable_status, reask_messages, retry_after, Backoff};
 use super::wire::Usage;
-use super::adapter::Route;
 use crate::{Error, Received};
 use futures::{Future, StreamExt};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -85,7 +85,12 @@ pub(crate) struct Engine<C: ?Sized + Collector> {
 }
 
 impl<C: ?Sized + Collector> Engine<C> {
-    pub fn new(prepared: Prepared, messages: Vec<Message>, make: fn(Mode) -> Box<C>, span: Span) -> Self {
+    pub fn new(
+        prepared: Prepared,
+        messages: Vec<Message>,
+        make: fn(Mode) -> Box<C>,
+        span: Span,
+    ) -> Self {
         Engine {
             prepared: Arc::new(prepared),
             messages,
@@ -136,7 +141,10 @@ impl<C: ?Sized + Collector> Engine<C> {
     }
 
     /// Drives the call one step; `None` once it is over.
-    pub fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Step<C::Output>, Error>>> {
+    pub fn poll_step(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Step<C::Output>, Error>>> {
         let span = self.attempt_span.clone();
         let _entered = span.enter();
         loop {
@@ -158,7 +166,9 @@ impl<C: ?Sized + Collector> Engine<C> {
                     }
                     Err(source) => {
                         let error = if source.is_builder() {
-                            Error::Config { message: source.to_string() }
+                            Error::Config {
+                                message: source.to_string(),
+                            }
                         } else {
                             Error::Transport { source }
                         };
@@ -171,10 +181,12 @@ impl<C: ?Sized + Collector> Engine<C> {
                 }
                 State::Streaming(attempt) => {
                     if let Some(error) = attempt.failure.take() {
-                        let State::Streaming(attempt) = std::mem::replace(&mut self.state, State::Idle) else {
+                        let State::Streaming(attempt) =
+                            std::mem::replace(&mut self.state, State::Idle)
+                        else {
                             unreachable!("matched above")
                         };
-                        let (error, completion, _) = attempt.fail(error);
+                        let (error, completion, _) = (*attempt).fail(error);
                         return Poll::Ready(Some(self.fail(error, Some(completion))));
                     }
                     if !attempt.is_over() {
@@ -184,16 +196,18 @@ impl<C: ?Sized + Collector> Engine<C> {
                                 return Poll::Ready(Some(Ok(Step::Read)));
                             }
                             Some(Err(source)) => {
-                                attempt.failure = Some(interrupted(&format!("the connection failed: {source}")));
+                                attempt.failure =
+                                    Some(interrupted(&format!("the connection failed: {source}")));
                                 continue;
                             }
                             None => {}
                         }
                     }
-                    let State::Streaming(attempt) = std::mem::replace(&mut self.state, State::Idle) else {
+                    let State::Streaming(attempt) = std::mem::replace(&mut self.state, State::Idle)
+                    else {
                         unreachable!("matched above")
                     };
-                    let (result, completion, _) = attempt.finish();
+                    let (result, completion, _) = (*attempt).finish();
                     self.add_usage(completion.usage);
                     match result {
                         Ok(output) => {
@@ -232,7 +246,8 @@ impl<C: ?Sized + Collector> Engine<C> {
         if let Some(timeout) = inner.timeout {
             request = request.timeout(timeout);
         }
-        self.attempt_span.in_scope(|| tracing::debug!(messages = self.messages.len(), "sending"));
+        self.attempt_span
+            .in_scope(|| tracing::debug!(messages = self.messages.len(), "sending"));
         self.state = State::Sending(Box::pin(request.send()));
     }
 
@@ -243,11 +258,21 @@ impl<C: ?Sized + Collector> Engine<C> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let framing = if content_type.contains("json") { Framing::Whole } else { Framing::Sse };
+        let framing = if content_type.contains("json") {
+            Framing::Whole
+        } else {
+            Framing::Sse
+        };
         let prepared = &self.prepared;
         let collector = (self.make)(prepared.mode);
         let limit = prepared.client.inner.max_response_bytes;
-        let mut attempt = Attempt::new(Box::pin(response.bytes_stream()), framing, prepared.route, collector, limit);
+        let mut attempt = Attempt::new(
+            Box::pin(response.bytes_stream()),
+            framing,
+            prepared.route,
+            collector,
+            limit,
+        );
         if content_type.starts_with("text/html") {
             attempt.failure = Some(Error::Protocol {
                 message: "the server answered with an HTML page, not an event stream (check the base URL)".to_owned(),
@@ -259,7 +284,11 @@ impl<C: ?Sized + Collector> Engine<C> {
 
     /// Records a failed attempt and either schedules the next one
     /// (`Ok(Step::Retrying)`) or ends the call with the final error.
-    fn fail(&mut self, error: Error, completion: Option<Completion>) -> Result<Step<C::Output>, Error> {
+    fn fail(
+        &mut self,
+        error: Error,
+        completion: Option<Completion>,
+    ) -> Result<Step<C::Output>, Error> {
         let backoff: Backoff = self.prepared.client.inner.backoff;
         let mode = self.prepared.mode;
         tracing::debug!(error = %error, "attempt failed");
@@ -291,8 +320,16 @@ impl<C: ?Sized + Collector> Engine<C> {
         if errors.len() == 1 {
             return Err(errors.remove(0));
         }
-        let received: Received = errors.iter().rev().map(received_of).find(|r| r.raw.is_some() || r.partial.is_some()).unwrap_or_default();
-        Err(Error::RetriesExhausted { attempts: errors, received: Box::new(received) })
+        let received: Received = errors
+            .iter()
+            .rev()
+            .map(received_of)
+            .find(|r| r.raw.is_some() || r.partial.is_some())
+            .unwrap_or_default();
+        Err(Error::RetriesExhausted {
+            attempts: errors,
+            received: Box::new(received),
+        })
     }
 }
 
@@ -300,7 +337,11 @@ impl<C: ?Sized + Collector> Engine<C> {
 /// `None` for failures that are not transient.
 fn transient_delay(error: &Error) -> Option<Option<Duration>> {
     match error {
-        Error::Http { status, retry_after, .. } if is_retryable_status(*status) => Some(*retry_after),
+        Error::Http {
+            status,
+            retry_after,
+            ..
+        } if is_retryable_status(*status) => Some(*retry_after),
         Error::Transport { .. } | Error::Interrupted { .. } | Error::Provider { .. } => Some(None),
         _ => None,
     }
@@ -330,7 +371,10 @@ async fn http_error(mut response: reqwest::Response) -> Error {
         kind,
         code,
         retry_after,
-        received: Box::new(Received { raw: Some(text), partial: None }),
+        received: Box::new(Received {
+            raw: Some(text),
+            partial: None,
+        }),
     }
 }
 
@@ -348,9 +392,11 @@ fn parse_error_body(text: &str) -> (Option<String>, Option<String>, Option<Strin
     };
     match value.get("error") {
         Some(Value::String(message)) => (Some(message.clone()), None, None),
-        Some(object @ Value::Object(_)) => {
-            (string(object.get("message")), string(object.get("type")), string(object.get("code")))
-        }
+        Some(object @ Value::Object(_)) => (
+            string(object.get("message")),
+            string(object.get("type")),
+            string(object.get("code")),
+        ),
         _ => (
             string(value.get("message").or_else(|| value.get("detail"))),
             string(value.get("type")),
@@ -368,10 +414,22 @@ mod tests {
         let openai = r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#;
         assert_eq!(
             parse_error_body(openai),
-            (Some("Incorrect API key".into()), Some("invalid_request_error".into()), Some("invalid_api_key".into()))
+            (
+                Some("Incorrect API key".into()),
+                Some("invalid_request_error".into()),
+                Some("invalid_api_key".into())
+            )
         );
-        assert_eq!(parse_error_body(r#"{"error":"model not found"}"#).0.as_deref(), Some("model not found"));
-        assert_eq!(parse_error_body(r#"{"detail":"Not Found"}"#).0.as_deref(), Some("Not Found"));
+        assert_eq!(
+            parse_error_body(r#"{"error":"model not found"}"#)
+                .0
+                .as_deref(),
+            Some("model not found")
+        );
+        assert_eq!(
+            parse_error_body(r#"{"detail":"Not Found"}"#).0.as_deref(),
+            Some("Not Found")
+        );
         assert_eq!(parse_error_body("<html>").0, None);
     }
 }

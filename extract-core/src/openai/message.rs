@@ -130,12 +130,22 @@ mod tests {
 
     #[test]
     fn wire_forms() {
-        assert_eq!(Message::user("hi").to_json(), json!({"role": "user", "content": "hi"}));
-        let call = ToolCall { id: "c1".into(), name: "f".into(), arguments: "{}".into() };
+        assert_eq!(
+            Message::user("hi").to_json(),
+            json!({"role": "user", "content": "hi"})
+        );
+        let call = ToolCall {
+            id: "c1".into(),
+            name: "f".into(),
+            arguments: "{}".into(),
+        };
         let assistant = Message::assistant_tool_calls(vec![call]).to_json();
         assert_eq!(assistant["content"], Value::Null);
         assert_eq!(assistant["tool_calls"][0]["function"]["name"], "f");
         let result = Message::tool_result("c1", "bad").to_json();
-        assert_eq!(result, json!({"role": "tool", "content": "bad", "tool_call_id": "c1"}));
+        assert_eq!(
+            result,
+            json!({"role": "tool", "content": "bad", "tool_call_id": "c1"})
+        );
     }
 }

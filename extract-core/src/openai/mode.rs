@@ -96,7 +96,13 @@ impl Spec {
 pub(crate) fn sanitize_name(name: &str) -> String {
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
     if out.is_empty() {
@@ -106,12 +112,21 @@ pub(crate) fn sanitize_name(name: &str) -> String {
 }
 
 /// Adds what `mode` needs to the request body and to the messages.
-pub(crate) fn shape(mode: Mode, spec: &Spec, body: &mut Map<String, Value>, messages: &mut Vec<Message>) {
+pub(crate) fn shape(
+    mode: Mode,
+    spec: &Spec,
+    body: &mut Map<String, Value>,
+    messages: &mut Vec<Message>,
+) {
     let target = spec.target(mode);
     match mode {
         Mode::Tools | Mode::ToolsStrict | Mode::ParallelTools => {
             let strict = mode == Mode::ToolsStrict;
-            let schema = if strict { (target.strict_schema)() } else { (target.schema)() };
+            let schema = if strict {
+                (target.strict_schema)()
+            } else {
+                (target.schema)()
+            };
             let description = description_of(&schema, &target.name);
             let mut function = json!({
                 "name": target.name,
@@ -121,7 +136,10 @@ pub(crate) fn shape(mode: Mode, spec: &Spec, body: &mut Map<String, Value>, mess
             if strict {
                 function["strict"] = Value::Bool(true);
             }
-            body.insert("tools".into(), json!([{ "type": "function", "function": function }]));
+            body.insert(
+                "tools".into(),
+                json!([{ "type": "function", "function": function }]),
+            );
             let choice = if mode == Mode::ParallelTools {
                 json!("auto")
             } else {
@@ -183,8 +201,15 @@ mod tests {
     }
 
     fn spec() -> Spec {
-        let target = Target { name: "User".into(), schema, strict_schema: schema };
-        Spec { whole: target, item: None }
+        let target = Target {
+            name: "User".into(),
+            schema,
+            strict_schema: schema,
+        };
+        Spec {
+            whole: target,
+            item: None,
+        }
     }
 
     #[test]

@@ -40,7 +40,10 @@ impl<T: Extract> ResponseModel for T {
     const LIST: bool = false;
 
     fn spec() -> Spec {
-        Spec { whole: target::<T>(), item: None }
+        Spec {
+            whole: target::<T>(),
+            item: None,
+        }
     }
 
     fn collector(mode: Mode) -> Box<dyn Collector<Output = T>> {
@@ -79,9 +82,10 @@ fn target<T: Extract>() -> Target {
 /// The lexer options of the chat runtime: models put raw control characters
 /// (tabs, line feeds) inside strings often enough that they are accepted.
 pub(crate) fn lexer_options(_route: Route) -> LexerOptions {
-    let mut options = LexerOptions::default();
-    options.lenient_control_characters = true;
-    options
+    LexerOptions {
+        lenient_control_characters: true,
+        ..LexerOptions::default()
+    }
 }
 
 /// Turns the JSON text of one attempt into the output. Not public API.

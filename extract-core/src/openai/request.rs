@@ -28,7 +28,7 @@ use serde_json::{json, Map, Value};
 ///     .user("Jason is 25 and lives in Paris.")
 ///     .temperature(0.0)
 ///     .max_retries(2);
-/// let person: std::collections::BTreeMap<String, serde_json::Value> = request.create().await?;
+/// let person: std::collections::BTreeMap<String, serde_json::Value> = request.create::<std::collections::BTreeMap<String, serde_json::Value>>().await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -174,7 +174,9 @@ impl ChatRequest {
     /// # Errors
     ///
     /// As [`create`](Self::create).
-    pub async fn create_with_completion<R: ResponseModel>(self) -> Result<Extraction<R::Output>, Error> {
+    pub async fn create_with_completion<R: ResponseModel>(
+        self,
+    ) -> Result<Extraction<R::Output>, Error> {
         let mut engine: Engine<dyn Collector<Output = R::Output>> =
             self.engine(R::spec(), R::LIST, R::collector, std::any::type_name::<R>())?;
         loop {
@@ -190,7 +192,9 @@ impl ChatRequest {
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error),
                 None => {
-                    return Err(Error::Config { message: "the request was already finished".to_owned() })
+                    return Err(Error::Config {
+                        message: "the request was already finished".to_owned(),
+                    })
                 }
             }
         }
@@ -207,7 +211,12 @@ impl ChatRequest {
     /// Configuration, HTTP and transport errors of the first response.
     pub async fn create_partial<T: Extract>(self) -> Result<PartialStream<T>, Error> {
         let make: fn(Mode) -> Box<ValueCollector<T>> = |mode| Box::new(ValueCollector::new(mode));
-        let engine = self.engine(<T as ResponseModel>::spec(), false, make, std::any::type_name::<T>())?;
+        let engine = self.engine(
+            <T as ResponseModel>::spec(),
+            false,
+            make,
+            std::any::type_name::<T>(),
+        )?;
         PartialStream::start(engine).await
     }
 
@@ -221,7 +230,12 @@ impl ChatRequest {
     /// Configuration, HTTP and transport errors of the first response.
     pub async fn create_iterable<T: Extract>(self) -> Result<ItemStream<T>, Error> {
         let make: fn(Mode) -> Box<ItemCollector<T>> = |mode| Box::new(ItemCollector::new(mode));
-        let engine = self.engine(<Iterable<T> as ResponseModel>::spec(), true, make, std::any::type_name::<T>())?;
+        let engine = self.engine(
+            <Iterable<T> as ResponseModel>::spec(),
+            true,
+            make,
+            std::any::type_name::<T>(),
+        )?;
         ItemStream::start(engine).await
     }
 
@@ -234,7 +248,9 @@ impl ChatRequest {
         type_name: &str,
     ) -> Result<Engine<C>, Error> {
         let Some(model) = self.model.clone() else {
-            return Err(Error::Config { message: "no model was set on the request (call `.model(…)`)".to_owned() });
+            return Err(Error::Config {
+                message: "no model was set on the request (call `.model(…)`)".to_owned(),
+            });
         };
         let mut body = Map::new();
         body.insert("model".into(), Value::String(model.clone()));

@@ -43,7 +43,10 @@ impl Backoff {
     /// No transient retries at all.
     #[must_use]
     pub fn none() -> Self {
-        Backoff { max_retries: 0, ..Backoff::default() }
+        Backoff {
+            max_retries: 0,
+            ..Backoff::default()
+        }
     }
 
     /// The default policy with `max_retries` retries.
@@ -121,11 +124,17 @@ fn parse_http_date(value: &str) -> Option<u64> {
     let month = parts.next()?;
     let year: i64 = parts.next()?.parse().ok()?;
     let mut clock = parts.next()?.split(':').map(str::parse::<u64>);
-    let (h, m, s) = (clock.next()?.ok()?, clock.next()?.ok()?, clock.next()?.ok()?);
+    let (h, m, s) = (
+        clock.next()?.ok()?,
+        clock.next()?.ok()?,
+        clock.next()?.ok()?,
+    );
     if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
         return None;
     }
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let month = i64::try_from(MONTHS.iter().position(|&name| name == month)? + 1).ok()?;
     // Days from civil (Howard Hinnant's algorithm).
     let y = if month <= 2 { year - 1 } else { year };
@@ -135,7 +144,9 @@ fn parse_http_date(value: &str) -> Option<u64> {
     let doy = (153 * mp + 2) / 5 + i64::try_from(day).ok()? - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days).ok().map(|d| d * 86_400 + h * 3600 + m * 60 + s)
+    u64::try_from(days)
+        .ok()
+        .map(|d| d * 86_400 + h * 3600 + m * 60 + s)
 }
 
 /// Is this HTTP status worth retrying?
@@ -149,7 +160,12 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 /// Tool modes: the assistant's tool call(s) plus one tool result per call
 /// naming the errors (the API wants a result for every call). JSON modes: the
 /// assistant's text plus a user message naming the errors.
-pub(crate) fn reask_messages(mode: Mode, completion: &Completion, errors: &str, attempt: u32) -> Vec<Message> {
+pub(crate) fn reask_messages(
+    mode: Mode,
+    completion: &Completion,
+    errors: &str,
+    attempt: u32,
+) -> Vec<Message> {
     if mode.uses_tools() && !completion.tool_calls.is_empty() {
         let mut calls = completion.tool_calls.clone();
         for (i, call) in calls.iter_mut().enumerate() {
@@ -162,7 +178,11 @@ pub(crate) fn reask_messages(mode: Mode, completion: &Completion, errors: &str, 
              Call the function again with every error fixed."
         );
         let mut messages = vec![Message::assistant_tool_calls(calls.clone())];
-        messages.extend(calls.iter().map(|call| Message::tool_result(call.id.clone(), text.clone())));
+        messages.extend(
+            calls
+                .iter()
+                .map(|call| Message::tool_result(call.id.clone(), text.clone())),
+        );
         messages
     } else {
         let answer = if completion.content.is_empty() {
@@ -181,17 +201,25 @@ pub(crate) fn reask_messages(mode: Mode, completion: &Completion, errors: &str, 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::deltas::ToolCall;
+    use super::*;
     use reqwest::header::HeaderValue;
 
     #[test]
     fn exponential_with_cap_and_jitter() {
-        let b = Backoff::default().with_base_delay(Duration::from_millis(100)).with_max_delay(Duration::from_millis(350));
+        let b = Backoff::default()
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(350));
         let d0 = b.delay(0, None).unwrap();
-        assert!(d0 <= Duration::from_millis(100) && d0 >= Duration::from_millis(75), "{d0:?}");
+        assert!(
+            d0 <= Duration::from_millis(100) && d0 >= Duration::from_millis(75),
+            "{d0:?}"
+        );
         let d1 = b.delay(1, None).unwrap();
-        assert!(d1 <= Duration::from_millis(200) && d1 >= Duration::from_millis(150), "{d1:?}");
+        assert!(
+            d1 <= Duration::from_millis(200) && d1 >= Duration::from_millis(150),
+            "{d1:?}"
+        );
         assert!(b.delay(9, None).unwrap() <= Duration::from_millis(350));
         assert!(b.delay(u32::MAX, None).is_some());
     }
@@ -204,9 +232,15 @@ mod tests {
         headers.insert("retry-after-ms", HeaderValue::from_static("15"));
         assert_eq!(retry_after(&headers), Some(Duration::from_millis(15)));
         let mut past = HeaderMap::new();
-        past.insert("retry-after", HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
+        past.insert(
+            "retry-after",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
         assert_eq!(retry_after(&past), Some(Duration::ZERO));
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
         assert_eq!(parse_http_date("garbage"), None);
         let b = Backoff::default().with_max_retry_after(Duration::from_secs(1));
         assert_eq!(b.delay(0, Some(Duration::from_secs(5))), None);
@@ -215,7 +249,11 @@ mod tests {
     #[test]
     fn reask_shapes() {
         let mut completion = Completion::default();
-        completion.tool_calls.push(ToolCall { id: String::new(), name: "User".into(), arguments: "{}".into() });
+        completion.tool_calls.push(ToolCall {
+            id: String::new(),
+            name: "User".into(),
+            arguments: "{}".into(),
+        });
         let tools = reask_messages(Mode::Tools, &completion, "age: missing", 1);
         assert_eq!(tools.len(), 2);
         assert_eq!(tools[0].tool_calls()[0].id, "call_extract_1_0");
@@ -223,6 +261,9 @@ mod tests {
         completion.content = "{\"name\":1}".into();
         let json = reask_messages(Mode::Json, &completion, "name: expected a string", 1);
         assert_eq!(json[0].content(), Some("{\"name\":1}"));
-        assert!(json[1].content().unwrap().contains("name: expected a string"));
+        assert!(json[1]
+            .content()
+            .unwrap()
+            .contains("name: expected a string"));
     }
 }

@@ -228,25 +228,83 @@ mod tests {
     fn comments_fields_and_multiline_data() {
         let body = b": keep-alive\n\nevent: error\ndata: {\"a\":\ndata:1}\nid: 7\nretry: 10\n\n";
         assert_eq!(all_splits(body), vec![ev("error", "{\"a\":\n1}")]);
-        assert_eq!(all_splits(b"data\n\ndata:\n\n"), vec![ev("", ""), ev("", "")]);
+        assert_eq!(
+            all_splits(b"data\n\ndata:\n\n"),
+            vec![ev("", ""), ev("", "")]
+        );
         assert_eq!(all_splits(b"event: x\n\ndata: y\n\n"), vec![ev("", "y")]);
-        assert_eq!(all_splits(b"data:  two spaces\n\n"), vec![ev("", " two spaces")]);
+        assert_eq!(
+            all_splits(b"data:  two spaces\n\n"),
+            vec![ev("", " two spaces")]
+        );
     }
 
     #[test]
     fn bom_and_unterminated_last_event() {
         assert_eq!(all_splits(b"\xEF\xBB\xBFdata: a\n\n"), vec![ev("", "a")]);
-        assert_eq!(all_splits(b"data: a\n\ndata: b"), vec![ev("", "a"), ev("", "b")]);
+        assert_eq!(
+            all_splits(b"data: a\n\ndata: b"),
+            vec![ev("", "a"), ev("", "b")]
+        );
         assert_eq!(all_splits(b"data: a\n"), vec![ev("", "a")]);
     }
 
     #[test]
     fn utf8_split_inside_a_character() {
-        assert_eq!(all_splits("data: 25°C ✓\n\n".as_bytes()), vec![ev("", "25°C ✓")]);
+        assert_eq!(
+            all_splits("data: 25°C ✓\n\n".as_bytes()),
+            vec![ev("", "25°C ✓")]
+        );
         let mut decoder = SseDecoder::new();
         let err = decoder
             .feed(b"data: \xFF\n\n", |_| Ok::<(), SseError>(()))
             .unwrap_err();
         assert!(err.message.contains("UTF-8"), "{err}");
+    }
+
+    /// Every recorded stream: one event per `data:` line (all of them are
+    /// single-line events), whatever the splits; the Anthropic files that end
+    /// without a blank line still yield their last event.
+    #[test]
+    fn recorded_streams() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/sse");
+        let providers = std::fs::read_dir(&root)
+            .unwrap_or_else(|e| panic!("fixtures missing at {}: {e}", root.display()));
+        let mut files = 0;
+        for provider in providers {
+            for file in std::fs::read_dir(provider.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                if path.extension().is_none_or(|e| e != "sse") {
+                    continue;
+                }
+                files += 1;
+                let body = std::fs::read(&path).unwrap();
+                let whole = decode(&[&body]);
+                let data_lines = String::from_utf8_lossy(&body)
+                    .lines()
+                    .filter(|l| l.starts_with("data:"))
+                    .count();
+                assert_eq!(whole.len(), data_lines, "{}", path.display());
+                for size in [1, 2, 3, 7, 64] {
+                    let pieces: Vec<&[u8]> = body.chunks(size).collect();
+                    assert_eq!(
+                        decode(&pieces),
+                        whole,
+                        "{} in {size}-byte reads",
+                        path.display()
+                    );
+                }
+                if path.to_string_lossy().contains("anthropic") && !body.ends_with(b"\n") {
+                    let last = whole.last().unwrap();
+                    assert!(
+                        last.1.contains("message_stop"),
+                        "{}: {last:?}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(files >= 20, "only {files} recorded streams found");
     }
 }

@@ -16,13 +16,19 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// Drives `engine` until the first response starts streaming (or fails).
-async fn first_response<C: ?Sized + super::output::Collector>(engine: &mut Engine<C>) -> Result<(), Error> {
+async fn first_response<C: ?Sized + super::output::Collector>(
+    engine: &mut Engine<C>,
+) -> Result<(), Error> {
     loop {
         match futures::future::poll_fn(|cx| engine.poll_step(cx)).await {
             Some(Ok(Step::Started)) => return Ok(()),
             Some(Ok(_)) => {}
             Some(Err(error)) => return Err(error),
-            None => return Err(Error::Config { message: "the request was already finished".to_owned() }),
+            None => {
+                return Err(Error::Config {
+                    message: "the request was already finished".to_owned(),
+                })
+            }
         }
     }
 }
@@ -66,7 +72,10 @@ pub struct PartialStream<T: Extract> {
 impl<T: Extract> PartialStream<T> {
     pub(crate) async fn start(mut engine: Engine<ValueCollector<T>>) -> Result<Self, Error> {
         first_response(&mut engine).await?;
-        Ok(PartialStream { engine, value: None })
+        Ok(PartialStream {
+            engine,
+            value: None,
+        })
     }
 
     /// The validated final value, once the stream has ended without an
@@ -166,7 +175,12 @@ pub struct ItemStream<T: Extract> {
 impl<T: Extract> ItemStream<T> {
     pub(crate) async fn start(mut engine: Engine<ItemCollector<T>>) -> Result<Self, Error> {
         first_response(&mut engine).await?;
-        Ok(ItemStream { engine, yielded: 0, seen: 0, tail: VecDeque::new() })
+        Ok(ItemStream {
+            engine,
+            yielded: 0,
+            seen: 0,
+            tail: VecDeque::new(),
+        })
     }
 
     /// Requests sent so far (1 + re-asks + transient retries).
@@ -220,7 +234,11 @@ impl<T: Extract> Stream for ItemStream<T> {
                     return Poll::Ready(Some(Ok(item)));
                 }
             }
-            while let Some(item) = this.engine.collector_mut().and_then(ItemCollector::next_item) {
+            while let Some(item) = this
+                .engine
+                .collector_mut()
+                .and_then(ItemCollector::next_item)
+            {
                 if this.is_new() {
                     return Poll::Ready(Some(Ok(item)));
                 }

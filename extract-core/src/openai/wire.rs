@@ -5,19 +5,75 @@
 //! `prompt_token_ids`, …) is skipped by serde. Strings borrow from the event
 //! data when they hold no escapes.
 
+use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::fmt;
+
+/// An optional string borrowed from the input when it holds no escapes.
+///
+/// (serde's own `Cow` support only borrows a bare `Cow<str>` field, never one
+/// inside an `Option`: without this every fragment would be copied.)
+fn cow<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct OptionVisitor;
+    struct StrVisitor;
+
+    impl<'de> Visitor<'de> for StrVisitor {
+        type Value = Cow<'de, str>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+    }
+
+    impl<'de> Visitor<'de> for OptionVisitor {
+        type Value = Option<Cow<'de, str>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_str(StrVisitor).map(Some)
+        }
+    }
+
+    deserializer.deserialize_option(OptionVisitor)
+}
 
 /// One `chat.completion.chunk` event.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Chunk<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub model: Option<Cow<'a, str>>,
     #[serde(default)]
     pub created: Option<u64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub system_fingerprint: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub choices: Option<Vec<ChunkChoice<'a>>>,
@@ -34,16 +90,16 @@ pub(crate) struct ChunkChoice<'a> {
     pub index: Option<u32>,
     #[serde(borrow, default)]
     pub delta: Option<Delta<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub finish_reason: Option<Cow<'a, str>>,
 }
 
 /// The `delta` of a chunk choice.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Delta<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub content: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub refusal: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub tool_calls: Option<Vec<ToolCallDelta<'a>>>,
@@ -54,7 +110,7 @@ pub(crate) struct Delta<'a> {
 pub(crate) struct ToolCallDelta<'a> {
     #[serde(default)]
     pub index: Option<u32>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub function: Option<FunctionDelta<'a>>,
@@ -63,9 +119,9 @@ pub(crate) struct ToolCallDelta<'a> {
 /// `delta.tool_calls[].function`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct FunctionDelta<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "cow")]
     pub arguments: Option<Cow<'a, str>>,
 }
 

@@ -153,7 +153,9 @@ impl Reply {
 
     /// Answers with a list of items (compact JSON each).
     pub fn items<I: IntoIterator<Item = Value>>(items: I) -> Self {
-        Reply::new(Answer::Items(items.into_iter().map(|v| v.to_string()).collect()))
+        Reply::new(Answer::Items(
+            items.into_iter().map(|v| v.to_string()).collect(),
+        ))
     }
 
     /// Answers with plain `content` text, whatever the mode.
@@ -168,7 +170,10 @@ impl Reply {
 
     /// Answers with an HTTP error status and an OpenAI-style error body.
     pub fn status(status: u16, message: impl Into<String>) -> Self {
-        Reply::new(Answer::Status { status, message: message.into() })
+        Reply::new(Answer::Status {
+            status,
+            message: message.into(),
+        })
     }
 
     /// Sends `body` as the event stream, byte for byte (see
@@ -289,7 +294,10 @@ pub(crate) enum Placement {
 impl Placement {
     pub fn of(request: &Value) -> Placement {
         let first_tool = request["tools"][0]["function"]["name"].as_str();
-        match (first_tool, request["tool_choice"]["function"]["name"].as_str()) {
+        match (
+            first_tool,
+            request["tool_choice"]["function"]["name"].as_str(),
+        ) {
             (Some(_), Some(forced)) => Placement::Tool(forced.to_owned()),
             (Some(name), None) => Placement::Tools(name.to_owned()),
             (None, _) if request.get("response_format").is_some() => Placement::Content,
@@ -315,16 +323,30 @@ pub(crate) fn render(answer: &Answer, placement: &Placement) -> Rendered {
         let (name, text, shift) = match placement {
             Placement::Tool(name) | Placement::Tools(name) => (Some(name.clone()), text, 0),
             Placement::Content => (None, text, 0),
-            Placement::Fenced => (None, format!("{FENCE_BEFORE}{text}{FENCE_AFTER}"), FENCE_BEFORE.len()),
+            Placement::Fenced => (
+                None,
+                format!("{FENCE_BEFORE}{text}{FENCE_AFTER}"),
+                FENCE_BEFORE.len(),
+            ),
         };
-        Rendered { parts: vec![(name, text)], item_ends: ends.into_iter().map(|e| (0, e + shift)).collect() }
+        Rendered {
+            parts: vec![(name, text)],
+            item_ends: ends.into_iter().map(|e| (0, e + shift)).collect(),
+        }
     };
     match answer {
         Answer::Json(text) => wrap(text.clone(), Vec::new()),
         Answer::Items(items) => match placement {
             Placement::Tools(name) => Rendered {
-                parts: items.iter().map(|i| (Some(name.clone()), i.clone())).collect(),
-                item_ends: items.iter().enumerate().map(|(i, item)| (i, item.len())).collect(),
+                parts: items
+                    .iter()
+                    .map(|i| (Some(name.clone()), i.clone()))
+                    .collect(),
+                item_ends: items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (i, item.len()))
+                    .collect(),
             },
             _ => {
                 let mut text = String::from("{\"items\":[");
@@ -340,10 +362,14 @@ pub(crate) fn render(answer: &Answer, placement: &Placement) -> Rendered {
                 wrap(text, ends)
             }
         },
-        Answer::Text(text) | Answer::Refusal(text) => {
-            Rendered { parts: vec![(None, text.clone())], item_ends: Vec::new() }
-        }
-        Answer::Status { .. } | Answer::Raw(_) => Rendered { parts: Vec::new(), item_ends: Vec::new() },
+        Answer::Text(text) | Answer::Refusal(text) => Rendered {
+            parts: vec![(None, text.clone())],
+            item_ends: Vec::new(),
+        },
+        Answer::Status { .. } | Answer::Raw(_) => Rendered {
+            parts: Vec::new(),
+            item_ends: Vec::new(),
+        },
     }
 }
 
@@ -403,7 +429,10 @@ mod tests {
         assert_eq!(Placement::of(&forced), Placement::Tool("User".into()));
         let parallel = json!({"tools": [{"function": {"name": "User"}}], "tool_choice": "auto"});
         assert_eq!(Placement::of(&parallel), Placement::Tools("User".into()));
-        assert_eq!(Placement::of(&json!({"response_format": {}})), Placement::Content);
+        assert_eq!(
+            Placement::of(&json!({"response_format": {}})),
+            Placement::Content
+        );
         assert_eq!(Placement::of(&json!({})), Placement::Fenced);
     }
 
@@ -412,7 +441,10 @@ mod tests {
         let answer = Answer::Items(vec!["{\"a\":1}".into(), "{\"a\":2}".into()]);
         let rendered = render(&answer, &Placement::Content);
         assert_eq!(rendered.parts[0].1, "{\"items\":[{\"a\":1},{\"a\":2}]}");
-        assert_eq!(&rendered.parts[0].1[..rendered.item_ends[0].1], "{\"items\":[{\"a\":1}");
+        assert_eq!(
+            &rendered.parts[0].1[..rendered.item_ends[0].1],
+            "{\"items\":[{\"a\":1}"
+        );
         let fenced = render(&answer, &Placement::Fenced);
         assert!(fenced.parts[0].1[..fenced.item_ends[1].1].ends_with("{\"a\":2}"));
     }

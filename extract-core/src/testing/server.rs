@@ -1,7 +1,9 @@
 //! [`ReplayServer`]: a loopback HTTP/1.1 server speaking the chat-completions
 //! protocol, answering from a script.
 
-use super::script::{chunk, fragments, render, usage_chunk, Answer, Fault, Marker, Pause, Placement, Reply};
+use super::script::{
+    chunk, fragments, render, usage_chunk, Answer, Fault, Marker, Pause, Placement, Reply,
+};
 use crate::openai::{Backoff, Client, ClientBuilder};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -43,7 +45,10 @@ impl RecordedRequest {
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -73,7 +78,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// use extract_core::testing::{ReplayServer, Reply};
 ///
 /// let server = ReplayServer::start([Reply::json(r#"["red", "green", "blue"]"#)]).await?;
-/// let colours: Vec<String> = server.client().chat().model("any").user("Colours?").create().await?;
+/// let colours: Vec<String> = server.client().chat().model("any").user("Colours?").create::<Vec<String>>().await?;
 /// assert_eq!(colours, ["red", "green", "blue"]);
 /// assert_eq!(server.requests()[0].json()["model"], "any");
 /// # Ok(()) }
@@ -87,7 +92,9 @@ pub struct ReplayServer {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").field("pending", &lock(&self.replies).len()).finish_non_exhaustive()
+        f.debug_struct("Shared")
+            .field("pending", &lock(&self.replies).len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -140,7 +147,9 @@ impl ReplayServer {
     /// Never in practice: the configuration is always valid.
     #[must_use]
     pub fn client(&self) -> Client {
-        self.client_builder().build().expect("a loopback client configuration is valid")
+        self.client_builder()
+            .build()
+            .expect("a loopback client configuration is valid")
     }
 
     /// Appends a reply to the script.
@@ -187,14 +196,19 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
             }
         };
         let reply = if !request.path.ends_with("/chat/completions") || request.method != "POST" {
-            Err((404, format!("no route for {} {}", request.method, request.path)))
+            Err((
+                404,
+                format!("no route for {} {}", request.method, request.path),
+            ))
         } else {
             let next = lock(&shared.replies).pop_front();
             next.or_else(|| lock(&shared.fallback).clone())
                 .ok_or((500, "the replay script is exhausted".to_owned()))
         };
         let body = request.json();
-        let close = request.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let close = request
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         lock(&shared.requests).push(request);
         let id = format!("chatcmpl-replay-{}", lock(&shared.requests).len());
         let keep_open = match reply {
@@ -213,9 +227,16 @@ async fn read_request(stream: &mut BufReader<TcpStream>) -> io::Result<Option<Re
     let mut head = Vec::new();
     loop {
         let before = head.len();
-        let read = (&mut *stream).take((MAX_HEAD + 1 - before) as u64).read_until(b'\n', &mut head).await?;
+        let read = (&mut *stream)
+            .take((MAX_HEAD + 1 - before) as u64)
+            .read_until(b'\n', &mut head)
+            .await?;
         if read == 0 {
-            return if head.is_empty() { Ok(None) } else { Err(bad("the request head ended early")) };
+            return if head.is_empty() {
+                Ok(None)
+            } else {
+                Err(bad("the request head ended early"))
+            };
         }
         if head.len() > MAX_HEAD {
             return Err(bad("the request head is too large"));
@@ -231,8 +252,11 @@ async fn read_request(stream: &mut BufReader<TcpStream>) -> io::Result<Option<Re
     let head = String::from_utf8(head).map_err(|_| bad("the request head is not UTF-8"))?;
     let mut lines = head.lines();
     let mut request_line = lines.next().unwrap_or("").split_whitespace();
-    let (Some(method), Some(path), Some(version)) = (request_line.next(), request_line.next(), request_line.next())
-    else {
+    let (Some(method), Some(path), Some(version)) = (
+        request_line.next(),
+        request_line.next(),
+        request_line.next(),
+    ) else {
         return Err(bad("malformed request line"));
     };
     if !version.starts_with("HTTP/1.") {
@@ -240,12 +264,21 @@ async fn read_request(stream: &mut BufReader<TcpStream>) -> io::Result<Option<Re
     }
     let mut headers = Vec::new();
     for line in lines.filter(|l| !l.is_empty()) {
-        let (name, value) = line.split_once(':').ok_or_else(|| bad("malformed header line"))?;
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| bad("malformed header line"))?;
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
     }
-    let mut request = RecordedRequest { method: method.to_owned(), path: path.to_owned(), headers, body: Vec::new() };
+    let mut request = RecordedRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        headers,
+        body: Vec::new(),
+    };
     if request.header("transfer-encoding").is_some() {
-        return Err(bad("chunked request bodies are not supported; send Content-Length"));
+        return Err(bad(
+            "chunked request bodies are not supported; send Content-Length",
+        ));
     }
     let length = match request.header("content-length") {
         Some(v) => v.parse::<usize>().map_err(|_| bad("bad Content-Length"))?,
@@ -277,9 +310,20 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Writes a JSON error response; `Ok(true)` when the connection stays open.
-async fn write_status(stream: &mut TcpStream, status: u16, message: &str, headers: &[(String, String)]) -> io::Result<bool> {
-    let kind = if status >= 500 { "server_error" } else { "invalid_request_error" };
-    let body = json!({ "error": { "message": message, "type": kind, "param": null, "code": null } }).to_string();
+async fn write_status(
+    stream: &mut TcpStream,
+    status: u16,
+    message: &str,
+    headers: &[(String, String)],
+) -> io::Result<bool> {
+    let kind = if status >= 500 {
+        "server_error"
+    } else {
+        "invalid_request_error"
+    };
+    let body =
+        json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
+            .to_string();
     let mut head = format!(
         "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
         reason(status),
@@ -310,11 +354,18 @@ fn event(data: &str) -> Action {
 }
 
 /// Writes the answer to one request; `Ok(true)` when the connection stays open.
-async fn answer(stream: &mut TcpStream, reply: &Reply, request: &Value, id: &str) -> io::Result<bool> {
+async fn answer(
+    stream: &mut TcpStream,
+    reply: &Reply,
+    request: &Value,
+    id: &str,
+) -> io::Result<bool> {
     if let Answer::Status { status, message } = &reply.answer {
         return write_status(stream, *status, message, &reply.headers).await;
     }
-    if request.get("stream").and_then(Value::as_bool) != Some(true) && !matches!(reply.answer, Answer::Raw(_)) {
+    if request.get("stream").and_then(Value::as_bool) != Some(true)
+        && !matches!(reply.answer, Answer::Raw(_))
+    {
         return whole(stream, reply, request, id).await;
     }
     let mut head = String::from(
@@ -354,15 +405,23 @@ async fn answer(stream: &mut TcpStream, reply: &Reply, request: &Value, id: &str
 /// The steps of a streamed answer. See [`Reply`] for the shape.
 fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
     if let Answer::Raw(body) = &reply.answer {
-        return body.chunks(reply.split.unwrap_or(512)).map(|piece| Action::Send(piece.to_vec())).collect();
+        return body
+            .chunks(reply.split.unwrap_or(512))
+            .map(|piece| Action::Send(piece.to_vec()))
+            .collect();
     }
     let model = request["model"].as_str().unwrap_or("replay");
     let placement = Placement::of(request);
     let rendered = render(&reply.answer, &placement);
     let refusal = matches!(reply.answer, Answer::Refusal(_));
-    let tools = rendered.parts.first().is_some_and(|(name, _)| name.is_some());
+    let tools = rendered
+        .parts
+        .first()
+        .is_some_and(|(name, _)| name.is_some());
     let fault_at = match &reply.fault {
-        Some(Fault::Truncate(n) | Fault::Drop(n) | Fault::Malformed(n) | Fault::ErrorEvent(n, _)) => Some(*n),
+        Some(
+            Fault::Truncate(n) | Fault::Drop(n) | Fault::Malformed(n) | Fault::ErrorEvent(n, _),
+        ) => Some(*n),
         _ => None,
     };
     let mut out = Vec::new();
@@ -388,13 +447,20 @@ fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
             }
             out.push(event(&chunk(id, model, delta, None)));
         }
-        let mut cuts: Vec<usize> = rendered.item_ends.iter().filter(|(p, _)| *p == k).map(|&(_, e)| e).collect();
+        let mut cuts: Vec<usize> = rendered
+            .item_ends
+            .iter()
+            .filter(|(p, _)| *p == k)
+            .map(|&(_, e)| e)
+            .collect();
         let pauses: Vec<(usize, &Pause)> = reply
             .pauses
             .iter()
             .filter_map(|(marker, pause)| {
                 let end = match marker {
-                    Marker::After(needle) => text.find(needle.as_str()).map(|at| at + needle.len())?,
+                    Marker::After(needle) => {
+                        text.find(needle.as_str()).map(|at| at + needle.len())?
+                    }
                     Marker::Item(i) => rendered.item_ends.get(*i).filter(|(p, _)| *p == k)?.1,
                 };
                 Some((end, pause))
@@ -411,7 +477,9 @@ fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
             }
             let piece = &text[start..end];
             let delta = match name {
-                Some(_) => json!({ "tool_calls": [{ "index": k, "function": { "arguments": piece } }] }),
+                Some(_) => {
+                    json!({ "tool_calls": [{ "index": k, "function": { "arguments": piece } }] })
+                }
                 None if refusal => json!({ "refusal": piece }),
                 None => json!({ "content": piece }),
             };
@@ -437,12 +505,17 @@ fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
             return out;
         }
         (Some(Fault::Malformed(_)), _) => {
-            out.push(Action::Send(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}\n\n".to_vec()));
+            out.push(Action::Send(
+                b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}\n\n".to_vec(),
+            ));
             return out;
         }
         (Some(Fault::Truncate(_)), _) => "length".to_owned(),
         (_, Some(Fault::NoEnd)) => return out,
-        _ => reply.finish_reason.clone().unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned()),
+        _ => reply
+            .finish_reason
+            .clone()
+            .unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned()),
     };
     out.push(event(&chunk(id, model, json!({}), Some(&finish))));
     if request["stream_options"]["include_usage"] == json!(true) {
@@ -454,34 +527,54 @@ fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
 }
 
 /// A whole (non-streamed) `chat.completion`, for a request without `stream`.
-async fn whole(stream: &mut TcpStream, reply: &Reply, request: &Value, id: &str) -> io::Result<bool> {
+async fn whole(
+    stream: &mut TcpStream,
+    reply: &Reply,
+    request: &Value,
+    id: &str,
+) -> io::Result<bool> {
     let placement = Placement::of(request);
     let rendered = render(&reply.answer, &placement);
     let mut message = json!({ "role": "assistant", "content": null, "refusal": null });
-    let tools = rendered.parts.first().is_some_and(|(name, _)| name.is_some());
+    let tools = rendered
+        .parts
+        .first()
+        .is_some_and(|(name, _)| name.is_some());
     if tools {
         let calls: Vec<Value> = rendered
             .parts
             .iter()
             .enumerate()
-            .map(|(k, (name, text))| json!({
-                "id": format!("call_replay_{k}"), "type": "function",
-                "function": { "name": name, "arguments": text },
-            }))
+            .map(|(k, (name, text))| {
+                json!({
+                    "id": format!("call_replay_{k}"), "type": "function",
+                    "function": { "name": name, "arguments": text },
+                })
+            })
             .collect();
         message["tool_calls"] = Value::Array(calls);
     } else if let Some((_, text)) = rendered.parts.first() {
-        let field = if matches!(reply.answer, Answer::Refusal(_)) { "refusal" } else { "content" };
+        let field = if matches!(reply.answer, Answer::Refusal(_)) {
+            "refusal"
+        } else {
+            "content"
+        };
         message[field] = json!(text);
     }
-    let finish = reply.finish_reason.clone().unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned());
+    let finish = reply
+        .finish_reason
+        .clone()
+        .unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned());
     let body = json!({
         "id": id, "object": "chat.completion", "created": 1_700_000_000, "model": request["model"],
         "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
         "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
     })
     .to_string();
-    let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
     stream.write_all(head.as_bytes()).await?;
     stream.write_all(body.as_bytes()).await?;
     stream.flush().await?;
