@@ -86,7 +86,12 @@ impl Client {
     /// [`Error::Config`] when `OPENAI_API_KEY` is missing or a value cannot
     /// be sent as a header.
     pub fn from_env() -> Result<Client, Error> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Client::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read by `get`.
+    fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let Some(key) = var("OPENAI_API_KEY") else {
             return Err(Error::Config {
                 message: "OPENAI_API_KEY is not set".to_owned(),
@@ -312,6 +317,34 @@ mod tests {
         );
         let builder = format!("{:?}", Client::builder().api_key("sk-secret-123"));
         assert!(!builder.contains("secret"), "{builder}");
+    }
+
+    #[test]
+    fn environment_variables() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let err = Client::from_vars(vars(&[("OPENAI_API_KEY", " ")])).unwrap_err();
+        assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
+        let client = Client::from_vars(vars(&[("OPENAI_API_KEY", "sk-1")])).unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+        let client = Client::from_vars(vars(&[
+            ("OPENAI_API_KEY", "sk-1"),
+            ("OPENAI_BASE_URL", "http://localhost:11434/v1/"),
+            ("OPENAI_ORG_ID", "org-9"),
+            ("OPENAI_PROJECT_ID", "proj-3"),
+        ]))
+        .unwrap();
+        assert_eq!(client.base_url(), "http://localhost:11434/v1");
+        let headers = &client.inner.headers;
+        assert_eq!(headers["openai-organization"], "org-9");
+        assert_eq!(headers["openai-project"], "proj-3");
+        assert_eq!(headers["authorization"], "Bearer sk-1");
     }
 
     #[test]

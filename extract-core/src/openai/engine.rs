@@ -128,6 +128,14 @@ impl<C: ?Sized + Collector> Engine<C> {
     }
 
     /// The collector of the attempt streaming now.
+    pub fn collector(&self) -> Option<&C> {
+        match &self.state {
+            State::Streaming(attempt) => Some(attempt.collector.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The collector of the attempt streaming now.
     pub fn collector_mut(&mut self) -> Option<&mut C> {
         match &mut self.state {
             State::Streaming(attempt) => Some(attempt.collector.as_mut()),
@@ -145,8 +153,9 @@ impl<C: ?Sized + Collector> Engine<C> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Step<C::Output>, Error>>> {
-        let span = self.attempt_span.clone();
-        let _entered = span.enter();
+        let spans = (self.span.clone(), self.attempt_span.clone());
+        let _request = spans.0.enter();
+        let _attempt = spans.1.enter();
         loop {
             match &mut self.state {
                 State::Done => return Poll::Ready(None),

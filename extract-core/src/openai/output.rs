@@ -170,6 +170,11 @@ impl<T: Extract> ItemCollector<T> {
         }
     }
 
+    /// The item being written, if one has started.
+    pub fn current(&self) -> Option<&Partial<T>> {
+        self.parser.current()
+    }
+
     /// Takes the next completed item.
     pub fn next_item(&mut self) -> Option<T> {
         self.ready.pop_front()

@@ -201,11 +201,11 @@ impl<T: Extract> ItemStream<T> {
         self.engine.completion()
     }
 
-    /// The item being written right now, as a partial (for a progress view).
+    /// The item being written right now, as a partial (for a progress
+    /// view), if one has started.
     #[must_use]
-    pub fn current(&mut self) -> Option<serde_json::Value> {
-        use super::output::Collector;
-        self.engine.collector_mut().and_then(|c| c.partial_json())
+    pub fn current(&self) -> Option<&Partial<T>> {
+        self.engine.collector().and_then(ItemCollector::current)
     }
 
     /// Counts an item of the current attempt; true when it is new.

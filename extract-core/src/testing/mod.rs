@@ -29,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+mod render;
 mod script;
 mod server;
 

@@ -1,9 +1,8 @@
 //! [`ReplayServer`]: a loopback HTTP/1.1 server speaking the chat-completions
 //! protocol, answering from a script.
 
-use super::script::{
-    chunk, fragments, render, usage_chunk, Answer, Fault, Marker, Pause, Placement, Reply,
-};
+use super::render::{actions, whole_body, Action};
+use super::script::{Answer, Pause, Reply};
 use crate::openai::{Backoff, Client, ClientBuilder};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -339,20 +338,6 @@ async fn write_status(
     Ok(true)
 }
 
-/// One step of a streamed answer.
-enum Action {
-    /// Send these bytes as one HTTP chunk.
-    Send(Vec<u8>),
-    /// Wait.
-    Pause(Pause),
-    /// Close the connection now, mid-body.
-    Drop,
-}
-
-fn event(data: &str) -> Action {
-    Action::Send(format!("data: {data}\n\n").into_bytes())
-}
-
 /// Writes the answer to one request; `Ok(true)` when the connection stays open.
 async fn answer(
     stream: &mut TcpStream,
@@ -402,130 +387,6 @@ async fn answer(
     Ok(true)
 }
 
-/// The steps of a streamed answer. See [`Reply`] for the shape.
-fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
-    if let Answer::Raw(body) = &reply.answer {
-        return body
-            .chunks(reply.split.unwrap_or(512))
-            .map(|piece| Action::Send(piece.to_vec()))
-            .collect();
-    }
-    let model = request["model"].as_str().unwrap_or("replay");
-    let placement = Placement::of(request);
-    let rendered = render(&reply.answer, &placement);
-    let refusal = matches!(reply.answer, Answer::Refusal(_));
-    let tools = rendered
-        .parts
-        .first()
-        .is_some_and(|(name, _)| name.is_some());
-    let fault_at = match &reply.fault {
-        Some(
-            Fault::Truncate(n) | Fault::Drop(n) | Fault::Malformed(n) | Fault::ErrorEvent(n, _),
-        ) => Some(*n),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    if !tools {
-        let first = if refusal {
-            json!({ "role": "assistant", "content": null, "refusal": "" })
-        } else {
-            json!({ "role": "assistant", "content": "", "refusal": null })
-        };
-        out.push(event(&chunk(id, model, first, None)));
-    }
-    let mut sent = 0usize;
-    let mut fragments_sent = 0u64;
-    let mut ended_early = None;
-    'parts: for (k, (name, text)) in rendered.parts.iter().enumerate() {
-        if let Some(name) = name {
-            let mut delta = json!({ "content": null, "tool_calls": [{
-                "index": k, "id": format!("call_replay_{k}"), "type": "function",
-                "function": { "name": name, "arguments": "" },
-            }]});
-            if k == 0 {
-                delta["role"] = json!("assistant");
-            }
-            out.push(event(&chunk(id, model, delta, None)));
-        }
-        let mut cuts: Vec<usize> = rendered
-            .item_ends
-            .iter()
-            .filter(|(p, _)| *p == k)
-            .map(|&(_, e)| e)
-            .collect();
-        let pauses: Vec<(usize, &Pause)> = reply
-            .pauses
-            .iter()
-            .filter_map(|(marker, pause)| {
-                let end = match marker {
-                    Marker::After(needle) => {
-                        text.find(needle.as_str()).map(|at| at + needle.len())?
-                    }
-                    Marker::Item(i) => rendered.item_ends.get(*i).filter(|(p, _)| *p == k)?.1,
-                };
-                Some((end, pause))
-            })
-            .collect();
-        cuts.extend(pauses.iter().map(|(end, _)| *end));
-        if let Some(n) = fault_at.filter(|&n| n >= sent && n < sent + text.len()) {
-            cuts.push(n - sent);
-        }
-        for (start, end) in fragments(text, reply.fragment, &cuts) {
-            if fault_at.is_some_and(|n| sent + start >= n) {
-                ended_early = reply.fault.clone();
-                break 'parts;
-            }
-            let piece = &text[start..end];
-            let delta = match name {
-                Some(_) => {
-                    json!({ "tool_calls": [{ "index": k, "function": { "arguments": piece } }] })
-                }
-                None if refusal => json!({ "refusal": piece }),
-                None => json!({ "content": piece }),
-            };
-            out.push(event(&chunk(id, model, delta, None)));
-            fragments_sent += 1;
-            for (_, pause) in pauses.iter().filter(|(at, _)| *at == end) {
-                out.push(Action::Pause((*pause).clone()));
-            }
-        }
-        sent += text.len();
-    }
-    if ended_early.is_none() && fault_at.is_some() {
-        ended_early = reply.fault.clone();
-    }
-    let finish = match (&ended_early, &reply.fault) {
-        (Some(Fault::Drop(_)), _) => {
-            out.push(Action::Drop);
-            return out;
-        }
-        (Some(Fault::ErrorEvent(_, message)), _) => {
-            let error = json!({ "error": { "message": message, "type": "server_error", "param": null, "code": null } });
-            out.push(event(&error.to_string()));
-            return out;
-        }
-        (Some(Fault::Malformed(_)), _) => {
-            out.push(Action::Send(
-                b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}\n\n".to_vec(),
-            ));
-            return out;
-        }
-        (Some(Fault::Truncate(_)), _) => "length".to_owned(),
-        (_, Some(Fault::NoEnd)) => return out,
-        _ => reply
-            .finish_reason
-            .clone()
-            .unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned()),
-    };
-    out.push(event(&chunk(id, model, json!({}), Some(&finish))));
-    if request["stream_options"]["include_usage"] == json!(true) {
-        let prompt = request.to_string().len() as u64 / 4;
-        out.push(event(&usage_chunk(id, model, prompt, fragments_sent)));
-    }
-    out.push(event("[DONE]"));
-    out
-}
-
 /// A whole (non-streamed) `chat.completion`, for a request without `stream`.
 async fn whole(
     stream: &mut TcpStream,
@@ -533,44 +394,7 @@ async fn whole(
     request: &Value,
     id: &str,
 ) -> io::Result<bool> {
-    let placement = Placement::of(request);
-    let rendered = render(&reply.answer, &placement);
-    let mut message = json!({ "role": "assistant", "content": null, "refusal": null });
-    let tools = rendered
-        .parts
-        .first()
-        .is_some_and(|(name, _)| name.is_some());
-    if tools {
-        let calls: Vec<Value> = rendered
-            .parts
-            .iter()
-            .enumerate()
-            .map(|(k, (name, text))| {
-                json!({
-                    "id": format!("call_replay_{k}"), "type": "function",
-                    "function": { "name": name, "arguments": text },
-                })
-            })
-            .collect();
-        message["tool_calls"] = Value::Array(calls);
-    } else if let Some((_, text)) = rendered.parts.first() {
-        let field = if matches!(reply.answer, Answer::Refusal(_)) {
-            "refusal"
-        } else {
-            "content"
-        };
-        message[field] = json!(text);
-    }
-    let finish = reply
-        .finish_reason
-        .clone()
-        .unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned());
-    let body = json!({
-        "id": id, "object": "chat.completion", "created": 1_700_000_000, "model": request["model"],
-        "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
-        "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
-    })
-    .to_string();
+    let body = whole_body(reply, request, id);
     let head = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         body.len()
