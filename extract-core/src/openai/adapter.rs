@@ -118,7 +118,7 @@ impl Adapter {
                     return Err(Error::Protocol {
                         message: format!(
                             "arguments for tool call {call} arrived after tool call {} started",
-                            self.calls - 1
+                            self.calls.saturating_sub(1)
                         ),
                         received: Box::default(),
                     });

@@ -329,11 +329,14 @@ impl<C: ?Sized + Collector> Engine<C> {
         if errors.len() == 1 {
             return Err(errors.remove(0));
         }
+        // The model's last answer (an attempt with a partial) is what matters
+        // most; failing that, the last body received (e.g. an error page).
         let received: Received = errors
             .iter()
             .rev()
             .map(received_of)
-            .find(|r| r.raw.is_some() || r.partial.is_some())
+            .find(|r| r.partial.is_some())
+            .or_else(|| errors.iter().rev().map(received_of).find(|r| r.raw.is_some()))
             .unwrap_or_default();
         Err(Error::RetriesExhausted {
             attempts: errors,

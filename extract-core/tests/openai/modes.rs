@@ -268,3 +268,21 @@ async fn md_json_reads_inside_the_fence_only() {
         .unwrap();
     assert_eq!(json_of(&got), json!({"a": [1, 2]}));
 }
+
+#[test]
+fn futures_and_streams_can_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<extract_core::openai::Client>();
+    send_sync::<extract_core::openai::ChatRequest>();
+    send_sync::<extract_core::Error>();
+    let client = extract_core::openai::Client::builder().build().unwrap();
+    let request = client.chat().model("m");
+    send(&request.clone().create::<Object>());
+    send(&request.clone().create::<Iterable<Object>>());
+    send(&request.clone().create_partial::<Object>());
+    send(&request.create_iterable::<Object>());
+    fn stream<S: futures::Stream + Send + Unpin>() {}
+    stream::<extract_core::openai::PartialStream<Object>>();
+    stream::<extract_core::openai::ItemStream<Object>>();
+}
