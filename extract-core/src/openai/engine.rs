@@ -336,7 +336,13 @@ impl<C: ?Sized + Collector> Engine<C> {
             .rev()
             .map(received_of)
             .find(|r| r.partial.is_some())
-            .or_else(|| errors.iter().rev().map(received_of).find(|r| r.raw.is_some()))
+            .or_else(|| {
+                errors
+                    .iter()
+                    .rev()
+                    .map(received_of)
+                    .find(|r| r.raw.is_some())
+            })
             .unwrap_or_default();
         Err(Error::RetriesExhausted {
             attempts: errors,

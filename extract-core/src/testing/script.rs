@@ -270,10 +270,33 @@ impl Reply {
         self.header("retry-after", seconds.to_string())
     }
 
-    /// For [`sse`](Self::sse): writes the body in pieces of `bytes` bytes
-    /// (default: 512), each its own network write.
+    /// Writes the event stream in pieces of `bytes` bytes, each its own
+    /// network write, cut anywhere (inside a line, a UTF-8 character…), with
+    /// no regard for event boundaries. By default a recorded body
+    /// ([`sse`](Self::sse)) goes out in 512-byte pieces and a scripted answer
+    /// one event per write.
     pub fn split_every(mut self, bytes: usize) -> Self {
         self.split = Some(bytes.max(1));
         self
+    }
+
+    /// The event-stream body this reply streams for a request with `body`
+    /// (pauses and delays left out; a dropped connection ends it), or `None`
+    /// for an HTTP error status. A benchmark can render once and replay the
+    /// bytes with [`sse`](Self::sse).
+    #[must_use]
+    pub fn render_sse(&self, body: &Value) -> Option<Vec<u8>> {
+        if matches!(self.answer, Answer::Status { .. }) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for action in super::render::actions(self, body, "chatcmpl-replay") {
+            match action {
+                super::render::Action::Send(bytes) => out.extend_from_slice(&bytes),
+                super::render::Action::Pause(_) => {}
+                super::render::Action::Drop => break,
+            }
+        }
+        Some(out)
     }
 }

@@ -174,6 +174,9 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
+                    // Each event is its own small write: without this, Nagle's
+                    // algorithm would hold them back and batch them.
+                    let _ = stream.set_nodelay(true);
                     connections.spawn(serve(stream, shared.clone()));
                 }
             }
@@ -362,29 +365,60 @@ async fn answer(
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await?;
     stream.flush().await?;
+    // With `split_every(n)`, the events are written as one byte stream cut
+    // into n-byte writes (a pause or a drop flushes what is pending).
+    let split = reply
+        .split
+        .filter(|_| !matches!(reply.answer, Answer::Raw(_)));
+    let mut pending: Vec<u8> = Vec::new();
     for action in actions(reply, request, id) {
         match action {
             Action::Send(bytes) => {
                 if !reply.delay.is_zero() {
                     tokio::time::sleep(reply.delay).await;
                 }
-                let mut framed = format!("{:x}\r\n", bytes.len()).into_bytes();
-                framed.extend_from_slice(&bytes);
-                framed.extend_from_slice(b"\r\n");
-                stream.write_all(&framed).await?;
-                stream.flush().await?;
+                match split {
+                    None => write_chunk(stream, &bytes).await?,
+                    Some(size) => {
+                        pending.extend_from_slice(&bytes);
+                        while pending.len() >= size {
+                            write_chunk(stream, &pending[..size]).await?;
+                            pending.drain(..size);
+                        }
+                    }
+                }
             }
-            Action::Pause(Pause::For(duration)) => tokio::time::sleep(duration).await,
-            Action::Pause(Pause::Until(gate)) => gate.wait().await,
+            Action::Pause(pause) => {
+                write_chunk(stream, &std::mem::take(&mut pending)).await?;
+                match pause {
+                    Pause::For(duration) => tokio::time::sleep(duration).await,
+                    Pause::Until(gate) => gate.wait().await,
+                }
+            }
             Action::Drop => {
+                write_chunk(stream, &std::mem::take(&mut pending)).await?;
                 stream.shutdown().await?;
                 return Ok(false);
             }
         }
     }
+    write_chunk(stream, &pending).await?;
     stream.write_all(b"0\r\n\r\n").await?;
     stream.flush().await?;
     Ok(true)
+}
+
+/// Writes one piece of a chunked body (nothing for an empty piece, which
+/// would end the body).
+async fn write_chunk(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut framed = format!("{:x}\r\n", bytes.len()).into_bytes();
+    framed.extend_from_slice(bytes);
+    framed.extend_from_slice(b"\r\n");
+    stream.write_all(&framed).await?;
+    stream.flush().await
 }
 
 /// A whole (non-streamed) `chat.completion`, for a request without `stream`.
