@@ -218,7 +218,7 @@ fn active_path_follows_the_value_being_written() {
 #[test]
 fn items_are_handed_out_as_each_closes() {
     let mut parser = ItemParser::<BTreeMap<String, u32>>::new();
-    assert!(parser.feed(r#"{"items": [{"age": 1"#).unwrap().is_empty());
+    assert!(parser.feed(r#"{"items": [{"age": 1 "#).unwrap().is_empty());
     assert_eq!(parser.current().unwrap()["age"], 1);
     let done = parser.feed(r#"}, {"age": 2}, {"ag"#).unwrap();
     assert_eq!(done.len(), 2);

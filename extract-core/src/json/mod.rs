@@ -36,3 +36,6 @@ mod lexer;
 pub use error::{Expected, SyntaxError, SyntaxErrorKind};
 pub use event::{Event, Sink};
 pub use lexer::{Lexer, LexerOptions};
+
+#[cfg(test)]
+mod tests;
