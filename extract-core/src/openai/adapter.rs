@@ -5,7 +5,8 @@
 //! * `content` as is (`Json`, `JsonSchema`);
 //! * `content` inside the first ```` ``` ```` fence (`MdJson`): prose before
 //!   the fence, the info string (`json`), the closing fence and whatever
-//!   follows are dropped; an answer that starts with `{` or `[` is read bare;
+//!   follows are dropped; an answer that starts with `{` or `[` is read bare
+//!   (the parser then ignores whatever follows the value);
 //! * the arguments of the first tool call (`Tools`, `ToolsStrict`);
 //! * every tool call as one element of a JSON array (`ParallelTools` for a
 //!   list): `[` + arguments₀ + `,` + arguments₁ + … + `]`, so the item parser

@@ -81,9 +81,12 @@ fn target<T: Extract>() -> Target {
 
 /// The lexer options of the chat runtime: models put raw control characters
 /// (tabs, line feeds) inside strings often enough that they are accepted.
-pub(crate) fn lexer_options(_route: Route) -> LexerOptions {
+/// In `MdJson`, what follows the value (a closing fence on the same line,
+/// prose) is ignored.
+pub(crate) fn lexer_options(route: Route) -> LexerOptions {
     LexerOptions {
         lenient_control_characters: true,
+        allow_trailing_data: route == Route::Fenced,
         ..LexerOptions::default()
     }
 }

@@ -286,3 +286,15 @@ fn futures_and_streams_can_move_between_threads() {
     stream::<extract_core::openai::PartialStream<Object>>();
     stream::<extract_core::openai::ItemStream<Object>>();
 }
+
+#[tokio::test]
+async fn md_json_ignores_what_follows_the_value() {
+    for text in [
+        "Result: ```{\"a\": 1}``` done.",
+        "{\"a\": 1}\n\nHope this helps!",
+    ] {
+        let server = ReplayServer::start([Reply::text(text)]).await.unwrap();
+        let got = request(&server, Mode::MdJson).create::<Object>().await;
+        assert_eq!(json_of(&got.unwrap()), json!({"a": 1}), "{text}");
+    }
+}
