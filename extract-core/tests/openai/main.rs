@@ -10,4 +10,5 @@ mod faults;
 mod fixtures;
 mod modes;
 mod retries;
+mod server;
 mod streaming;
