@@ -431,4 +431,26 @@ mod tests {
         adapter.finish(&mut feed).unwrap();
         assert_eq!(out, "{}");
     }
+
+    proptest::proptest! {
+        /// The fence scanner's output never depends on where the text was
+        /// cut, whatever the text (backticks, newlines, braces, spaces).
+        #[test]
+        fn fence_output_ignores_the_splits(
+            text in "[`\n {}\\[\\]a\"]{0,40}",
+            cuts in proptest::collection::vec(0usize..40, 0..6),
+        ) {
+            let (whole, found) = fenced(&[&text]);
+            let mut points: Vec<usize> = cuts.into_iter().filter(|&c| c <= text.len()).collect();
+            points.sort_unstable();
+            let mut pieces = Vec::new();
+            let mut start = 0;
+            for point in points {
+                pieces.push(&text[start..point]);
+                start = point;
+            }
+            pieces.push(&text[start..]);
+            proptest::prop_assert_eq!(fenced(&pieces), (whole, found));
+        }
+    }
 }

@@ -307,4 +307,35 @@ mod tests {
         }
         assert!(files >= 20, "only {files} recorded streams found");
     }
+
+    proptest::proptest! {
+        /// Any bytes, cut anywhere: no panic, and the same events whatever
+        /// the cuts (invalid UTF-8 in a data line is an error either way).
+        #[test]
+        fn any_bytes_any_cuts(
+            body in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(b'\n'), proptest::strategy::Just(b'\r'), proptest::strategy::Just(b':'),
+                proptest::strategy::Just(b' '), proptest::strategy::Just(0xFF), proptest::strategy::Just(b'd'),
+                proptest::strategy::Just(b'a'), proptest::strategy::Just(b't'),
+            ], 0..60),
+            cut in 0usize..60,
+        ) {
+            let run = |pieces: &[&[u8]]| {
+                let mut decoder = SseDecoder::new();
+                let mut out = Vec::new();
+                let mut push = |e: SseEvent<'_>| -> Result<(), SseError> {
+                    out.push((e.event.to_owned(), e.data.to_owned()));
+                    Ok(())
+                };
+                let mut result = Ok(());
+                for piece in pieces {
+                    result = result.and_then(|()| decoder.feed(piece, &mut push));
+                }
+                result = result.and_then(|()| decoder.finish(&mut push));
+                (out, result.is_ok())
+            };
+            let cut = cut.min(body.len());
+            proptest::prop_assert_eq!(run(&[&body]), run(&[&body[..cut], &body[cut..]]));
+        }
+    }
 }
