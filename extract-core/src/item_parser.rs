@@ -315,6 +315,19 @@ impl<T: Extract> ItemParser<T> {
         self.drain_ready()
     }
 
+    /// Feeds the next chunk of text: like [`feed`](Self::feed), without the
+    /// UTF-8 check a `&str` does not need.
+    ///
+    /// # Errors
+    ///
+    /// As [`feed`](Self::feed).
+    pub fn feed_str(&mut self, chunk: &str) -> Result<Vec<T>, Error> {
+        if let Err(error) = self.lexer.feed_str(chunk, &mut self.sink) {
+            return Err(self.syntax_error(error));
+        }
+        self.drain_ready()
+    }
+
     /// Feeds the next chunk; returns every item it completed, valid or not,
     /// in order.
     ///

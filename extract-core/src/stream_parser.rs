@@ -138,6 +138,21 @@ impl<T: Extract> StreamParser<T> {
         }
     }
 
+    /// Feeds the next chunk of text: like [`feed`](Self::feed), without the
+    /// UTF-8 check a `&str` does not need (what a chat model's deltas are).
+    /// A `&str` chunk may follow byte chunks that cut a character.
+    ///
+    /// # Errors
+    ///
+    /// As [`feed`](Self::feed).
+    pub fn feed_str(&mut self, chunk: &str) -> Result<bool, Error> {
+        self.sink.changed = false;
+        match self.lexer.feed_str(chunk, &mut self.sink) {
+            Ok(()) => Ok(self.sink.changed),
+            Err(error) => Err(self.syntax_error(error)),
+        }
+    }
+
     /// The snapshot so far (the type's empty partial before anything
     /// arrived).
     #[must_use]

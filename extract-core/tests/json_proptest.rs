@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{lex_value, outcome};
+use common::{lex_value, outcome, outcome_str};
 use extract_core::json::LexerOptions;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -154,6 +154,25 @@ proptest! {
         let text = serde_json::to_vec(&value).unwrap();
         let cuts: Vec<usize> = (1..text.len()).collect();
         prop_assert_eq!(lex_value(&text, &cuts, &LexerOptions::default()), Ok(value));
+    }
+
+    #[test]
+    fn feed_str_same_as_feed(
+        value in arb_value(),
+        junk in prop::option::of(arb_string()),
+        opts in arb_options(),
+        picks in prop::collection::vec(any::<Index>(), 0..12),
+    ) {
+        // Valid JSON, or JSON with some text (maybe invalid there) spliced in.
+        let mut text = serde_json::to_string_pretty(&value).unwrap();
+        if let Some(junk) = junk {
+            let at = picks.first().map_or(0, |p| p.index(text.len() + 1));
+            let at = (at..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+            text.insert_str(at, &junk);
+        }
+        let cuts = cuts(&picks, text.len());
+        let whole = outcome(text.as_bytes(), &[], &opts);
+        prop_assert_eq!(&outcome_str(&text, &cuts, &opts), &whole, "cut at {:?}", cuts);
     }
 
     #[test]

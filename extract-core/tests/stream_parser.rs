@@ -107,6 +107,18 @@ proptest! {
 }
 
 #[test]
+fn feed_str_after_bytes_that_cut_a_character() {
+    let text = r#"{"city": "Zürich"}"#;
+    let cut = text.find('ü').unwrap() + 1;
+    let mut parser = StreamParser::<BTreeMap<String, String>>::new();
+    parser.feed(&text.as_bytes()[..cut]).unwrap();
+    // The rest starts inside `ü`: only bytes can carry it; then text again.
+    parser.feed(&text.as_bytes()[cut..cut + 1]).unwrap();
+    parser.feed_str(&text[cut + 1..]).unwrap();
+    assert_eq!(parser.finish().unwrap()["city"], "Zürich");
+}
+
+#[test]
 fn a_number_is_shown_only_when_complete() {
     let mut parser = StreamParser::<Vec<u32>>::new();
     assert!(parser.feed("[1").unwrap());

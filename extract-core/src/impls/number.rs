@@ -48,10 +48,13 @@ macro_rules! integer {
                     <$t>::MIN, <$t>::MAX
                 );
                 if !is_float_syntax(text) {
-                    return text.parse::<$t>().map_err(|e| match e.kind() {
-                        std::num::IntErrorKind::PosOverflow
-                        | std::num::IntErrorKind::NegOverflow => out_of_range(),
-                        _ => format!("expected an integer, found {text:?}"),
+                    return text.parse::<$t>().map_err(|_| {
+                        let digits = text.strip_prefix('-').unwrap_or(text);
+                        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                            out_of_range()
+                        } else {
+                            format!("expected an integer, found {text:?}")
+                        }
                     });
                 }
                 let float: f64 = text

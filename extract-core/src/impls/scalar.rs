@@ -8,6 +8,23 @@ use crate::schema::SchemaGenerator;
 use crate::validation::{Checker, StreamIssue};
 use crate::Extract;
 
+/// The smallest capacity given to a string that continues in later chunks:
+/// saves the first few reallocations of a string growing a few bytes at a
+/// time (at most this many bytes of slack per open string).
+const OPEN_STRING_CAPACITY: usize = 32;
+
+/// A string's first piece as an owned `String`: exact when the string is
+/// complete, with room to grow when more pieces follow.
+#[inline]
+pub(crate) fn open_string(text: &str, complete: bool) -> String {
+    if complete {
+        return text.to_owned();
+    }
+    let mut s = String::with_capacity(text.len().max(OPEN_STRING_CAPACITY));
+    s.push_str(text);
+    s
+}
+
 /// Builds a `String`: it appears at the opening quote and grows with each
 /// piece.
 #[derive(Debug, Default)]
@@ -19,7 +36,7 @@ impl Builder<String> for StringBuilder {
         match *event {
             Event::Str { text, first, last } => {
                 if first {
-                    slot.set(text.to_owned());
+                    slot.set(open_string(text, last));
                 } else if !text.is_empty() {
                     if let Some(s) = slot.get() {
                         s.push_str(text);

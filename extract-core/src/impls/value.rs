@@ -26,26 +26,50 @@ enum Frame {
 #[derive(Debug, Default)]
 pub struct ValueBuilder {
     frames: Vec<Frame>,
-    in_string: bool,
 }
 
 /// The child of `container` the frame points at.
+///
+/// The value being written is always the last one inserted, and objects
+/// keep insertion order (serde_json's `preserve_order`, which this crate's
+/// manifest enables, so it is on in every build), so it is the last entry:
+/// O(1), no hashing, no key comparison.
 #[inline]
 fn child<'v>(container: &'v mut Value, frame: &Frame) -> Option<&'v mut Value> {
     match (container, frame) {
         (Value::Array(items), Frame::Array(_)) => items.last_mut(),
-        (Value::Object(map), Frame::Object(key)) => map.get_mut(key.as_str()),
+        (Value::Object(map), Frame::Object(key)) => {
+            debug_assert_eq!(map.keys().next_back(), Some(key));
+            map.values_mut().next_back()
+        }
         _ => None,
     }
 }
 
-/// Inserts a new value into the innermost open container.
+/// The value the frames lead to from `root`: the string being written.
+#[inline]
+fn descend<'v>(mut value: &'v mut Value, frames: &[Frame]) -> Option<&'v mut Value> {
+    for frame in frames {
+        value = child(value, frame)?;
+    }
+    Some(value)
+}
+
+/// Inserts a new value into the innermost open container. A repeated key
+/// replaces the earlier value (the last one wins, as in serde_json) and
+/// moves to the end, so the value being written stays the last entry.
 #[inline]
 fn insert(container: &mut Value, frame: &Frame, value: Value) {
     match (container, frame) {
         (Value::Array(items), Frame::Array(_)) => items.push(value),
         (Value::Object(map), Frame::Object(key)) => {
-            map.insert(key.clone(), value);
+            if let Some(earlier) = map.insert(key.clone(), value) {
+                // Rare: a repeated key. Move the new value to the end.
+                if let Some(new) = map.shift_remove(key.as_str()) {
+                    map.insert(key.clone(), new);
+                }
+                drop(earlier);
+            }
         }
         _ => {}
     }
@@ -53,7 +77,7 @@ fn insert(container: &mut Value, frame: &Frame, value: Value) {
 
 fn scalar(event: &Event<'_>) -> Result<Value, Box<StreamIssue>> {
     Ok(match *event {
-        Event::Str { text, .. } => Value::String(text.to_owned()),
+        Event::Str { text, last, .. } => Value::String(super::scalar::open_string(text, last)),
         Event::Number(text) => match json_number(text) {
             Some(n) => Value::Number(n),
             None => return Err(StreamIssue::new(format!("number out of range: {text}"))),
@@ -78,6 +102,24 @@ impl ValueBuilder {
 impl Builder<Value> for ValueBuilder {
     fn event<S: Slot<Value>>(&mut self, slot: &mut S, event: &Event<'_>) -> Step {
         match *event {
+            // The hot path when chunks are small: a string growing.
+            Event::Str {
+                text,
+                first: false,
+                last,
+            } => {
+                if !text.is_empty() {
+                    let target = slot.get().and_then(|root| descend(root, &self.frames));
+                    if let Some(Value::String(s)) = target {
+                        s.push_str(text);
+                    }
+                }
+                return if last && self.frames.is_empty() {
+                    Step::Done
+                } else {
+                    Step::More
+                };
+            }
             Event::Key(key) => {
                 if let Some(Frame::Object(k)) = self.frames.last_mut() {
                     k.clear();
@@ -95,26 +137,6 @@ impl Builder<Value> for ValueBuilder {
             }
             _ => {}
         }
-        if self.in_string {
-            if let Event::Str { text, last, .. } = *event {
-                self.in_string = !last;
-                let ends_root = last && self.frames.is_empty();
-                if text.is_empty() {
-                    return if ends_root { Step::Done } else { Step::More };
-                }
-                let target = match self.frames.last() {
-                    None => slot.get(),
-                    Some(frame) => slot
-                        .get()
-                        .and_then(|root| self.container(root))
-                        .and_then(|c| child(c, frame)),
-                };
-                if let Some(Value::String(s)) = target {
-                    s.push_str(text);
-                }
-                return if ends_root { Step::Done } else { Step::More };
-            }
-        }
         let value = match scalar(event) {
             Ok(value) => value,
             Err(issue) if self.frames.is_empty() => return Step::Invalid(issue),
@@ -130,13 +152,10 @@ impl Builder<Value> for ValueBuilder {
         let opens = match *event {
             Event::ObjectStart => Some(Frame::Object(String::new())),
             Event::ArrayStart => Some(Frame::Array(0)),
-            Event::Str { last, .. } => {
-                self.in_string = !last;
-                None
-            }
             _ => None,
         };
-        let ends_root = self.frames.is_empty() && opens.is_none() && !self.in_string;
+        let open_string = matches!(event, Event::Str { last: false, .. });
+        let ends_root = self.frames.is_empty() && opens.is_none() && !open_string;
         match self.frames.last() {
             None => slot.set(value),
             Some(frame) => {
@@ -196,5 +215,20 @@ impl Extract for Value {
 
     fn into_partial(self) -> Value {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Map, Value};
+
+    /// The O(1) descent relies on objects keeping insertion order.
+    #[test]
+    fn serde_json_objects_keep_insertion_order() {
+        let mut map = Map::new();
+        map.insert("z".to_owned(), json!(1));
+        map.insert("a".to_owned(), json!(2));
+        assert_eq!(map.values_mut().next_back(), Some(&mut json!(2)));
+        assert_eq!(Value::Object(map).to_string(), r#"{"z":1,"a":2}"#);
     }
 }

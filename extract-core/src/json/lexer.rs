@@ -4,10 +4,15 @@
 //! stack says whether each open container is an array or an object, and a few
 //! small fields carry a token that a chunk boundary cut (an escape, the first
 //! bytes of a UTF-8 character, a literal, the text of a key or a number).
-//! Every byte is looked at once by the state machine; the only second look is
-//! `std::str::from_utf8` over each run of string text, which is what turns the
-//! run into a `&str` lent to the sink.
+//!
+//! Each byte is read once by the state machine. Besides, each chunk is checked
+//! once by `std::str::from_utf8` (a fast pass, skipped by
+//! [`Lexer::feed_str`]): string text and numbers inside the chunk's valid
+//! UTF-8 are then sliced from it as `&str` and lent to the sink with no
+//! further check. Plain string text is scanned eight bytes at a time.
 
+use self::number::Num;
+use self::string::Esc;
 use super::error::{Expected, SyntaxError, SyntaxErrorKind};
 use super::event::{Event, Sink};
 
@@ -100,7 +105,17 @@ impl LexerOptions {
 /// [`finish`](Self::finish) at the end of input. The events (and any error)
 /// are the same whatever the chunk boundaries, except that a string value may
 /// come in more or fewer [`Event::Str`] pieces. The work done by a `feed` is
-/// proportional to the chunk's length: nothing consumed is scanned again.
+/// proportional to the chunk's length: nothing consumed is scanned again, and
+/// nothing is allocated once the lexer's buffer has grown to the longest
+/// token that had to be copied.
+///
+/// Text is lent, not copied, wherever it can be: a string value's text in a
+/// chunk, and a key or a number wholly inside one chunk, are slices of that
+/// chunk. Only a key or a number cut by the end of a chunk, and the part of a
+/// string value that holds escapes, are copied (into one reused buffer).
+/// When the input is `&str` already (say, text deltas decoded from
+/// server-sent events), [`feed_str`](Self::feed_str) saves the UTF-8 check of
+/// each chunk, which is most of the fixed cost of a small chunk.
 ///
 /// After an error (a syntax error, or an error of the sink) the lexer is
 /// poisoned: every later `feed` and `finish` returns the same [`SyntaxError`]
@@ -165,52 +180,6 @@ enum State {
     Lit { lit: Lit, matched: u8 },
 }
 
-/// Where a number is, in the RFC 8259 grammar
-/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Num {
-    /// Nothing read yet (the first byte is `-` or a digit).
-    Start,
-    /// `-`
-    Minus,
-    /// `0` or `-0`: complete.
-    Zero,
-    /// Integer digits: complete.
-    Int,
-    /// `.` without a digit after it yet.
-    Dot,
-    /// Fraction digits: complete.
-    Frac,
-    /// `e` or `E`.
-    Exp,
-    /// The exponent's sign.
-    ExpSign,
-    /// Exponent digits: complete.
-    ExpDigits,
-}
-
-impl Num {
-    fn is_complete(self) -> bool {
-        matches!(self, Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)
-    }
-
-    /// The state after `b`, or `None` when `b` cannot continue the number.
-    #[inline]
-    fn step(self, b: u8) -> Option<Num> {
-        Some(match (self, b) {
-            (Num::Start, b'-') => Num::Minus,
-            (Num::Start | Num::Minus, b'0') => Num::Zero,
-            (Num::Start | Num::Minus | Num::Int, b'1'..=b'9') | (Num::Int, b'0') => Num::Int,
-            (Num::Zero | Num::Int, b'.') => Num::Dot,
-            (Num::Dot | Num::Frac, b'0'..=b'9') => Num::Frac,
-            (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Num::Exp,
-            (Num::Exp, b'+' | b'-') => Num::ExpSign,
-            (Num::Exp | Num::ExpSign | Num::ExpDigits, b'0'..=b'9') => Num::ExpDigits,
-            _ => return None,
-        })
-    }
-}
-
 /// `true`, `false` or `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lit {
@@ -245,65 +214,9 @@ impl Lit {
     }
 }
 
-/// An escape sequence cut by the end of a chunk (or being read).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Esc {
-    None,
-    /// After `\`.
-    Backslash,
-    /// After `\u` and `digits` hex digits worth `acc`; `high` is the high
-    /// surrogate before it when this is the second half of a pair, else 0.
-    Hex {
-        high: u16,
-        digits: u8,
-        acc: u16,
-    },
-    /// After a high surrogate: `\` of its low half expected.
-    High(u16),
-    /// After a high surrogate and `\`: `u` expected.
-    HighBackslash(u16),
-}
-
-/// The bytes that end a run of plain string text: `"`, `\` and the control
-/// characters.
-static STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
 #[inline]
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
-}
-
-/// Whether `b` may follow a complete number inside a container.
-#[inline]
-fn ends_number(b: u8) -> bool {
-    matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b',' | b']' | b'}')
-}
-
-#[inline]
-fn hex_value(b: u8) -> Option<u16> {
-    match b {
-        b'0'..=b'9' => Some(u16::from(b - b'0')),
-        b'a'..=b'f' => Some(u16::from(b - b'a' + 10)),
-        b'A'..=b'F' => Some(u16::from(b - b'A' + 10)),
-        _ => None,
-    }
-}
-
-/// `bytes` as text; only called on bytes the number grammar accepted, which
-/// are ASCII, so the fallback is never taken.
-#[inline]
-fn ascii(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Hands `$event` to the sink; on a sink error, poisons the lexer at `$at`
@@ -315,6 +228,49 @@ macro_rules! emit {
             return Err(e);
         }
     };
+}
+
+mod number;
+mod string;
+
+/// The longest UTF-8 run of the chunk being fed, from its start (past the
+/// end of a character that the previous chunk cut, if any): string text and
+/// numbers inside it are sliced from it with no other check.
+struct Valid<'a> {
+    /// Where `text` starts in the chunk.
+    base: usize,
+    text: &'a str,
+}
+
+impl<'a> Valid<'a> {
+    /// Checks `chunk` (one `from_utf8` over it).
+    #[inline]
+    fn new(chunk: &'a [u8]) -> Self {
+        // Continuation bytes first: the end of a character cut by the
+        // previous chunk, which the string reader completes on its own.
+        let base = chunk
+            .iter()
+            .take(3)
+            .take_while(|&&b| b & 0xC0 == 0x80)
+            .count();
+        let rest = chunk.get(base..).unwrap_or_default();
+        let text = match std::str::from_utf8(rest) {
+            Ok(text) => text,
+            Err(e) => {
+                let prefix = rest.get(..e.valid_up_to()).unwrap_or_default();
+                std::str::from_utf8(prefix).unwrap_or_default()
+            }
+        };
+        Valid { base, text }
+    }
+
+    /// `chunk[start..end]` as text, when it lies in the UTF-8 run and on
+    /// character boundaries.
+    #[inline(always)]
+    fn get(&self, start: usize, end: usize) -> Option<&'a str> {
+        self.text
+            .get(start.checked_sub(self.base)?..end.checked_sub(self.base)?)
+    }
 }
 
 impl Default for Lexer {
@@ -387,7 +343,7 @@ impl Lexer {
     /// arrives.
     #[must_use]
     pub fn is_complete(&self) -> bool {
-        self.state == State::Done && self.error.is_none()
+        matches!(self.state, State::Done) && self.error.is_none()
     }
 
     /// The error that poisoned this lexer, if any.
@@ -404,19 +360,70 @@ impl Lexer {
     /// A [`SyntaxError`] (converted into `S::Error`) when the input is not
     /// JSON, or the sink's own error. Either poisons the lexer.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), S::Error> {
+        self.feed_valid(chunk, &Valid::new(chunk), sink)
+    }
+
+    /// [`feed`](Self::feed) for a chunk known to be UTF-8, which saves
+    /// checking it. The events are the same as `feed` of its bytes (a chunk
+    /// fed as bytes before it may still have cut a character).
+    ///
+    /// # Errors
+    ///
+    /// As [`feed`](Self::feed).
+    pub fn feed_str<S: Sink>(&mut self, chunk: &str, sink: &mut S) -> Result<(), S::Error> {
+        let bytes = chunk.as_bytes();
+        self.feed_valid(
+            bytes,
+            &Valid {
+                base: 0,
+                text: chunk,
+            },
+            sink,
+        )
+    }
+
+    /// Reads `chunk`, whose UTF-8 prefix `valid` finds.
+    #[inline(always)]
+    fn feed_valid<'a, S: Sink>(
+        &mut self,
+        chunk: &'a [u8],
+        valid: &Valid<'a>,
+        sink: &mut S,
+    ) -> Result<(), S::Error> {
         if let Some(e) = &self.error {
             return Err(e.clone().into());
         }
         let len = chunk.len();
         let mut i = 0;
-        while i < len {
+        if matches!(self.state, State::Str { key: false }) {
+            // The most common chunk of a stream: more text of a string value.
+            i = self.string_more(chunk, valid, sink)?;
+        }
+        // One step per token or punctuation, each picked by the state.
+        while let Some(&b) = chunk.get(i) {
             i = match self.state {
-                State::Str { key: false } => self.string::<false, S>(chunk, i, sink)?,
-                State::Str { key: true } => self.string::<true, S>(chunk, i, sink)?,
-                State::Num(_) => self.number(chunk, i, sink)?,
+                State::Str { key: false } => self.string::<false, S>(chunk, valid, i, i, sink)?,
+                State::Str { key: true } => self.string::<true, S>(chunk, valid, i, i, sink)?,
+                State::Num(_) => self.number(chunk, valid, i, sink)?,
                 State::Lit { .. } => self.literal(chunk, i, sink)?,
-                State::Done if self.opts.allow_trailing_data => len,
-                _ => self.structural(chunk, i, sink)?,
+                _ if is_ws(b) => {
+                    i += 1;
+                    while chunk.get(i).is_some_and(|&b| is_ws(b)) {
+                        i += 1;
+                    }
+                    i
+                }
+                State::Value | State::FirstItem => self.value(chunk, valid, i, b, sink)?,
+                State::AfterValue => self.after_value(i, b, sink)?,
+                State::FirstKey | State::Key => self.key(chunk, valid, i, b, sink)?,
+                State::Colon => {
+                    if b != b':' {
+                        return Err(self.unexpected(b, Expected::Colon, i).into());
+                    }
+                    self.state = State::Value;
+                    i + 1
+                }
+                State::Done => self.trailing(i, b, len)?,
             };
         }
         self.offset += len as u64;
@@ -513,7 +520,7 @@ impl Lexer {
 
     // ---- containers ---------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn top_is_object(&self) -> bool {
         let d = self.depth.wrapping_sub(1);
         self.stack
@@ -530,7 +537,7 @@ impl Lexer {
     }
 
     /// The state after a value has ended.
-    #[inline]
+    #[inline(always)]
     fn value_done(&mut self) {
         self.state = if self.depth == 0 {
             State::Done
@@ -540,7 +547,7 @@ impl Lexer {
     }
 
     /// `[` or `{` at index `i`.
-    #[inline]
+    #[inline(always)]
     fn open<S: Sink>(&mut self, object: bool, i: usize, sink: &mut S) -> Result<usize, S::Error> {
         let d = self.depth;
         if d >= self.opts.max_depth {
@@ -573,7 +580,7 @@ impl Lexer {
     }
 
     /// `]` or `}` at index `i`, matching the open container.
-    #[inline]
+    #[inline(always)]
     fn close<S: Sink>(&mut self, object: bool, i: usize, sink: &mut S) -> Result<usize, S::Error> {
         self.depth = self.depth.saturating_sub(1);
         self.value_done();
@@ -588,102 +595,80 @@ impl Lexer {
 
     // ---- between tokens -----------------------------------------------
 
-    /// Reads punctuation and whitespace, and starts the tokens it meets,
-    /// until the chunk ends (or a token state is left for the caller).
-    fn structural<S: Sink>(
-        &mut self,
-        chunk: &[u8],
-        mut i: usize,
-        sink: &mut S,
-    ) -> Result<usize, S::Error> {
-        while let Some(&b) = chunk.get(i) {
-            if is_ws(b) {
-                i += 1;
-                while chunk.get(i).is_some_and(|&b| is_ws(b)) {
-                    i += 1;
-                }
-                continue;
+    /// `b`, at index `i`, where a `,` or the end of the open container must come.
+    #[inline(always)]
+    fn after_value<S: Sink>(&mut self, i: usize, b: u8, sink: &mut S) -> Result<usize, S::Error> {
+        let object = self.top_is_object();
+        match b {
+            b',' => {
+                self.state = if object { State::Key } else { State::Value };
+                Ok(i + 1)
             }
-            match self.state {
-                State::Value | State::FirstItem => i = self.value(chunk, i, b, sink)?,
-                State::AfterValue => {
-                    let object = self.top_is_object();
-                    match b {
-                        b',' => {
-                            self.state = if object { State::Key } else { State::Value };
-                            i += 1;
-                        }
-                        b']' if !object => i = self.close(false, i, sink)?,
-                        b'}' if object => i = self.close(true, i, sink)?,
-                        _ => return Err(self.unexpected(b, self.after_value_expected(), i).into()),
-                    }
-                }
-                State::FirstKey | State::Key => match b {
-                    b'"' => {
-                        self.tok_start = self.at(i + 1);
-                        self.state = State::Str { key: true };
-                        i = self.string::<true, S>(chunk, i + 1, sink)?;
-                    }
-                    b'}' if self.state == State::FirstKey => i = self.close(true, i, sink)?,
-                    _ => {
-                        let expected = if self.state == State::FirstKey {
-                            Expected::KeyOrObjectEnd
-                        } else {
-                            Expected::Key
-                        };
-                        return Err(self.unexpected(b, expected, i).into());
-                    }
-                },
-                State::Colon => {
-                    if b != b':' {
-                        return Err(self.unexpected(b, Expected::Colon, i).into());
-                    }
-                    self.state = State::Value;
-                    i += 1;
-                }
-                State::Done => {
-                    if self.opts.allow_trailing_data {
-                        return Ok(chunk.len());
-                    }
-                    let at = self.at(i);
-                    return Err(self
-                        .fail(SyntaxErrorKind::TrailingData { found: b }, at)
-                        .into());
-                }
-                State::Str { .. } | State::Num(_) | State::Lit { .. } => return Ok(i),
-            }
+            b']' if !object => self.close(false, i, sink),
+            b'}' if object => self.close(true, i, sink),
+            _ => Err(self.unexpected(b, self.after_value_expected(), i).into()),
         }
-        Ok(i)
     }
 
-    /// Starts the value whose first byte `b` is at index `i`.
-    #[inline]
-    fn value<S: Sink>(
+    /// `b`, at index `i`, where a key (or `}` right after `{`) must come.
+    #[inline(always)]
+    fn key<'a, S: Sink>(
         &mut self,
-        chunk: &[u8],
+        chunk: &'a [u8],
+        valid: &Valid<'a>,
         i: usize,
         b: u8,
         sink: &mut S,
     ) -> Result<usize, S::Error> {
         match b {
-            b'"' => {
-                self.str_first = true;
-                self.state = State::Str { key: false };
-                self.string::<false, S>(chunk, i + 1, sink)
+            b'"' => self.string_start::<true, S>(chunk, valid, i + 1, sink),
+            b'}' if matches!(self.state, State::FirstKey) => self.close(true, i, sink),
+            _ => {
+                let expected = if matches!(self.state, State::FirstKey) {
+                    Expected::KeyOrObjectEnd
+                } else {
+                    Expected::Key
+                };
+                Err(self.unexpected(b, expected, i).into())
             }
+        }
+    }
+
+    /// `b`, at index `i`, after the top-level value.
+    #[cold]
+    fn trailing(&mut self, i: usize, b: u8, len: usize) -> Result<usize, SyntaxError> {
+        if self.opts.allow_trailing_data {
+            return Ok(len);
+        }
+        let at = self.at(i);
+        Err(self.fail(SyntaxErrorKind::TrailingData { found: b }, at))
+    }
+
+    /// Starts the value whose first byte `b` is at index `i`.
+    #[inline(always)]
+    fn value<'a, S: Sink>(
+        &mut self,
+        chunk: &'a [u8],
+        valid: &Valid<'a>,
+        i: usize,
+        b: u8,
+        sink: &mut S,
+    ) -> Result<usize, S::Error> {
+        match b {
+            b'"' => self.string_start::<false, S>(chunk, valid, i + 1, sink),
             b'-' | b'0'..=b'9' => {
                 self.tok_start = self.at(i);
                 self.state = State::Num(Num::Start);
-                self.number(chunk, i, sink)
+                self.number(chunk, valid, i, sink)
             }
             b'{' => self.open(true, i, sink),
             b'[' => self.open(false, i, sink),
             b't' => self.literal_start(Lit::True, chunk, i, sink),
             b'f' => self.literal_start(Lit::False, chunk, i, sink),
             b'n' => self.literal_start(Lit::Null, chunk, i, sink),
-            b']' if self.state == State::FirstItem => self.close(false, i, sink),
+            b']' if matches!(self.state, State::FirstItem) => self.close(false, i, sink),
             _ => {
-                let expected = if self.state == State::FirstItem {
+                let expected = if matches!(self.state, State::FirstItem) {
                     Expected::ValueOrArrayEnd
                 } else {
                     Expected::Value
@@ -695,7 +680,7 @@ impl Lexer {
 
     // ---- literals -----------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn literal_start<S: Sink>(
         &mut self,
         lit: Lit,
@@ -740,7 +725,7 @@ impl Lexer {
         Ok(i)
     }
 
-    // ---- numbers ------------------------------------------------------
+    // ---- limits -------------------------------------------------------
 
     /// The end (exclusive) of the part of a chunk of length `len` that the
     /// current key or number may still take under `max_token_len`.
@@ -757,387 +742,5 @@ impl Lexer {
     fn too_long(&mut self, i: usize) -> SyntaxError {
         let max = self.opts.max_token_len;
         self.fail(SyntaxErrorKind::TokenTooLong(max), self.at(i))
-    }
-
-    /// Reads a number from index `start` (its first byte, or the start of the
-    /// chunk when it began in an earlier one).
-    fn number<S: Sink>(
-        &mut self,
-        chunk: &[u8],
-        start: usize,
-        sink: &mut S,
-    ) -> Result<usize, S::Error> {
-        let State::Num(mut num) = self.state else {
-            return Ok(start);
-        };
-        let end = self.token_end(chunk.len());
-        let mut i = start;
-        loop {
-            let Some(&b) = chunk.get(i) else {
-                // The chunk ended inside the number: keep what arrived.
-                self.buf
-                    .push_str(ascii(chunk.get(start..).unwrap_or_default()));
-                self.state = State::Num(num);
-                return Ok(i);
-            };
-            let Some(next) = num.step(b) else {
-                return self.number_end(chunk, start, i, num, b, sink);
-            };
-            if i >= end {
-                return Err(self.too_long(i).into());
-            }
-            num = next;
-            i += 1;
-            if matches!(num, Num::Int | Num::Frac | Num::ExpDigits) {
-                while i < end && chunk.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-            }
-        }
-    }
-
-    /// Byte `b` at index `i` cannot continue the number in state `num`.
-    fn number_end<S: Sink>(
-        &mut self,
-        chunk: &[u8],
-        start: usize,
-        i: usize,
-        num: Num,
-        b: u8,
-        sink: &mut S,
-    ) -> Result<usize, S::Error> {
-        if !num.is_complete() {
-            return Err(self.unexpected(b, Expected::Digit, i).into());
-        }
-        if num == Num::Zero && b.is_ascii_digit() {
-            return Err(self.fail(SyntaxErrorKind::LeadingZero, self.at(i)).into());
-        }
-        let ends = ends_number(b) || (self.depth == 0 && self.opts.allow_trailing_data);
-        if !ends {
-            return Err(if self.depth == 0 {
-                let at = self.at(i);
-                self.fail(SyntaxErrorKind::TrailingData { found: b }, at)
-            } else {
-                self.unexpected(b, self.after_value_expected(), i)
-            }
-            .into());
-        }
-        let part = ascii(chunk.get(start..i).unwrap_or_default());
-        let text = if self.buf.is_empty() {
-            part
-        } else {
-            self.buf.push_str(part);
-            self.buf.as_str()
-        };
-        emit!(self, sink, Event::Number(text), i);
-        self.buf.clear();
-        self.value_done();
-        Ok(i)
-    }
-
-    // ---- strings ------------------------------------------------------
-
-    /// Reads string text from index `i` (just after the opening quote, or the
-    /// start of the chunk when the string began in an earlier one) up to the
-    /// closing quote or the end of the chunk.
-    ///
-    /// Plain runs are scanned with a table and turned into `&str` with one
-    /// `from_utf8` each. A value's piece of text in this chunk is lent from
-    /// the chunk when it is one plain run, else decoded into `buf`. A key is
-    /// lent when wholly in this chunk without escapes, else gathered in `buf`.
-    fn string<const KEY: bool, S: Sink>(
-        &mut self,
-        chunk: &[u8],
-        mut i: usize,
-        sink: &mut S,
-    ) -> Result<usize, S::Error> {
-        let len = chunk.len();
-        let end = if KEY { self.token_end(len) } else { len };
-        let hay = chunk.get(..end).unwrap_or(chunk);
-        let lenient = self.opts.lenient_control_characters;
-        loop {
-            // Finish what an earlier chunk or escape left open.
-            if self.utf8_len != 0 {
-                i = self.utf8_tail(chunk, i, end)?;
-                if self.utf8_len != 0 {
-                    return self.string_break::<KEY, S>("", len, sink);
-                }
-            } else if self.esc != Esc::None {
-                i = self.escape(chunk, i, end)?;
-                if self.esc != Esc::None {
-                    return self.string_break::<KEY, S>("", len, sink);
-                }
-            }
-
-            // A run of plain text.
-            let run_start = i;
-            while let Some(&b) = hay.get(i) {
-                if STOP[usize::from(b)] && (b >= 0x20 || !lenient) {
-                    break;
-                }
-                i += 1;
-            }
-            let run = chunk.get(run_start..i).unwrap_or_default();
-            let text = match std::str::from_utf8(run) {
-                Ok(text) => text,
-                Err(e) => {
-                    let valid = e.valid_up_to();
-                    if e.error_len().is_some() || i < end {
-                        let at = self.at(run_start + valid);
-                        return Err(self.fail(SyntaxErrorKind::InvalidUtf8, at).into());
-                    }
-                    // The run stopped in the middle of a character, at the end
-                    // of the chunk or at the key's length limit: carry its
-                    // first bytes over.
-                    let (head, tail) = run.split_at(valid);
-                    for (slot, &b) in self.utf8.iter_mut().zip(tail) {
-                        *slot = b;
-                    }
-                    self.utf8_len = tail.len().min(4) as u8;
-                    self.utf8_start = self.at(run_start + valid);
-                    let head = std::str::from_utf8(head).unwrap_or_default();
-                    if i == len {
-                        return self.string_break::<KEY, S>(head, len, sink);
-                    }
-                    self.buf.push_str(head);
-                    continue;
-                }
-            };
-            let Some(&b) = chunk.get(i) else {
-                return self.string_break::<KEY, S>(text, len, sink);
-            };
-            if b == b'"' {
-                return self.string_close::<KEY, S>(text, i + 1, sink);
-            }
-            if KEY && i >= end {
-                return Err(self.too_long(i).into());
-            }
-            if b == b'\\' {
-                self.buf.push_str(text);
-                self.esc = Esc::Backslash;
-                self.esc_start = self.at(i);
-                i += 1;
-                continue;
-            }
-            let at = self.at(i);
-            return Err(self.fail(SyntaxErrorKind::ControlCharacter(b), at).into());
-        }
-    }
-
-    /// The chunk ended inside a string, after `text` (which follows whatever
-    /// is in `buf`).
-    #[inline]
-    fn string_break<const KEY: bool, S: Sink>(
-        &mut self,
-        text: &str,
-        len: usize,
-        sink: &mut S,
-    ) -> Result<usize, S::Error> {
-        if KEY {
-            self.buf.push_str(text);
-            return Ok(len);
-        }
-        let first = self.str_first;
-        let piece = if self.buf.is_empty() {
-            text
-        } else {
-            self.buf.push_str(text);
-            self.buf.as_str()
-        };
-        if first || !piece.is_empty() {
-            emit!(
-                self,
-                sink,
-                Event::Str {
-                    text: piece,
-                    first,
-                    last: false
-                },
-                len
-            );
-            self.str_first = false;
-        }
-        self.buf.clear();
-        Ok(len)
-    }
-
-    /// The closing quote of a string, at index `next - 1`, after `text`.
-    #[inline]
-    fn string_close<const KEY: bool, S: Sink>(
-        &mut self,
-        text: &str,
-        next: usize,
-        sink: &mut S,
-    ) -> Result<usize, S::Error> {
-        if KEY {
-            self.state = State::Colon;
-        } else {
-            self.value_done();
-        }
-        let piece = if self.buf.is_empty() {
-            text
-        } else {
-            self.buf.push_str(text);
-            self.buf.as_str()
-        };
-        let event = if KEY {
-            Event::Key(piece)
-        } else {
-            Event::Str {
-                text: piece,
-                first: self.str_first,
-                last: true,
-            }
-        };
-        emit!(self, sink, event, next);
-        self.buf.clear();
-        Ok(next)
-    }
-
-    /// Completes the UTF-8 character whose first bytes are in `utf8`, with
-    /// bytes from index `i`; its text goes to `buf`. Returns where it stopped
-    /// (`utf8_len` is still set if the chunk ended first).
-    fn utf8_tail(&mut self, chunk: &[u8], mut i: usize, end: usize) -> Result<usize, SyntaxError> {
-        while let Some(&b) = chunk.get(i) {
-            if b & 0xC0 != 0x80 {
-                return Err(self.fail(SyntaxErrorKind::InvalidUtf8, self.utf8_start));
-            }
-            if i >= end {
-                return Err(self.too_long(i));
-            }
-            let n = usize::from(self.utf8_len);
-            let Some(slot) = self.utf8.get_mut(n) else {
-                return Err(self.fail(SyntaxErrorKind::InvalidUtf8, self.utf8_start));
-            };
-            *slot = b;
-            self.utf8_len += 1;
-            i += 1;
-            match std::str::from_utf8(self.utf8.get(..=n).unwrap_or_default()) {
-                Ok(c) => {
-                    self.buf.push_str(c);
-                    self.utf8_len = 0;
-                    return Ok(i);
-                }
-                Err(e) if e.error_len().is_none() => {}
-                Err(_) => return Err(self.fail(SyntaxErrorKind::InvalidUtf8, self.utf8_start)),
-            }
-        }
-        Ok(i)
-    }
-
-    /// A `\u` escape of a surrogate that has no other half: an error, or
-    /// U+FFFD when lenient.
-    fn lone_surrogate(&mut self, unit: u16) -> Result<(), SyntaxError> {
-        if self.opts.lenient_surrogates {
-            self.buf.push(char::REPLACEMENT_CHARACTER);
-            Ok(())
-        } else {
-            Err(self.fail(SyntaxErrorKind::LoneSurrogate(unit), self.esc_start))
-        }
-    }
-
-    /// Reads the escape in progress (`esc`) from index `i`, decoding it into
-    /// `buf`. Returns where it stopped (`esc` is still set if the chunk ended
-    /// first).
-    fn escape(&mut self, chunk: &[u8], mut i: usize, end: usize) -> Result<usize, SyntaxError> {
-        while let Some(&b) = chunk.get(i) {
-            match self.esc {
-                Esc::None => break,
-                Esc::High(high) if b != b'\\' => {
-                    self.lone_surrogate(high)?;
-                    self.esc = Esc::None;
-                    break;
-                }
-                Esc::HighBackslash(high) if b != b'u' => {
-                    // `\uD800\n`: the backslash starts another escape.
-                    self.lone_surrogate(high)?;
-                    self.esc = Esc::Backslash;
-                }
-                _ => {}
-            }
-            if i >= end {
-                return Err(self.too_long(i));
-            }
-            i += 1;
-            match self.esc {
-                Esc::None => break,
-                Esc::Backslash => {
-                    let c = match b {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            self.esc = Esc::Hex {
-                                high: 0,
-                                digits: 0,
-                                acc: 0,
-                            };
-                            continue;
-                        }
-                        _ => {
-                            let at = self.at(i - 1);
-                            return Err(self.fail(SyntaxErrorKind::InvalidEscape(b), at));
-                        }
-                    };
-                    self.buf.push(c);
-                    self.esc = Esc::None;
-                    break;
-                }
-                Esc::Hex { high, digits, acc } => {
-                    let Some(v) = hex_value(b) else {
-                        return Err(self.unexpected(b, Expected::HexDigit, i - 1));
-                    };
-                    let unit = acc << 4 | v;
-                    if digits < 3 {
-                        self.esc = Esc::Hex {
-                            high,
-                            digits: digits + 1,
-                            acc: unit,
-                        };
-                        continue;
-                    }
-                    self.esc = Esc::None;
-                    if high != 0 {
-                        if (0xDC00..=0xDFFF).contains(&unit) {
-                            let c = 0x10000
-                                + ((u32::from(high) - 0xD800) << 10)
-                                + (u32::from(unit) - 0xDC00);
-                            self.buf
-                                .push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
-                            break;
-                        }
-                        self.lone_surrogate(high)?;
-                    }
-                    match unit {
-                        0xD800..=0xDBFF => self.esc = Esc::High(unit),
-                        0xDC00..=0xDFFF => {
-                            self.lone_surrogate(unit)?;
-                            break;
-                        }
-                        _ => {
-                            self.buf.push(
-                                char::from_u32(u32::from(unit))
-                                    .unwrap_or(char::REPLACEMENT_CHARACTER),
-                            );
-                            break;
-                        }
-                    }
-                }
-                Esc::High(high) => self.esc = Esc::HighBackslash(high),
-                Esc::HighBackslash(high) => {
-                    self.esc = Esc::Hex {
-                        high,
-                        digits: 0,
-                        acc: 0,
-                    }
-                }
-            }
-        }
-        Ok(i)
     }
 }

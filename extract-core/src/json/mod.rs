@@ -25,7 +25,7 @@
 //! lexer.feed(br#"son", "age": 1"#, &mut sink)?;
 //! lexer.feed(b"0}", &mut sink)?;
 //! lexer.finish(&mut sink)?;
-//! assert_eq!(sink.0.len(), 6); // {, key, "Ja", "son", 10, }
+//! assert_eq!(sink.0.len(), 7); // {, "name", "Ja", "son", "age", 10, }
 //! # Ok::<(), SyntaxError>(())
 //! ```
 

@@ -696,6 +696,45 @@ fn text_is_lent_from_the_chunk_when_it_can_be() {
     // wholly in this one is still lent.
     let got = lent(&[br#"{""#, br#"key":1}"#]);
     assert_eq!(got[0], ("key".to_owned(), true));
+
+    // A chunk that starts with the end of a cut character: the character is
+    // completed in the buffer, the text after it is lent again.
+    let input = "[\"é\",\"after\"]".as_bytes();
+    let got = lent(&[&input[..3], &input[3..]]);
+    let want = [("", true), ("é", false), ("after", true)];
+    let want: Vec<(String, bool)> = want.iter().map(|&(t, l)| (t.to_owned(), l)).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn feed_str_is_feed() {
+    let input = r#"{"a": ["x\ny", 1.5e3, true, null, "é😀"], "b": {"c": -0}}"#;
+    let whole = outcome(input.as_bytes(), &[], &LexerOptions::default());
+    assert_eq!(whole.error, None);
+    let cuts: Vec<usize> = (0..=input.len())
+        .filter(|&i| input.is_char_boundary(i))
+        .collect();
+    for window in [1, 2, 3, 5] {
+        let mut lexer = Lexer::new();
+        let mut rec = Rec::default();
+        let mut prev = 0;
+        for &cut in cuts
+            .iter()
+            .step_by(window)
+            .chain(std::iter::once(&input.len()))
+        {
+            lexer.feed_str(&input[prev..cut], &mut rec).unwrap();
+            prev = cut;
+        }
+        lexer.finish(&mut rec).unwrap();
+        assert_eq!(normalize(&rec.0), whole.events, "every {window} characters");
+    }
+    // Bytes first (cutting a character), then text.
+    let mut lexer = Lexer::new();
+    let mut rec = Rec::default();
+    let bytes = "\"é\"".as_bytes();
+    lexer.feed(&bytes[..2], &mut rec).unwrap();
+    assert!(lexer.feed_str("x\"", &mut rec).is_err());
 }
 
 // ---- state, errors, limits ----------------------------------------------

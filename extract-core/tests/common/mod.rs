@@ -130,6 +130,27 @@ pub fn feed_cut<S: Sink>(
     lexer.finish(sink)
 }
 
+/// Feeds `input` with [`Lexer::feed_str`], cut at `cuts` (sorted indices,
+/// each moved up to the next character boundary), then finishes.
+pub fn feed_str_cut<S: Sink>(
+    input: &str,
+    cuts: &[usize],
+    opts: &LexerOptions,
+    sink: &mut S,
+) -> Result<(), S::Error> {
+    let mut lexer = Lexer::with_options(opts.clone());
+    let mut prev = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
+        let mut cut = cut.clamp(prev, input.len());
+        while !input.is_char_boundary(cut) {
+            cut += 1;
+        }
+        lexer.feed_str(&input[prev..cut], sink)?;
+        prev = cut;
+    }
+    lexer.finish(sink)
+}
+
 /// The `Value` of `input` cut at `cuts`, built from the events.
 pub fn lex_value(input: &[u8], cuts: &[usize], opts: &LexerOptions) -> Result<Value, BuildError> {
     let mut builder = ValueBuilder::default();
@@ -198,6 +219,17 @@ impl Sink for Recorder {
 pub struct Outcome {
     pub events: Vec<Ev>,
     pub error: Option<SyntaxError>,
+}
+
+/// The outcome of `input` fed with `feed_str`, cut at `cuts` (moved to
+/// character boundaries).
+pub fn outcome_str(input: &str, cuts: &[usize], opts: &LexerOptions) -> Outcome {
+    let mut rec = Recorder::default();
+    let error = feed_str_cut(input, cuts, opts, &mut rec).err();
+    Outcome {
+        events: rec.events,
+        error,
+    }
 }
 
 /// The outcome of `input` cut at `cuts`.
