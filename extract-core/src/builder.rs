@@ -71,6 +71,18 @@ pub trait Builder<P>: Default {
 
     /// Appends the path of the field or item being written, if any.
     fn active_path(&self, _out: &mut Vec<crate::path::Segment>) {}
+
+    /// True when the part of the value at `path` (relative to the value this
+    /// builder is building, which has not ended) has been received in full.
+    ///
+    /// Asked only for paths that exist in the partial. A container answers
+    /// for its ended children itself (a struct from its completion bitset, a
+    /// `Vec` from its item count) and asks the builder of the child being
+    /// written about the rest of the path. Not on the hot path: nothing is
+    /// tracked for it beyond what the builder keeps anyway.
+    fn is_complete_at(&self, _path: &[crate::path::Segment]) -> bool {
+        false
+    }
 }
 
 /// Skips one JSON value incrementally, allocating nothing.
@@ -179,6 +191,199 @@ impl<P, F, S: Slot<P>> Slot<F> for FieldSlot<'_, S, P, F> {
     }
 }
 
+/// A part of the partial held in the parent slot `S`, reached through `get`
+/// and written through `put` only when the part is written: a field of an
+/// enum variant, or the value of a newtype variant.
+///
+/// Unlike [`FieldSlot`], the part may be absent (the parent holds another
+/// variant); writing it then does nothing.
+pub struct ProjectSlot<'a, S, P, F> {
+    parent: &'a mut S,
+    get: fn(&mut P) -> Option<&mut F>,
+    put: fn(&mut P, F),
+}
+
+impl<'a, S, P, F> ProjectSlot<'a, S, P, F> {
+    /// The part `get` reads and `put` writes in the partial in `parent`.
+    pub fn new(parent: &'a mut S, get: fn(&mut P) -> Option<&mut F>, put: fn(&mut P, F)) -> Self {
+        Self { parent, get, put }
+    }
+}
+
+impl<P, F, S: Slot<P>> Slot<F> for ProjectSlot<'_, S, P, F> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut F> {
+        (self.get)(self.parent.get()?)
+    }
+
+    #[inline]
+    fn set(&mut self, value: F) {
+        if let Some(parent) = self.parent.get() {
+            (self.put)(parent, value);
+        }
+    }
+}
+
+/// A part of the partial held in the parent slot `S` that is the whole
+/// parent once written: reading goes through `get`, writing replaces the
+/// parent with `wrap(value)` (the content of a newtype variant, which makes
+/// the variant appear with its content, not before).
+pub struct WrapSlot<'a, S, P, F> {
+    parent: &'a mut S,
+    get: fn(&mut P) -> Option<&mut F>,
+    wrap: fn(F) -> P,
+}
+
+impl<'a, S, P, F> WrapSlot<'a, S, P, F> {
+    /// The part `get` reads in the partial in `parent`, written as `wrap`.
+    pub fn new(parent: &'a mut S, get: fn(&mut P) -> Option<&mut F>, wrap: fn(F) -> P) -> Self {
+        Self { parent, get, wrap }
+    }
+}
+
+impl<P, F, S: Slot<P>> Slot<F> for WrapSlot<'_, S, P, F> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut F> {
+        (self.get)(self.parent.get()?)
+    }
+
+    #[inline]
+    fn set(&mut self, value: F) {
+        self.parent.set((self.wrap)(value));
+    }
+}
+
+/// An [`Event`] that owns its text, kept to be replayed later (the fields of
+/// an internally tagged enum that arrive before its tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedEvent {
+    /// `{`
+    ObjectStart,
+    /// `}`
+    ObjectEnd,
+    /// `[`
+    ArrayStart,
+    /// `]`
+    ArrayEnd,
+    /// A key.
+    Key(String),
+    /// A piece of a string.
+    Str {
+        /// The decoded text of the piece.
+        text: String,
+        /// The piece starts the string.
+        first: bool,
+        /// The piece ends the string.
+        last: bool,
+    },
+    /// A number's text.
+    Number(String),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl OwnedEvent {
+    /// The event as the lexer reports it.
+    #[must_use]
+    pub fn as_event(&self) -> Event<'_> {
+        match self {
+            OwnedEvent::ObjectStart => Event::ObjectStart,
+            OwnedEvent::ObjectEnd => Event::ObjectEnd,
+            OwnedEvent::ArrayStart => Event::ArrayStart,
+            OwnedEvent::ArrayEnd => Event::ArrayEnd,
+            OwnedEvent::Key(key) => Event::Key(key),
+            OwnedEvent::Str { text, first, last } => Event::Str {
+                text,
+                first: *first,
+                last: *last,
+            },
+            OwnedEvent::Number(text) => Event::Number(text),
+            OwnedEvent::Bool(b) => Event::Bool(*b),
+            OwnedEvent::Null => Event::Null,
+        }
+    }
+}
+
+/// Buffers the events of values whose meaning is not known yet, merging the
+/// pieces of a string so a long string costs one entry.
+#[derive(Debug, Default, Clone)]
+pub struct EventBuffer {
+    events: Vec<OwnedEvent>,
+}
+
+impl EventBuffer {
+    /// Keeps a copy of `event`.
+    pub fn push(&mut self, event: &Event<'_>) {
+        let owned = match *event {
+            Event::ObjectStart => OwnedEvent::ObjectStart,
+            Event::ObjectEnd => OwnedEvent::ObjectEnd,
+            Event::ArrayStart => OwnedEvent::ArrayStart,
+            Event::ArrayEnd => OwnedEvent::ArrayEnd,
+            Event::Key(key) => OwnedEvent::Key(key.to_owned()),
+            Event::Str { text, first, last } => {
+                if !first {
+                    if let Some(OwnedEvent::Str {
+                        text: held,
+                        last: held_last,
+                        ..
+                    }) = self.events.last_mut()
+                    {
+                        if !*held_last {
+                            held.push_str(text);
+                            *held_last = last;
+                            return;
+                        }
+                    }
+                }
+                OwnedEvent::Str {
+                    text: text.to_owned(),
+                    first,
+                    last,
+                }
+            }
+            Event::Number(text) => OwnedEvent::Number(text.to_owned()),
+            Event::Bool(b) => OwnedEvent::Bool(b),
+            Event::Null => OwnedEvent::Null,
+        };
+        self.events.push(owned);
+    }
+
+    /// Takes the buffered events, oldest first.
+    #[must_use]
+    pub fn take(&mut self) -> Vec<OwnedEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// True when nothing is buffered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+/// A slot behind a trait object.
+///
+/// The containers a recursive type must go through (`Vec`, `Box`, maps)
+/// hand their children this instead of their own generic slot type, so a
+/// child's slot type does not grow with the nesting depth: without it,
+/// `struct Tree { children: Vec<Tree> }` would need builders for
+/// `VecTail<FieldSlot<VecTail<FieldSlot<…>>>>` without end.
+pub struct DynSlot<'a, P>(pub &'a mut dyn Slot<P>);
+
+impl<P> Slot<P> for DynSlot<'_, P> {
+    #[inline]
+    fn get(&mut self) -> Option<&mut P> {
+        self.0.get()
+    }
+
+    #[inline]
+    fn set(&mut self, value: P) {
+        self.0.set(value);
+    }
+}
+
 /// A root slot that records whether anything was written through it.
 pub struct Tracked<'a, P> {
     slot: &'a mut Option<P>,
@@ -238,6 +443,70 @@ impl<P, S: Slot<Box<P>>> Slot<P> for BoxSlot<'_, S> {
     }
 }
 
+/// A builder behind a trait object, with its slot erased too
+/// ([`DynSlot`]).
+///
+/// `Vec`, `Box` and map builders hold their child's builder this way, so
+/// that a type nested many levels deep (or recursive) is not one type
+/// nested as deep: without it, rustc's drop check overflows on builders of
+/// deeply nested types. It costs one indirect call per event at those
+/// boundaries.
+pub trait ErasedBuilder<P>: Send {
+    /// [`Builder::event`].
+    fn erased_event(&mut self, slot: &mut DynSlot<'_, P>, event: &Event<'_>) -> Step;
+    /// [`Builder::active_path`].
+    fn erased_active_path(&self, out: &mut Vec<crate::path::Segment>);
+    /// [`Builder::is_complete_at`].
+    fn erased_is_complete_at(&self, path: &[crate::path::Segment]) -> bool;
+    /// Resets the builder for the next value.
+    fn reset(&mut self);
+}
+
+impl<P, B: Builder<P> + Send> ErasedBuilder<P> for B {
+    #[inline]
+    fn erased_event(&mut self, slot: &mut DynSlot<'_, P>, event: &Event<'_>) -> Step {
+        self.event(slot, event)
+    }
+
+    fn erased_active_path(&self, out: &mut Vec<crate::path::Segment>) {
+        self.active_path(out);
+    }
+
+    fn erased_is_complete_at(&self, path: &[crate::path::Segment]) -> bool {
+        self.is_complete_at(path)
+    }
+
+    fn reset(&mut self) {
+        *self = B::default();
+    }
+}
+
+/// A child builder held behind a trait object (see [`ErasedBuilder`]).
+pub type BoxedBuilder<P> = Box<dyn ErasedBuilder<P>>;
+
+/// [`feed_child`] for a builder behind a trait object: its slot is erased
+/// to a [`DynSlot`].
+#[inline]
+pub fn feed_erased<P, S: Slot<P>>(
+    builder: &mut dyn ErasedBuilder<P>,
+    skip: &mut Option<Skip>,
+    slot: &mut S,
+    event: &Event<'_>,
+) -> ChildStep {
+    if let Some(s) = skip {
+        if s.event(event) {
+            *skip = None;
+            return ChildStep::Ended {
+                valid: false,
+                issue: None,
+            };
+        }
+        return ChildStep::Continue(None);
+    }
+    let step = builder.erased_event(&mut DynSlot(slot), event);
+    child_step(step, skip, event)
+}
+
 /// The child step as seen by its container.
 #[derive(Debug)]
 #[must_use]
@@ -277,7 +546,14 @@ pub fn feed_child<P, B: Builder<P>, S: Slot<P>>(
         }
         return ChildStep::Continue(None);
     }
-    match builder.event(slot, event) {
+    let step = builder.event(slot, event);
+    child_step(step, skip, event)
+}
+
+/// What a container makes of its child's step: a rejection starts skipping.
+#[inline]
+fn child_step(step: Step, skip: &mut Option<Skip>, event: &Event<'_>) -> ChildStep {
+    match step {
         Step::More => ChildStep::Continue(None),
         Step::MoreWith(issue) => ChildStep::Continue(Some(issue)),
         Step::Done => ChildStep::Ended {

@@ -21,6 +21,12 @@ use crate::validation::{Checker, ValidationError};
 /// For every valid input, the value built from a stream equals
 /// `serde_json::from_str` of the whole text for the same serde-compatible
 /// type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `Extract`",
+    label = "this type can't be extracted",
+    note = "derive it: `#[derive(Extract)]` on your own structs and enums",
+    note = "`Extract` is implemented for `String`, `bool`, integers, floats, `Option<T>`, `Vec<T>`, `Box<T>`, `HashMap<String, T>`, `BTreeMap<String, T>` and `serde_json::Value`"
+)]
 pub trait Extract: Sized + Send + 'static {
     /// The partial snapshot: what is known of a value while it streams.
     ///

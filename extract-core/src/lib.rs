@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod builder;
+mod derive_support;
 mod error;
 mod extract;
 mod impls;
@@ -38,9 +39,28 @@ pub use openai::{Client, Mode};
 /// here. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::builder::{
+        self, feed_child, Builder, ChildStep, EventBuffer, FieldSlot, OwnedEvent, ProjectSlot,
+        Skip, Slot, Step, WrapSlot,
+    };
+    pub use crate::derive_support::*;
     pub use crate::impls::*;
+    pub use crate::json::Event;
+    pub use crate::path::Segment;
+    pub use crate::schema::SchemaGenerator;
+    pub use crate::validation::{Checker, StreamIssue};
+    pub use crate::Extract;
+    pub use regex_lite;
     pub use serde;
     pub use serde_json;
+    pub use std::clone::Clone;
+    pub use std::cmp::PartialEq;
+    pub use std::default::Default;
+    pub use std::fmt;
+    pub use std::format;
+    pub use std::marker::PhantomData;
+    pub use std::matches;
+    pub use std::mem;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
     pub use std::{boxed::Box, string::String, vec::Vec};

@@ -40,7 +40,23 @@ impl SchemaGenerator {
         name: &str,
         build: impl FnOnce(&mut Self) -> Value,
     ) -> Value {
-        let id = TypeId::of::<T>();
+        let mut build = Some(build);
+        self.named_by_id(TypeId::of::<T>(), name, &mut |generator| {
+            build
+                .take()
+                .map_or(Value::Bool(true), |build| build(generator))
+        })
+    }
+
+    /// [`named`](Self::named) without generics, so each type's schema code
+    /// does not carry a copy of it.
+    #[inline(never)]
+    pub(crate) fn named_by_id(
+        &mut self,
+        id: TypeId,
+        name: &str,
+        build: &mut dyn FnMut(&mut Self) -> Value,
+    ) -> Value {
         if let Some(key) = self.names.get(&id) {
             return reference(key);
         }
@@ -55,6 +71,15 @@ impl SchemaGenerator {
         let def = build(self);
         self.defs.insert(key.clone(), def);
         reference(&key)
+    }
+
+    /// The definition a bare `{"$ref": "#/$defs/<name>"}` points at, once
+    /// it is built (`None` for any other schema, or while the definition is
+    /// still being built by a recursive type).
+    #[must_use]
+    pub fn resolve(&self, schema: &Value) -> Option<&Value> {
+        let def = self.defs.get(ref_key(schema)?)?;
+        def.is_object().then_some(def)
     }
 
     /// The whole schema of `T`: its definition inline at the root, other
@@ -117,9 +142,20 @@ fn mentions(haystack: &Value, needle: &Value) -> bool {
 
 /// Keywords OpenAI's strict mode does not accept; their meaning is kept by
 /// moving them into the `description`.
+///
+/// Strict mode supports `pattern`, `format`, `minimum`/`maximum` (and the
+/// exclusive forms), `multipleOf`, `minItems`/`maxItems`, `enum`, `const`,
+/// `anyOf` and `$ref`/`$defs`; it rejects the composition keywords below
+/// and, for some models, string lengths.
 const STRICT_UNSUPPORTED: &[&str] = &[
     "minLength",
     "maxLength",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
     "patternProperties",
     "unevaluatedProperties",
     "propertyNames",
@@ -144,6 +180,24 @@ pub fn strict(mut schema: Value) -> Value {
 
 fn make_strict(schema: &mut Value) {
     let Value::Object(map) = schema else { return };
+    // `oneOf` is not supported; the variants the derive emits are disjoint,
+    // so `anyOf` means the same.
+    if let Some(one_of) = map.remove("oneOf") {
+        map.insert("anyOf".to_owned(), one_of);
+    }
+    // A single-schema `allOf` is the schema itself.
+    if let Some(Value::Array(mut all)) = map.remove("allOf") {
+        if all.len() == 1 && !map.contains_key("anyOf") {
+            map.insert("anyOf".to_owned(), Value::Array(vec![all.remove(0)]));
+        } else {
+            map.insert("allOf".to_owned(), Value::Array(all));
+        }
+    }
+    // `$ref` takes no sibling keywords: keep them on a one-branch `anyOf`.
+    if map.contains_key("$ref") && map.len() > 1 {
+        let target = map.remove("$ref").unwrap_or(Value::Null);
+        map.insert("anyOf".to_owned(), json!([{ "$ref": target }]));
+    }
     for (_, child) in map.iter_mut() {
         match child {
             Value::Object(_) => make_strict(child),
@@ -191,7 +245,16 @@ fn make_strict(schema: &mut Value) {
 }
 
 fn note(map: &mut Map<String, Value>, keyword: &str, value: &str) {
-    let line = format!("{keyword}: {value}");
+    let characters = if value == "1" {
+        "character"
+    } else {
+        "characters"
+    };
+    let line = match keyword {
+        "minLength" => format!("At least {value} {characters}."),
+        "maxLength" => format!("At most {value} {characters}."),
+        _ => format!("{keyword}: {value}"),
+    };
     let text = match map.get("description").and_then(Value::as_str) {
         Some(d) if !d.is_empty() => format!("{d}\n{line}"),
         _ => line,
@@ -204,11 +267,18 @@ fn note(map: &mut Map<String, Value>, keyword: &str, value: &str) {
 #[must_use]
 pub fn nullable(prop: Value) -> Value {
     if let Value::Object(mut map) = prop {
-        if let Some(Value::Array(options)) = map.get("anyOf") {
+        let only_union = map
+            .keys()
+            .all(|k| k == "anyOf" || k == "description" || k == "title");
+        if let Some(Value::Array(options)) = map.get_mut("anyOf") {
             if options
                 .iter()
                 .any(|o| o.get("type") == Some(&json!("null")))
             {
+                return Value::Object(map);
+            }
+            if only_union {
+                options.push(json!({ "type": "null" }));
                 return Value::Object(map);
             }
         }

@@ -198,6 +198,85 @@ impl<T: Extract> StreamParser<T> {
         Some(Path::from(segments))
     }
 
+    /// True when the value at `path` (a path present in the
+    /// [`partial`](Self::partial)) has been received in full: a UI can stop
+    /// showing a spinner on it. The root is complete once the whole value
+    /// has ended.
+    ///
+    /// ```
+    /// use extract_core::{Path, StreamParser};
+    /// use std::collections::BTreeMap;
+    ///
+    /// let mut parser = StreamParser::<BTreeMap<String, String>>::new();
+    /// parser.feed(r#"{"a": "done", "b": "still wri"#)?;
+    /// let at = |key: &str| Path::from(vec![extract_core::Segment::Key(key.into())]);
+    /// assert!(parser.is_complete_at(&at("a")));
+    /// assert!(!parser.is_complete_at(&at("b")));
+    /// assert!(!parser.is_complete_at(&Path::root()));
+    /// # Ok::<(), extract_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_complete_at(&self, path: &Path) -> bool {
+        match self.sink.root {
+            Root::NotStarted => false,
+            Root::Ended => true,
+            Root::Building => self.sink.builder.is_complete_at(path.segments()),
+        }
+    }
+
+    /// The paths of the parts of the partial received in full, outermost
+    /// only (a complete struct is listed, not its fields), in document
+    /// order. Costs a walk of the snapshot: call it when drawing, not per
+    /// chunk.
+    #[must_use]
+    pub fn completed_paths(&self) -> Vec<Path> {
+        let mut out = Vec::new();
+        match self.sink.root {
+            Root::NotStarted => {}
+            Root::Ended => {
+                if self.sink.slot.is_some() {
+                    out.push(Path::root());
+                }
+            }
+            Root::Building => {
+                if let Ok(json) = serde_json::to_value(self.partial()) {
+                    let mut segments = Vec::new();
+                    self.collect_completed(&json, &mut segments, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn collect_completed(
+        &self,
+        json: &serde_json::Value,
+        segments: &mut Vec<Segment>,
+        out: &mut Vec<Path>,
+    ) {
+        if !segments.is_empty() && self.sink.builder.is_complete_at(segments) {
+            out.push(Path::from(segments.clone()));
+            return;
+        }
+        match json {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    segments.push(Segment::Key(key.clone()));
+                    self.collect_completed(child, segments, out);
+                    segments.pop();
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    segments.push(Segment::Index(index));
+                    self.collect_completed(child, segments, out);
+                    segments.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Takes the snapshot, leaving the type's empty partial.
     #[must_use]
     pub fn into_partial(self) -> Partial<T> {
@@ -225,7 +304,10 @@ impl<T: Extract> StreamParser<T> {
             None => match T::missing() {
                 Some(value) => return finish_value(value, checker),
                 None => {
-                    checker.report("no value");
+                    // A value rejected while streaming already says why.
+                    if checker.is_ok() {
+                        checker.report("no value");
+                    }
                     return Err(validation_error(checker, None));
                 }
             },

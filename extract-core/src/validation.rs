@@ -63,13 +63,24 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// One step of the path a [`Checker`] is at: struct fields are kept as
+/// `&'static str` so walking a value allocates nothing until a problem is
+/// reported.
+#[derive(Debug, Clone)]
+enum CheckSegment {
+    Field(&'static str),
+    Key(String),
+    Index(usize),
+}
+
 /// Collects problems while a finished value is checked, tracking the path.
 ///
 /// Generated code pushes a segment before checking a field or item and pops
-/// it after; [`Checker::report`] records a problem at the current path.
+/// it after; [`Checker::report`] records a problem at the current path. The
+/// path is only materialized when a problem is reported.
 #[derive(Debug, Default)]
 pub struct Checker {
-    path: Path,
+    path: Vec<CheckSegment>,
     issues: Vec<Issue>,
 }
 
@@ -80,14 +91,19 @@ impl Checker {
         Self::default()
     }
 
+    /// Enters a struct field (its JSON name), allocating nothing.
+    pub fn enter_field(&mut self, name: &'static str) {
+        self.path.push(CheckSegment::Field(name));
+    }
+
     /// Enters an object key.
     pub fn enter_key(&mut self, key: &str) {
-        self.path.push_key(key);
+        self.path.push(CheckSegment::Key(key.to_owned()));
     }
 
     /// Enters an array index.
     pub fn enter_index(&mut self, index: usize) {
-        self.path.push_index(index);
+        self.path.push(CheckSegment::Index(index));
     }
 
     /// Leaves the segment entered last.
@@ -95,10 +111,25 @@ impl Checker {
         self.path.pop();
     }
 
+    /// The current path.
+    #[must_use]
+    pub fn path(&self) -> Path {
+        Path::from(
+            self.path
+                .iter()
+                .map(|segment| match segment {
+                    CheckSegment::Field(name) => Segment::Key((*name).to_owned()),
+                    CheckSegment::Key(key) => Segment::Key(key.clone()),
+                    CheckSegment::Index(index) => Segment::Index(*index),
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+
     /// Records a problem at the current path.
     pub fn report(&mut self, message: impl Into<String>) {
         self.issues.push(Issue {
-            path: self.path.clone(),
+            path: self.path(),
             message: message.into(),
         });
     }

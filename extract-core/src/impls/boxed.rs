@@ -2,16 +2,17 @@
 
 use serde_json::Value;
 
-use crate::builder::{BoxSlot, Builder, Slot, Step};
+use crate::builder::{BoxSlot, BoxedBuilder, Builder, DynSlot, Slot, Step};
 use crate::json::Event;
 use crate::schema::SchemaGenerator;
 use crate::validation::Checker;
 use crate::Extract;
 
 /// Builds a `Box<T>`; the inner builder is allocated on first use, so a
-/// recursive type's builder has a finite size.
+/// recursive type's builder has a finite size (and erased, so a deeply
+/// nested type's builder is not as deeply nested a type).
 pub struct BoxBuilder<T: Extract> {
-    inner: Option<Box<T::Builder>>,
+    inner: Option<BoxedBuilder<T::Partial>>,
 }
 
 impl<T: Extract> Default for BoxBuilder<T> {
@@ -24,14 +25,20 @@ impl<T: Extract> Builder<Box<T::Partial>> for BoxBuilder<T> {
     #[inline]
     fn event<S: Slot<Box<T::Partial>>>(&mut self, slot: &mut S, event: &Event<'_>) -> Step {
         self.inner
-            .get_or_insert_with(Box::default)
-            .event(&mut BoxSlot(slot), event)
+            .get_or_insert_with(|| Box::new(T::Builder::default()))
+            .erased_event(&mut DynSlot(&mut BoxSlot(slot)), event)
     }
 
     fn active_path(&self, out: &mut Vec<crate::path::Segment>) {
         if let Some(inner) = &self.inner {
-            inner.active_path(out);
+            inner.erased_active_path(out);
         }
+    }
+
+    fn is_complete_at(&self, path: &[crate::path::Segment]) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|b| b.erased_is_complete_at(path))
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 
-use crate::builder::{feed_child, Builder, ChildStep, Skip, Slot, Step};
+use crate::builder::{feed_erased, BoxedBuilder, Builder, ChildStep, Skip, Slot, Step};
 use crate::json::Event;
 use crate::path::Segment;
 use crate::schema::SchemaGenerator;
@@ -67,7 +67,8 @@ impl<V, M: StringMap<V>, S: Slot<M>> Slot<V> for EntrySlot<'_, S, M> {
 /// Builds a string-keyed map: it appears at `{`; each entry appears when its
 /// value does; a repeated key replaces the earlier value.
 pub struct MapBuilder<V: Extract, M> {
-    value: Option<Box<V::Builder>>,
+    /// Erased (see `ErasedBuilder`), allocated once, reset per entry.
+    value: Option<BoxedBuilder<V::Partial>>,
     key: String,
     started: bool,
     in_value: bool,
@@ -109,8 +110,8 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
                     self.in_value = true;
                     self.shown = false;
                     match &mut self.value {
-                        Some(value) => **value = V::Builder::default(),
-                        None => self.value = Some(Box::default()),
+                        Some(value) => value.reset(),
+                        None => self.value = Some(Box::new(V::Builder::default())),
                     }
                     Step::More
                 }
@@ -126,7 +127,7 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
             shown: &mut self.shown,
             marker: std::marker::PhantomData,
         };
-        match feed_child(value, &mut self.skip, &mut entry, event) {
+        match feed_erased(value, &mut self.skip, &mut entry, event) {
             ChildStep::Continue(None) => Step::More,
             ChildStep::Continue(Some(issue)) => Step::MoreWith(issue.in_key(&self.key)),
             ChildStep::Ended { issue, .. } => {
@@ -143,8 +144,20 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
         if self.in_value {
             out.push(Segment::Key(self.key.clone()));
             if let Some(value) = &self.value {
-                value.active_path(out);
+                value.erased_active_path(out);
             }
+        }
+    }
+
+    fn is_complete_at(&self, path: &[Segment]) -> bool {
+        match path.split_first() {
+            Some((Segment::Key(key), rest)) if self.in_value && *key == self.key => self
+                .value
+                .as_ref()
+                .is_some_and(|b| b.erased_is_complete_at(rest)),
+            // Every other entry present in the map has ended.
+            Some((Segment::Key(_), _)) => true,
+            _ => false,
         }
     }
 }

@@ -39,6 +39,10 @@ impl<T: Extract> Builder<Option<T::Partial>> for OptionBuilder<T> {
     fn active_path(&self, out: &mut Vec<crate::path::Segment>) {
         self.inner.active_path(out);
     }
+
+    fn is_complete_at(&self, path: &[crate::path::Segment]) -> bool {
+        self.inner.is_complete_at(path)
+    }
 }
 
 /// Builds the value of an `Option<T>` struct field straight into the
@@ -72,6 +76,10 @@ impl<T: Extract> Builder<T::Partial> for NullableBuilder<T> {
 
     fn active_path(&self, out: &mut Vec<crate::path::Segment>) {
         self.inner.active_path(out);
+    }
+
+    fn is_complete_at(&self, path: &[crate::path::Segment]) -> bool {
+        self.inner.is_complete_at(path)
     }
 }
 

@@ -185,6 +185,17 @@ impl Builder<Value> for ValueBuilder {
             }
         }
     }
+
+    fn is_complete_at(&self, path: &[Segment]) -> bool {
+        // The values still open are the containers on the frame chain and,
+        // while a string is arriving, the last child of the innermost one.
+        let mut open = Vec::new();
+        self.active_path(&mut open);
+        if !self.in_string {
+            open.pop();
+        }
+        !open.starts_with(path)
+    }
 }
 
 impl ValueBuilder {

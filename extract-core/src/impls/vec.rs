@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::builder::{feed_child, Builder, ChildStep, Skip, Slot, Step, VecTail};
+use crate::builder::{feed_erased, BoxedBuilder, Builder, ChildStep, Skip, Slot, Step, VecTail};
 use crate::json::Event;
 use crate::path::Segment;
 use crate::schema::SchemaGenerator;
@@ -13,9 +13,10 @@ use crate::Extract;
 /// appears (a string at its quote, a number when complete) and is written in
 /// place afterwards.
 pub struct VecBuilder<T: Extract> {
-    /// Boxed so that a recursive type's builder has a finite size; allocated
-    /// once and reset for each element.
-    item: Option<Box<T::Builder>>,
+    /// Boxed so that a recursive type's builder has a finite size, and
+    /// erased so that a deeply nested type's builder is not as deeply
+    /// nested a type; allocated once and reset for each element.
+    item: Option<BoxedBuilder<T::Partial>>,
     started: bool,
     in_item: bool,
     shown: bool,
@@ -53,8 +54,8 @@ impl<T: Extract> Builder<Vec<T::Partial>> for VecBuilder<T> {
             self.in_item = true;
             self.shown = false;
             match &mut self.item {
-                Some(item) => **item = T::Builder::default(),
-                None => self.item = Some(Box::default()),
+                Some(item) => item.reset(),
+                None => self.item = Some(Box::new(T::Builder::default())),
             }
         }
         let Some(item) = self.item.as_deref_mut() else {
@@ -62,7 +63,7 @@ impl<T: Extract> Builder<Vec<T::Partial>> for VecBuilder<T> {
         };
         let index = self.index;
         let mut tail = VecTail::new(slot, &mut self.shown);
-        match feed_child(item, &mut self.skip, &mut tail, event) {
+        match feed_erased(item, &mut self.skip, &mut tail, event) {
             ChildStep::Continue(None) => Step::More,
             ChildStep::Continue(Some(issue)) => Step::MoreWith(issue.in_index(index)),
             ChildStep::Ended { issue, .. } => {
@@ -80,8 +81,23 @@ impl<T: Extract> Builder<Vec<T::Partial>> for VecBuilder<T> {
         if self.in_item {
             out.push(Segment::Index(self.index));
             if let Some(item) = &self.item {
-                item.active_path(out);
+                item.erased_active_path(out);
             }
+        }
+    }
+
+    fn is_complete_at(&self, path: &[Segment]) -> bool {
+        match path.split_first() {
+            Some((Segment::Index(i), rest)) => {
+                *i < self.index
+                    || (*i == self.index
+                        && self.in_item
+                        && self
+                            .item
+                            .as_ref()
+                            .is_some_and(|b| b.erased_is_complete_at(rest)))
+            }
+            _ => false,
         }
     }
 }

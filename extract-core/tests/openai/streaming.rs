@@ -104,7 +104,10 @@ async fn one_snapshot_per_read_that_changed_it() {
         text.len()
     );
     for pair in snapshots.windows(2) {
-        assert_ne!(pair[0], pair[1], "a snapshot is only sent when the partial changed");
+        assert_ne!(
+            pair[0], pair[1],
+            "a snapshot is only sent when the partial changed"
+        );
     }
     assert_eq!(snapshots.last(), Some(&json!({"a": "x", "b": 1})));
 }

@@ -1,0 +1,306 @@
+//! From a finished partial to the value: `check` (missing fields and
+//! constraints, every problem at its path), `convert` (moves the partial
+//! into the value), `validate` (custom validators) and `into_partial`.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use super::body::Body;
+use super::{as_extract, Gen};
+use crate::ast::{Field, Style};
+use crate::attr;
+
+fn f_binding(i: usize) -> Ident {
+    format_ident!("__f{}", i)
+}
+
+fn v_binding(i: usize) -> Ident {
+    format_ident!("__v{}", i)
+}
+
+/// `Path { member: __f0, … }`: binds the partial's fields.
+pub fn partial_pattern(body: &Body, path: &TokenStream) -> TokenStream {
+    let members = body.members();
+    let bindings = (0..members.len()).map(f_binding);
+    quote!(#path { #(#members: #bindings),* })
+}
+
+/// `Path { member: __v0, …, .. }`: binds the value's read fields.
+pub fn value_pattern(body: &Body, path: &TokenStream) -> TokenStream {
+    let members = body.fields.iter().map(|f| &f.member);
+    let bindings = (0..body.fields.len()).map(v_binding);
+    quote!(#path { #(#members: #bindings,)* .. })
+}
+
+/// Entering and leaving a field's path segment: its key, its position in a
+/// tuple, nothing for a newtype variant (its path is the variant's).
+fn enter(body: &Body, i: usize, f: &Field) -> (TokenStream, TokenStream) {
+    match body.style {
+        Style::Struct => {
+            let name = &f.attrs.name.de;
+            (
+                quote!(checker.enter_field(#name);),
+                quote!(checker.leave();),
+            )
+        }
+        Style::Newtype => (TokenStream::new(), TokenStream::new()),
+        Style::Tuple | Style::Unit => (quote!(checker.enter_index(#i);), quote!(checker.leave();)),
+    }
+}
+
+/// The constraint checks of `f` on `v` (a reference to its partial).
+pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
+    let x = &gen.x;
+    let c = &f.attrs.constraints;
+    let mut out = TokenStream::new();
+    let count = |sp: &attr::Sp<u64>, func: &str| {
+        let func = format_ident!("{}", func);
+        let n = Literal::u64_unsuffixed(sp.value);
+        quote_spanned!(sp.span=> #x::#func(v, #n, checker);)
+    };
+    if let Some(sp) = &c.min_items {
+        out.extend(count(sp, "min_items"));
+    }
+    if let Some(sp) = &c.max_items {
+        out.extend(count(sp, "max_items"));
+    }
+    if let Some(sp) = &c.min_length {
+        out.extend(count(sp, "min_length"));
+    }
+    if let Some(sp) = &c.max_length {
+        out.extend(count(sp, "max_length"));
+    }
+    let bound = |sp: &attr::Sp<(String, f64)>, func: &str| {
+        let func = format_ident!("{}", func);
+        let (text, value) = &sp.value;
+        let abs = Literal::f64_suffixed(value.abs());
+        let value = if *value < 0.0 {
+            quote!(-#abs)
+        } else {
+            quote!(#abs)
+        };
+        quote_spanned!(sp.span=> #x::#func(v, #value, #text, checker);)
+    };
+    if let Some(sp) = &c.minimum {
+        out.extend(bound(sp, "minimum"));
+    }
+    if let Some(sp) = &c.maximum {
+        out.extend(bound(sp, "maximum"));
+    }
+    if let Some(sp) = &c.pattern {
+        let source = &sp.value;
+        out.extend(quote_spanned! {sp.span=>
+            {
+                static PATTERN: #x::Pattern = #x::Pattern::new(#source);
+                PATTERN.check(v, checker);
+            }
+        });
+    }
+    out
+}
+
+/// The checks of a body's fields, with `__f{i}: &Option<Partial>` bound.
+pub fn check_fields(body: &Body) -> TokenStream {
+    let gen = body.gen;
+    let x = &gen.x;
+    let checks = body.fields.iter().enumerate().map(|(i, f)| {
+        let binding = f_binding(i);
+        let (enter, leave) = enter(body, i, f);
+        let value_e = as_extract(x, f.option.unwrap_or(f.ty));
+        let constraints = constraint_checks(gen, f);
+        let missing = if f.option.is_some() || f.has_default(&gen.cont.attrs) {
+            TokenStream::new()
+        } else {
+            let e = as_extract(x, f.ty);
+            let message = match body.style {
+                Style::Struct => "missing required field",
+                Style::Newtype => "missing value",
+                _ => "missing element",
+            };
+            quote! {
+                if #e::missing().is_none() {
+                    checker.report(#message);
+                }
+            }
+        };
+        quote! {
+            #enter
+            match #binding {
+                #x::Some(v) => {
+                    #constraints
+                    #value_e::check(v, checker);
+                }
+                #x::None => { #missing }
+            }
+            #leave
+        }
+    });
+    quote!(#(#checks)*)
+}
+
+/// True when a missing field of the body reads the container's default.
+pub fn needs_container_default(body: &Body) -> bool {
+    body.variant.is_none() && body.gen.cont.attrs.default.is_some()
+}
+
+/// The value of a field that is not in the JSON.
+fn absent(gen: &Gen, f: &Field, container_default: bool) -> Option<TokenStream> {
+    let x = &gen.x;
+    let member = &f.member;
+    match &f.attrs.default {
+        attr::Default::Path(path) => Some(quote!(#path())),
+        attr::Default::Default => Some(quote!(#x::Default::default())),
+        attr::Default::None if container_default => Some(quote!(__default.#member)),
+        attr::Default::None => None,
+    }
+}
+
+/// The value's field initializers (`member: expr,`), with `__f{i}:
+/// Option<Partial>` bound; `?` returns `None` from the enclosing function.
+pub fn convert_fields(body: &Body) -> TokenStream {
+    let gen = body.gen;
+    let x = &gen.x;
+    let container_default = needs_container_default(body);
+    let mut read = 0;
+    let inits = body.all.iter().map(|f| {
+        let member = &f.member;
+        if f.is_skipped() {
+            let value =
+                absent(gen, f, container_default).unwrap_or_else(|| quote!(#x::Default::default()));
+            return quote!(#member: #value,);
+        }
+        let binding = f_binding(read);
+        read += 1;
+        let value = match f.option {
+            Some(inner) => {
+                let none = absent(gen, f, container_default).unwrap_or_else(|| quote!(#x::None));
+                let e = as_extract(x, inner);
+                quote! {
+                    match #binding {
+                        #x::Some(v) => #x::Some(#e::convert(v)?),
+                        #x::None => #none,
+                    }
+                }
+            }
+            None => {
+                let e = as_extract(x, f.ty);
+                let missing =
+                    absent(gen, f, container_default).unwrap_or_else(|| quote!(#e::missing()?));
+                quote! {
+                    match #binding {
+                        #x::Some(v) => #e::convert(v)?,
+                        #x::None => #missing,
+                    }
+                }
+            }
+        };
+        quote!(#member: #value,)
+    });
+    quote!(#(#inits)*)
+}
+
+/// The custom validators of a body's fields, with `__v{i}: &FieldType`.
+pub fn validate_fields(body: &Body) -> TokenStream {
+    let gen = body.gen;
+    let x = &gen.x;
+    let checks = body.fields.iter().enumerate().map(|(i, f)| {
+        let binding = v_binding(i);
+        let (enter, leave) = enter(body, i, f);
+        let e = as_extract(x, f.ty);
+        let custom = f.attrs.validate.as_ref().map(|path| {
+            let span = syn::spanned::Spanned::span(path);
+            let arg = Ident::new(&binding.to_string(), span);
+            quote_spanned!(span=> #x::report_invalid(#path(#arg), checker);)
+        });
+        quote! {
+            #enter
+            #e::validate(#binding, checker);
+            #custom
+            #leave
+        }
+    });
+    quote!(#(#checks)*)
+}
+
+/// The partial's field initializers (`member: expr,`), with `__v{i}:
+/// FieldType` bound.
+pub fn into_partial_fields(body: &Body) -> TokenStream {
+    let x = &body.gen.x;
+    let members = body.members();
+    let inits = body.fields.iter().enumerate().map(|(i, f)| {
+        let binding = v_binding(i);
+        let member = &members[i];
+        match f.option {
+            Some(inner) => {
+                let e = as_extract(x, inner);
+                quote!(#member: #x::Option::map(#binding, #e::into_partial),)
+            }
+            None => {
+                let e = as_extract(x, f.ty);
+                quote!(#member: #x::Some(#e::into_partial(#binding)),)
+            }
+        }
+    });
+    quote!(#(#inits)*)
+}
+
+/// The container's validator, if any.
+pub fn container_validate(gen: &Gen) -> TokenStream {
+    let x = &gen.x;
+    match &gen.cont.attrs.validate {
+        Some(path) => quote_spanned! {syn::spanned::Spanned::span(path)=>
+            #x::report_invalid(#path(self), checker);
+        },
+        None => TokenStream::new(),
+    }
+}
+
+/// `Extract::check` of a struct.
+pub fn struct_check(gen: &Gen, body: &Body) -> TokenStream {
+    let ident = &gen.partial_ident;
+    let pattern = partial_pattern(body, &quote!(#ident));
+    let checks = check_fields(body);
+    quote! {
+        let #pattern = partial;
+        #checks
+    }
+}
+
+/// `Extract::convert` of a struct.
+pub fn struct_convert(gen: &Gen, body: &Body) -> TokenStream {
+    let x = &gen.x;
+    let ident = &gen.partial_ident;
+    let pattern = partial_pattern(body, &quote!(#ident));
+    let inits = convert_fields(body);
+    let default = needs_container_default(body)
+        .then(|| quote!(let __default: Self = #x::Default::default();));
+    quote! {
+        let #pattern = partial;
+        #default
+        #x::Some(Self { #inits })
+    }
+}
+
+/// `Extract::validate` of a struct.
+pub fn struct_validate(gen: &Gen, body: &Body) -> TokenStream {
+    let pattern = value_pattern(body, &quote!(Self));
+    let fields = validate_fields(body);
+    let container = container_validate(gen);
+    quote! {
+        let #pattern = self;
+        #fields
+        #container
+    }
+}
+
+/// `Extract::into_partial` of a struct.
+pub fn struct_into_partial(gen: &Gen, body: &Body) -> TokenStream {
+    let ident = &gen.partial_ident;
+    let pattern = value_pattern(body, &quote!(Self));
+    let inits = into_partial_fields(body);
+    quote! {
+        let #pattern = self;
+        #ident { #inits }
+    }
+}

@@ -1,0 +1,279 @@
+//! Generation: one file per output (partial type, schema, builders,
+//! completion), driven from here.
+
+mod body;
+mod complete;
+mod enums;
+mod partial;
+mod schema;
+mod transparent;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{parse_quote, Generics, Ident};
+
+use crate::ast::{Container, Data, Field, Style};
+use crate::ctxt::Ctxt;
+use crate::{check, fallback};
+
+/// Expands `#[derive(Extract)]` on `input`: the generated code, or the
+/// errors with stub impls.
+pub fn derive(input: &syn::DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let cont = Container::from_ast(&cx, input);
+    if let Some(cont) = &cont {
+        check::check(&cx, cont);
+    }
+    let krate = cont
+        .as_ref()
+        .and_then(|c| c.attrs.krate.clone())
+        .unwrap_or_else(|| parse_quote!(::extract));
+    match cont {
+        Some(cont) if !cx.has_errors() => expand(&Gen::new(&cont, krate)),
+        _ => fallback::expand(cx, input, &krate),
+    }
+}
+
+/// What every generator needs: names, paths and generics.
+pub struct Gen<'a> {
+    /// The input.
+    pub cont: &'a Container<'a>,
+    /// `::extract::__private`, for code outside the `const _` block.
+    pub xfull: TokenStream,
+    /// The alias of `__private` inside the `const _` block.
+    pub x: TokenStream,
+    /// The partial type's name.
+    pub partial_ident: Ident,
+    /// The generics with an `Extract` bound on every type parameter (for
+    /// code inside the block).
+    pub generics: Generics,
+    /// The same with the full path to `Extract` (for the partial type).
+    pub generics_full: Generics,
+    /// The type parameters, for the builder's marker.
+    pub type_params: Vec<Ident>,
+}
+
+impl<'a> Gen<'a> {
+    fn new(cont: &'a Container<'a>, krate: syn::Path) -> Self {
+        let xfull = quote!(#krate::__private);
+        let x = quote!(__x);
+        let partial_ident = cont
+            .attrs
+            .partial
+            .clone()
+            .unwrap_or_else(|| format_ident!("Partial{}", cont.ident));
+        let type_params: Vec<Ident> = cont
+            .generics
+            .type_params()
+            .map(|p| p.ident.clone())
+            .collect();
+        Gen {
+            cont,
+            generics: bounded(cont.generics, &quote!(__x::Extract)),
+            generics_full: bounded(cont.generics, &quote!(#xfull::Extract)),
+            xfull,
+            x,
+            partial_ident,
+            type_params,
+        }
+    }
+
+    /// True when the type has type parameters.
+    pub fn is_generic(&self) -> bool {
+        !self.type_params.is_empty()
+    }
+
+    /// `PartialUser<T>`.
+    pub fn partial_ty(&self) -> TokenStream {
+        let ident = &self.partial_ident;
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        quote!(#ident #ty_generics)
+    }
+
+    /// `User<T>`.
+    pub fn self_ty(&self) -> TokenStream {
+        let ident = self.cont.ident;
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        quote!(#ident #ty_generics)
+    }
+
+    /// A marker field type using every type parameter (builders must use
+    /// them all, whatever the fields are).
+    pub fn marker_ty(&self) -> Option<TokenStream> {
+        let x = &self.x;
+        let params = &self.type_params;
+        self.is_generic()
+            .then(|| quote!(#x::PhantomData<fn() -> (#(#params,)*)>))
+    }
+
+    /// `Some("text")` or `None`.
+    pub fn opt_str(&self, s: Option<&str>) -> TokenStream {
+        let x = &self.x;
+        match s {
+            Some(s) => quote!(#x::Some(#s)),
+            None => quote!(#x::None),
+        }
+    }
+}
+
+/// `generics` with `where T: bound` for each type parameter.
+fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
+    let mut generics = generics.clone();
+    let params: Vec<Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
+    let where_clause = generics.make_where_clause();
+    for param in params {
+        where_clause.predicates.push(parse_quote!(#param: #bound));
+    }
+    generics
+}
+
+/// `tokens` re-spanned on `ty` (for the errors of a type that does not
+/// implement `Extract`).
+fn spanned(ty: &syn::Type, tokens: TokenStream) -> TokenStream {
+    let span = syn::spanned::Spanned::span(ty);
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if !matches!(tt, proc_macro2::TokenTree::Group(_)) {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
+/// `<ty as Extract>`, spanned on the type: when the type does not
+/// implement `Extract`, every error lands on the field's type.
+pub fn as_extract(x: &TokenStream, ty: &syn::Type) -> TokenStream {
+    let span = syn::spanned::Spanned::span(ty);
+    quote::quote_spanned!(span=> <#ty as #x::Extract>)
+}
+
+/// The type the field's builder builds into: `<U as Extract>::Partial` for
+/// `Option<U>` (the field's `Option` is the partial's), else `<T as
+/// Extract>::Partial`.
+pub fn field_partial_ty(x: &TokenStream, field: &Field) -> TokenStream {
+    let e = as_extract(x, field.option.unwrap_or(field.ty));
+    quote!(#e::Partial)
+}
+
+/// The builder of a field's value: `null` leaves an `Option` field, or a
+/// field with a default, empty (strict schemas make both nullable).
+pub fn field_builder_ty(gen: &Gen, field: &Field) -> TokenStream {
+    let x = &gen.x;
+    match field.option {
+        Some(inner) => spanned(inner, quote!(#x::NullableBuilder<#inner>)),
+        None if field.has_default(&gen.cont.attrs) => {
+            let ty = field.ty;
+            spanned(ty, quote!(#x::NullableBuilder<#ty>))
+        }
+        None => {
+            let e = as_extract(x, field.ty);
+            quote!(#e::Builder)
+        }
+    }
+}
+
+/// The member of the partial holding the `read_index`-th read field: the
+/// field's name, or its position among the read fields of a tuple (skipped
+/// fields are not in the partial, nor in the JSON array).
+pub fn partial_member(style: Style, read_index: usize, field: &Field) -> syn::Member {
+    match style {
+        Style::Struct => field.member.clone(),
+        _ => syn::Member::Unnamed(read_index.into()),
+    }
+}
+
+fn expand(gen: &Gen) -> TokenStream {
+    let cont = gen.cont;
+    let xfull = &gen.xfull;
+    let (partial_def, body) = if cont.is_transparent() {
+        (TokenStream::new(), transparent::expand(gen))
+    } else {
+        let partial_def = partial::definition(gen);
+        let impls = partial::impls(gen);
+        let body = match &cont.data {
+            Data::Struct(style, fields) => expand_struct(gen, *style, fields),
+            Data::Enum(variants) => enums::expand(gen, variants),
+        };
+        (partial_def, quote!(#impls #body))
+    };
+    quote! {
+        #partial_def
+
+        #[doc(hidden)]
+        #[allow(
+            non_camel_case_types,
+            non_snake_case,
+            unused_variables,
+            unreachable_patterns,
+            clippy::all,
+            clippy::pedantic
+        )]
+        const _: () = {
+            use #xfull as __x;
+            #body
+        };
+    }
+}
+
+fn expand_struct(gen: &Gen, style: Style, fields: &[Field]) -> TokenStream {
+    let x = &gen.x;
+    let self_ty = gen.self_ty();
+    let partial_ty = gen.partial_ty();
+    let (impl_generics, _, where_clause) = gen.generics.split_for_impl();
+    let b = body::Body::for_struct(gen, style, fields);
+    let items = b.items();
+    let builder_ty = b.object_ty();
+    let schema_name = schema::schema_name(gen);
+    let schema = schema::struct_schema(gen, &b);
+    let check = complete::struct_check(gen, &b);
+    let convert = complete::struct_convert(gen, &b);
+    let validate = complete::struct_validate(gen, &b);
+    let into_partial = complete::struct_into_partial(gen, &b);
+    quote! {
+        #items
+
+        #[automatically_derived]
+        impl #impl_generics #x::Extract for #self_ty #where_clause {
+            type Partial = #partial_ty;
+            type Builder = #builder_ty;
+
+            #[inline]
+
+            fn schema_name() -> #x::String {
+                #schema_name
+            }
+
+            #[inline]
+
+            fn schema(generator: &mut #x::SchemaGenerator) -> #x::serde_json::Value {
+                #schema
+            }
+
+            #[inline]
+
+            fn check(partial: &#partial_ty, checker: &mut #x::Checker) {
+                #check
+            }
+
+            #[inline]
+
+            fn convert(partial: #partial_ty) -> #x::Option<Self> {
+                #convert
+            }
+
+            #[inline]
+
+            fn validate(&self, checker: &mut #x::Checker) {
+                #validate
+            }
+
+            #[inline]
+
+            fn into_partial(self) -> #partial_ty {
+                #into_partial
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! `Extract::schema_name` and `Extract::schema`: named types register their
+//! definition under `$defs` and are referred to by `$ref`.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::body::Body;
+use super::Gen;
+use crate::ast::Field;
+
+/// `schema_name()`: the serde name, with the type arguments' names for a
+/// generic type (`Page_User`).
+pub fn schema_name(gen: &Gen) -> TokenStream {
+    let x = &gen.x;
+    let name = &gen.cont.attrs.name.de;
+    if gen.is_generic() {
+        let params = &gen.type_params;
+        quote!(#x::generic_name(#name, &[#(<#params as #x::Extract>::schema_name()),*]))
+    } else {
+        quote!(#x::String::from(#name))
+    }
+}
+
+/// The schema keywords of a field's constraints.
+pub fn keywords(gen: &Gen, f: &Field) -> TokenStream {
+    let x = &gen.x;
+    let c = &f.attrs.constraints;
+    let mut out = Vec::new();
+    let count = |v: u64| Literal::u64_unsuffixed(v);
+    if let Some(sp) = &c.min_items {
+        let n = count(sp.value);
+        out.push(quote!(#x::Keyword::MinItems(#n)));
+    }
+    if let Some(sp) = &c.max_items {
+        let n = count(sp.value);
+        out.push(quote!(#x::Keyword::MaxItems(#n)));
+    }
+    if let Some(sp) = &c.min_length {
+        let n = count(sp.value);
+        out.push(quote!(#x::Keyword::MinLength(#n)));
+    }
+    if let Some(sp) = &c.max_length {
+        let n = count(sp.value);
+        out.push(quote!(#x::Keyword::MaxLength(#n)));
+    }
+    if let Some(sp) = &c.minimum {
+        let text = &sp.value.0;
+        out.push(quote!(#x::Keyword::Minimum(#text)));
+    }
+    if let Some(sp) = &c.maximum {
+        let text = &sp.value.0;
+        out.push(quote!(#x::Keyword::Maximum(#text)));
+    }
+    if let Some(sp) = &c.pattern {
+        let source = &sp.value;
+        out.push(quote!(#x::Keyword::Pattern(#source)));
+    }
+    quote!(&[#(#out),*])
+}
+
+/// The schema of a body: an object of its fields, or a tuple array
+/// (`generator` in scope).
+pub fn body_schema(body: &Body) -> TokenStream {
+    let gen = body.gen;
+    let x = &gen.x;
+    let description = gen.opt_str(body.description.as_deref());
+    if body.is_named() {
+        let deny = gen.cont.attrs.deny_unknown_fields;
+        let fields = body.fields.iter().map(|f| {
+            let ty = f.ty;
+            let name = &f.attrs.name.de;
+            let field_description = gen.opt_str(f.attrs.description.as_deref());
+            let has_default = f.has_default(&gen.cont.attrs);
+            let keywords = keywords(gen, f);
+            let span = syn::spanned::Spanned::span(ty);
+            let field = quote::quote_spanned!(span=> field::<#ty>);
+            quote! {
+                properties.#field(generator, #name, #field_description, #has_default, #keywords);
+            }
+        });
+        quote! {
+            let mut properties = #x::Properties::new();
+            #(#fields)*
+            properties.into_object(#description, #deny)
+        }
+    } else {
+        let items = body.fields.iter().map(|f| {
+            let ty = f.ty;
+            let field_description = gen.opt_str(f.attrs.description.as_deref());
+            let keywords = keywords(gen, f);
+            let span = syn::spanned::Spanned::span(ty);
+            let call = quote::quote_spanned!(span=> #x::field_schema::<#ty>);
+            quote!(#call(generator, #field_description, #keywords))
+        });
+        quote!(#x::tuple_schema(#description, #x::Vec::from([#(#items),*])))
+    }
+}
+
+/// `schema()` of a named type whose definition is `definition`
+/// (`generator` in scope inside it).
+pub fn named(gen: &Gen, definition: &TokenStream) -> TokenStream {
+    let x = &gen.x;
+    quote! {
+        #x::named_schema::<Self>(
+            generator,
+            &<Self as #x::Extract>::schema_name(),
+            |generator: &mut #x::SchemaGenerator| -> #x::serde_json::Value { #definition },
+        )
+    }
+}
+
+/// `schema()` of a struct.
+pub fn struct_schema(gen: &Gen, body: &Body) -> TokenStream {
+    named(gen, &body_schema(body))
+}

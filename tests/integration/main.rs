@@ -1,0 +1,9 @@
+//! Integration tests of `#[derive(Extract)]` through the `extract` facade,
+//! built as one binary.
+
+mod props;
+mod schema;
+mod seeds;
+mod semantics;
+mod shapes;
+mod support;

@@ -1,0 +1,224 @@
+//! Property tests: generated values of derived types (nested structs,
+//! externally and internally tagged enums, options, vecs, maps, recursion),
+//! serialized by serde, fed to `StreamParser` in random splits.
+//!
+//! - The final value equals the original (and `serde_json::from_str`).
+//! - Snapshots are monotone: each snapshot's JSON is extended by the next
+//!   one's. "Extends" is defined by [`crate::support::extends`]: every
+//!   field present stays present; a string only grows by appending; an
+//!   array only grows and its elements extend theirs; an object only gains
+//!   keys and its values extend theirs; a number, boolean, null or enum
+//!   variant never changes once shown.
+
+use std::collections::BTreeMap;
+
+use extract::{Extract, StreamParser};
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::support::extends;
+
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Doc {
+    title: String,
+    count: u32,
+    delta: i64,
+    ratio: f64,
+    flag: bool,
+    note: Option<String>,
+    tags: Vec<String>,
+    items: Vec<Item>,
+    meta: BTreeMap<String, i32>,
+    kind: Kind,
+    shape: Shape,
+    event: Event,
+    child: Option<Box<Doc>>,
+}
+
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    item_id: u64,
+    label: Option<String>,
+    weights: Vec<f32>,
+}
+
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+enum Kind {
+    Alpha,
+    Beta,
+    #[serde(rename = "gamma-ray")]
+    Gamma,
+}
+
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+enum Shape {
+    Circle { r: f64 },
+    Square(u16),
+    Pair(i8, String),
+    Dot,
+}
+
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "type")]
+enum Event {
+    Click { x: i32, y: i32 },
+    Key { code: String, repeat: Option<bool> },
+    Nothing,
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z ]{0,10}",
+        "[a-z\"\\\\\n\t\u{e9}\u{1f600}/]{0,8}",
+        ".{0,6}",
+    ]
+}
+
+fn finite() -> impl Strategy<Value = f64> {
+    any::<f64>().prop_filter("finite", |f| f.is_finite())
+}
+
+fn item() -> impl Strategy<Value = Item> {
+    (
+        any::<u64>(),
+        proptest::option::of(text()),
+        prop::collection::vec(any::<f32>().prop_filter("finite", |f| f.is_finite()), 0..3),
+    )
+        .prop_map(|(item_id, label, weights)| Item {
+            item_id,
+            label,
+            weights,
+        })
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    prop_oneof![
+        finite().prop_map(|r| Shape::Circle { r }),
+        any::<u16>().prop_map(Shape::Square),
+        (any::<i8>(), text()).prop_map(|(a, b)| Shape::Pair(a, b)),
+        Just(Shape::Dot),
+    ]
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        (any::<i32>(), any::<i32>()).prop_map(|(x, y)| Event::Click { x, y }),
+        (text(), proptest::option::of(any::<bool>()))
+            .prop_map(|(code, repeat)| Event::Key { code, repeat }),
+        Just(Event::Nothing),
+    ]
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![Just(Kind::Alpha), Just(Kind::Beta), Just(Kind::Gamma)]
+}
+
+fn leaf_doc() -> impl Strategy<Value = Doc> {
+    (
+        (text(), any::<u32>(), any::<i64>(), finite(), any::<bool>()),
+        (
+            proptest::option::of(text()),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(item(), 0..3),
+            prop::collection::btree_map("[a-z]{0,4}", any::<i32>(), 0..3),
+        ),
+        (kind(), shape(), event()),
+    )
+        .prop_map(
+            |(
+                (title, count, delta, ratio, flag),
+                (note, tags, items, meta),
+                (kind, shape, event),
+            )| Doc {
+                title,
+                count,
+                delta,
+                ratio,
+                flag,
+                note,
+                tags,
+                items,
+                meta,
+                kind,
+                shape,
+                event,
+                child: None,
+            },
+        )
+}
+
+fn doc() -> impl Strategy<Value = Doc> {
+    leaf_doc().prop_recursive(2, 4, 1, |inner| {
+        (leaf_doc(), proptest::option::of(inner)).prop_map(|(mut doc, child)| {
+            doc.child = child.map(Box::new);
+            doc
+        })
+    })
+}
+
+fn cut(bytes: &[u8], points: &[usize]) -> Vec<Vec<u8>> {
+    let mut cuts: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in cuts {
+        out.push(bytes[start..end].to_vec());
+        start = end;
+    }
+    out.push(bytes[start..].to_vec());
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    #[test]
+    fn any_doc_in_any_split_comes_back_whole_and_monotone(
+        value in doc(),
+        pretty in any::<bool>(),
+        points in prop::collection::vec(any::<usize>(), 0..24),
+    ) {
+        let text = if pretty {
+            serde_json::to_string_pretty(&value).unwrap()
+        } else {
+            serde_json::to_string(&value).unwrap()
+        };
+        let mut parser = StreamParser::<Doc>::new();
+        let mut previous = serde_json::Value::Null;
+        for chunk in cut(text.as_bytes(), &points) {
+            parser.feed(&chunk).unwrap();
+            let snapshot = serde_json::to_value(parser.partial()).unwrap();
+            if !previous.is_null() {
+                prop_assert!(
+                    extends(&previous, &snapshot),
+                    "snapshot went back:\n{previous}\n->\n{snapshot}"
+                );
+            }
+            previous = snapshot;
+        }
+        let done = parser.finish().unwrap();
+        prop_assert_eq!(&done, &value);
+        prop_assert_eq!(&done, &serde_json::from_str::<Doc>(&text).unwrap());
+        // The last snapshot is a view of the value (its own partial: a
+        // `None` option is `null` in the value, left out of a partial).
+        let back = serde_json::to_value(value.clone().into_partial()).unwrap();
+        prop_assert!(extends(&previous, &back), "{previous}\nis not a view of\n{back}");
+    }
+
+    #[test]
+    fn items_stream_out_one_by_one(
+        items in prop::collection::vec(item(), 0..6),
+        points in prop::collection::vec(any::<usize>(), 0..16),
+    ) {
+        let text = serde_json::to_string(&serde_json::json!({ "items": items })).unwrap();
+        let mut parser = extract::ItemParser::<Item>::new();
+        let mut got = Vec::new();
+        for chunk in cut(text.as_bytes(), &points) {
+            got.extend(parser.feed(&chunk).unwrap());
+        }
+        got.extend(parser.finish().unwrap());
+        prop_assert_eq!(got, items);
+    }
+}

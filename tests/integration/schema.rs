@@ -1,0 +1,80 @@
+//! Snapshots of `json_schema()` and `json_schema_strict()` (insta, JSON)
+//! for the seeds' types, enums, generics, recursion, renames, docs and
+//! constraints.
+
+use extract::{Extract, Iterable};
+use insta::assert_json_snapshot;
+use serde::Serialize;
+
+use crate::seeds::{ExtractionValues, User, Users};
+use crate::shapes::{Color, Email, Inner, Page, Point, Shape, Tagged, Tree};
+
+macro_rules! snapshot {
+    ($name:ident, $ty:ty) => {
+        #[test]
+        fn $name() {
+            assert_json_snapshot!(
+                concat!(stringify!($name), "_schema"),
+                <$ty as Extract>::json_schema()
+            );
+            assert_json_snapshot!(
+                concat!(stringify!($name), "_strict"),
+                <$ty as Extract>::json_schema_strict()
+            );
+        }
+    };
+}
+
+snapshot!(extraction_values, ExtractionValues);
+snapshot!(user, User);
+snapshot!(users, Users);
+snapshot!(unit_enum, Color);
+snapshot!(external_enum, Shape);
+snapshot!(internal_enum, Tagged);
+snapshot!(generic_page, Page<Inner>);
+snapshot!(recursive_tree, Tree);
+snapshot!(newtype, Email);
+snapshot!(tuple, Point);
+
+#[test]
+fn iterable_users() {
+    assert_json_snapshot!("iterable_user_schema", Iterable::<User>::json_schema());
+    assert_json_snapshot!(
+        "iterable_user_strict",
+        Iterable::<User>::json_schema_strict()
+    );
+}
+
+/// A documented type with renames, defaults, skips and constraints.
+///
+/// Used to check that docs become descriptions.
+#[derive(Extract, Serialize, Debug)]
+#[serde(rename = "Meeting", rename_all = "camelCase")]
+struct Documented {
+    /// When it starts.
+    ///
+    /// An ISO 8601 date.
+    start_date: String,
+    #[extract(description = "Who comes (overrides the doc comment).")]
+    /// Ignored doc.
+    attendee_names: Vec<String>,
+    /// The room, if booked.
+    room: Option<Room>,
+    #[serde(default)]
+    notes: String,
+    #[serde(skip)]
+    #[allow(dead_code)]
+    internal: u8,
+    #[extract(minimum = -10, maximum = 10.5)]
+    score: i32,
+    #[extract(pattern = "^[A-Z]{3}$", max_length = 3)]
+    code: Option<String>,
+}
+
+/// A meeting room.
+#[derive(Extract, Serialize, Debug)]
+struct Room {
+    name: String,
+}
+
+snapshot!(documented, Documented);

@@ -1,0 +1,6 @@
+use extract::Extract;
+
+#[derive(Extract)]
+enum Never {}
+
+fn main() {}

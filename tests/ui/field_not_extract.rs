@@ -1,0 +1,12 @@
+use extract::Extract;
+
+struct Money {
+    cents: i64,
+}
+
+#[derive(Extract)]
+struct Invoice {
+    total: Money,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use extract::Extract;
+
+#[derive(Extract)]
+struct Meta {
+    source: String,
+}
+
+#[derive(Extract)]
+struct Doc {
+    title: String,
+    #[serde(flatten)]
+    meta: Meta,
+}
+
+fn main() {}

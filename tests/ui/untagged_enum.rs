@@ -1,0 +1,10 @@
+use extract::Extract;
+
+#[derive(Extract)]
+#[serde(untagged)]
+enum Value {
+    Text(String),
+    Number(f64),
+}
+
+fn main() {}
