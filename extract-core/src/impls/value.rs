@@ -26,6 +26,8 @@ enum Frame {
 #[derive(Debug, Default)]
 pub struct ValueBuilder {
     frames: Vec<Frame>,
+    /// A string value is arriving (its last piece has not come yet).
+    in_string: bool,
 }
 
 /// The child of `container` the frame points at.
@@ -108,6 +110,7 @@ impl Builder<Value> for ValueBuilder {
                 first: false,
                 last,
             } => {
+                self.in_string = !last;
                 if !text.is_empty() {
                     let target = slot.get().and_then(|root| descend(root, &self.frames));
                     if let Some(Value::String(s)) = target {
@@ -155,6 +158,7 @@ impl Builder<Value> for ValueBuilder {
             _ => None,
         };
         let open_string = matches!(event, Event::Str { last: false, .. });
+        self.in_string = open_string;
         let ends_root = self.frames.is_empty() && opens.is_none() && !open_string;
         match self.frames.last() {
             None => slot.set(value),
