@@ -144,7 +144,7 @@ impl<T: Extract> Collector for ValueCollector<T> {
     type Output = T;
 
     fn feed(&mut self, text: &str) -> Result<(), Error> {
-        self.changed |= self.parser.feed(text)?;
+        self.changed |= self.parser.feed_str(text)?;
         Ok(())
     }
 
