@@ -384,6 +384,7 @@ macro_rules! tuple_prefix {
         /// # Errors
         ///
         /// The serializer's.
+        #[allow(clippy::too_many_arguments, reason = "one argument per tuple element, as serde's `serialize_with` calls it")]
         pub fn $name<S: serde::Serializer, $($t: serde::Serialize),+>(
             $($v: &Option<$t>,)+
             serializer: S,

@@ -38,6 +38,137 @@ pub enum Error {
         /// What had arrived.
         received: Box<Received>,
     },
+    /// The server answered with an HTTP error status (never retried for
+    /// 400/401/403/404; retried with backoff for 408/429/500/502/503/504).
+    /// The raw text is the response body.
+    #[cfg(feature = "openai")]
+    #[error("the server answered HTTP {status}: {message}")]
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The provider's error message (or the start of the body).
+        message: String,
+        /// The provider's error `type`, when sent (e.g. `invalid_request_error`).
+        kind: Option<String>,
+        /// The provider's error `code`, when sent (e.g. `rate_limit_exceeded`).
+        code: Option<String>,
+        /// The delay the server asked for (`retry-after-ms` / `Retry-After`).
+        retry_after: Option<std::time::Duration>,
+        /// The response body.
+        received: Box<Received>,
+    },
+    /// The server could not be reached, or the request could not be sent.
+    #[cfg(feature = "openai")]
+    #[error("could not reach the server: {source}")]
+    Transport {
+        /// The underlying HTTP client error (it never shows the API key).
+        source: reqwest::Error,
+    },
+    /// The server sent an error object in the stream (a `chat.completion.chunk`
+    /// with `error`, or an `event: error`).
+    #[cfg(feature = "openai")]
+    #[error("the server reported an error mid-stream: {message}")]
+    Provider {
+        /// The provider's error message.
+        message: String,
+        /// The provider's error `type`, when sent.
+        kind: Option<String>,
+        /// The provider's error `code`, when sent (e.g. `tool_use_failed`).
+        code: Option<String>,
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// The response is not a well-formed chat-completions event stream
+    /// (a data line that is not a chunk, invalid UTF-8, …).
+    #[cfg(feature = "openai")]
+    #[error("the response is not a valid chat-completions stream: {message}")]
+    Protocol {
+        /// What is wrong.
+        message: String,
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// The answer holds no JSON where the mode reads it: the model wrote text
+    /// instead of calling the tool, or wrote no code block. Re-asked like a
+    /// validation failure.
+    #[cfg(feature = "openai")]
+    #[error("the answer holds no JSON: {message}")]
+    NoJson {
+        /// What was missing.
+        message: String,
+        /// What had arrived (the text the model wrote instead).
+        received: Box<Received>,
+    },
+    /// The answer stopped at the token limit (`finish_reason: "length"`).
+    #[cfg(feature = "openai")]
+    #[error("the answer was cut off at the token limit (finish_reason: length)")]
+    Truncated {
+        /// What had arrived, with the partial up to the cut.
+        received: Box<Received>,
+    },
+    /// The model refused to answer; `refusal` is its explanation.
+    #[cfg(feature = "openai")]
+    #[error("the model refused: {refusal}")]
+    Refusal {
+        /// The model's refusal text.
+        refusal: String,
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// The provider's content filter stopped the answer
+    /// (`finish_reason: "content_filter"`).
+    #[cfg(feature = "openai")]
+    #[error("the provider's content filter stopped the answer")]
+    ContentFilter {
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// The stream ended before the answer did: the connection dropped, or
+    /// the body ended with neither `[DONE]` nor a `finish_reason`. Never a
+    /// silent success.
+    #[cfg(feature = "openai")]
+    #[error("the stream ended before the answer was complete: {reason}")]
+    Interrupted {
+        /// Why it is known to be incomplete.
+        reason: String,
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// The response exceeded the configured size limit.
+    #[cfg(feature = "openai")]
+    #[error("the response exceeded the {limit}-byte limit")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// Every attempt failed. `attempts` holds each attempt's error in order;
+    /// the last one is what ended the retries (the budget ran out, or it
+    /// could not be retried). The raw text and partial are the last ones seen.
+    #[cfg(feature = "openai")]
+    #[error("all {} attempts failed; the last: {}", attempts.len(), last_error(attempts))]
+    RetriesExhausted {
+        /// Each attempt's error, in order.
+        attempts: Vec<Error>,
+        /// The last raw text and partial received by any attempt.
+        received: Box<Received>,
+    },
+    /// The client or the request is misconfigured (no API key, no model, an
+    /// invalid header, …).
+    #[cfg(feature = "openai")]
+    #[error("invalid configuration: {message}")]
+    Config {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[cfg(feature = "openai")]
+fn last_error(attempts: &[Error]) -> String {
+    attempts
+        .last()
+        .map_or_else(|| "no attempt was made".to_owned(), ToString::to_string)
 }
 
 impl Error {
@@ -58,6 +189,19 @@ impl Error {
     pub fn received(&self) -> Option<&Received> {
         match self {
             Error::Syntax { received, .. } | Error::Validation { received, .. } => Some(received),
+            #[cfg(feature = "openai")]
+            Error::Http { received, .. }
+            | Error::Provider { received, .. }
+            | Error::Protocol { received, .. }
+            | Error::NoJson { received, .. }
+            | Error::Truncated { received, .. }
+            | Error::Refusal { received, .. }
+            | Error::ContentFilter { received, .. }
+            | Error::Interrupted { received, .. }
+            | Error::TooLarge { received, .. }
+            | Error::RetriesExhausted { received, .. } => Some(received),
+            #[cfg(feature = "openai")]
+            Error::Transport { .. } | Error::Config { .. } => None,
         }
     }
 
@@ -65,6 +209,19 @@ impl Error {
     pub fn received_mut(&mut self) -> Option<&mut Received> {
         match self {
             Error::Syntax { received, .. } | Error::Validation { received, .. } => Some(received),
+            #[cfg(feature = "openai")]
+            Error::Http { received, .. }
+            | Error::Provider { received, .. }
+            | Error::Protocol { received, .. }
+            | Error::NoJson { received, .. }
+            | Error::Truncated { received, .. }
+            | Error::Refusal { received, .. }
+            | Error::ContentFilter { received, .. }
+            | Error::Interrupted { received, .. }
+            | Error::TooLarge { received, .. }
+            | Error::RetriesExhausted { received, .. } => Some(received),
+            #[cfg(feature = "openai")]
+            Error::Transport { .. } | Error::Config { .. } => None,
         }
     }
 

@@ -79,7 +79,7 @@ struct ItemSink<T: Extract> {
     current: Option<T::Partial>,
     skip: Option<Skip>,
     index: usize,
-    item_issues: Vec<Box<StreamIssue>>,
+    item_issues: Vec<crate::validation::Issue>,
     out: VecDeque<Result<T, Error>>,
 }
 
@@ -95,7 +95,7 @@ impl<T: Extract> ItemSink<T> {
     fn item_ended(&mut self) {
         let mut checker = Checker::new();
         for issue in self.item_issues.drain(..) {
-            checker.push_issue(issue.into_issue());
+            checker.push_issue(issue);
         }
         let partial = self.current.take();
         if let Some(key) = &self.wrapper_key {
@@ -231,13 +231,13 @@ impl<T: Extract> ItemSink<T> {
             ChildStep::Continue(issue) => {
                 if let Some(issue) = issue {
                     let issue = self.in_items(issue);
-                    self.item_issues.push(issue);
+                    self.item_issues.push(issue.into_issue());
                 }
             }
             ChildStep::Ended { issue, .. } => {
                 if let Some(issue) = issue {
                     let issue = self.in_items(issue);
-                    self.item_issues.push(issue);
+                    self.item_issues.push(issue.into_issue());
                 }
                 self.state = State::Items;
                 self.item_ended();

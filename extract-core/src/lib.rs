@@ -15,11 +15,15 @@ mod extract;
 mod impls;
 mod item_parser;
 pub mod json;
+#[cfg(feature = "openai")]
+pub mod openai;
 mod path;
 #[cfg(feature = "relay")]
 pub mod relay;
 pub mod schema;
 mod stream_parser;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod validation;
 
 pub use error::{Error, Received};
@@ -29,6 +33,9 @@ pub use path::{Path, Segment};
 pub use schema::SchemaGenerator;
 pub use stream_parser::StreamParser;
 pub use validation::{Checker, Issue, StreamIssue, ValidationError};
+
+#[cfg(feature = "openai")]
+pub use openai::{Client, Mode};
 
 /// What `#[derive(Extract)]` expands to reaches the runtime only through
 /// here. Not public API.

@@ -141,19 +141,19 @@ impl<T> std::default::Default for Pair<T> {
 
 /// `#[serde(default)]` / `#[serde(default = "path")]`.
 #[derive(Clone)]
-pub enum Default {
+pub enum DefaultValue {
     /// No default: a missing value is an error.
     None,
     /// `Default::default()`.
-    Default,
+    Trait,
     /// A function returning the value.
     Path(syn::ExprPath),
 }
 
-impl Default {
+impl DefaultValue {
     /// True when a missing value takes a default.
     pub fn is_some(&self) -> bool {
-        !matches!(self, Default::None)
+        !matches!(self, DefaultValue::None)
     }
 }
 
@@ -178,7 +178,7 @@ pub struct Container {
     /// `#[serde(content = "...")]`
     pub content: Option<Sp<String>>,
     /// `#[serde(default)]` on the container.
-    pub default: Default,
+    pub default: DefaultValue,
     /// `#[serde(transparent)]`
     pub transparent: Option<Span>,
 }
@@ -226,7 +226,7 @@ pub struct Field {
     /// `#[serde(skip)]` / `#[serde(skip_deserializing)]`
     pub skip: Option<Span>,
     /// `#[serde(default)]`
-    pub default: Default,
+    pub default: DefaultValue,
     /// `#[extract(atomic)]`
     pub atomic: Option<Span>,
     /// `#[extract(stream_required)]`
@@ -451,7 +451,7 @@ impl Container {
         let mut deny_unknown_fields = false;
         let mut tag = None;
         let mut content = None;
-        let mut default = Default::None;
+        let mut default = DefaultValue::None;
         let mut transparent = None;
         each(cx, &input.attrs, "serde", |meta| {
             let path = &meta.path;
@@ -481,9 +481,9 @@ impl Container {
                 });
             } else if path.is_ident("default") {
                 default = if meta.input.peek(syn::Token![=]) {
-                    Default::Path(lit_str(meta)?.parse()?)
+                    DefaultValue::Path(lit_str(meta)?.parse()?)
                 } else {
-                    Default::Default
+                    DefaultValue::Trait
                 };
             } else if path.is_ident("transparent") {
                 transparent = path.get_ident().map(syn::Ident::span);
@@ -706,7 +706,7 @@ impl Field {
         let mut rename = Pair::default();
         let mut aliases = Vec::new();
         let mut skip = None;
-        let mut default = Default::None;
+        let mut default = DefaultValue::None;
         each(cx, &field.attrs, "serde", |meta| {
             let path = &meta.path;
             if path.is_ident("rename") {
@@ -717,9 +717,9 @@ impl Field {
                 skip = path.get_ident().map(syn::Ident::span);
             } else if path.is_ident("default") {
                 default = if meta.input.peek(syn::Token![=]) {
-                    Default::Path(lit_str(meta)?.parse()?)
+                    DefaultValue::Path(lit_str(meta)?.parse()?)
                 } else {
-                    Default::Default
+                    DefaultValue::Trait
                 };
             } else if path.is_ident("flatten") {
                 unsupported_serde(

@@ -7,6 +7,10 @@ use self::RenameRule::{
 };
 
 /// A `rename_all` rule.
+#[allow(
+    clippy::enum_variant_names,
+    reason = "named after the rules, as serde names them"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenameRule {
     /// `"lowercase"`

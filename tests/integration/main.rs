@@ -1,6 +1,7 @@
 //! Integration tests of `#[derive(Extract)]` through the `extract` facade,
 //! built as one binary.
 
+mod openai;
 mod props;
 mod schema;
 mod seeds;

@@ -326,3 +326,65 @@ fn the_partial_serializes_like_the_value() {
         serde_json::json!({"kind": "Key", "code": "Ent"})
     );
 }
+
+#[test]
+fn progress_through_the_stream_parser() {
+    use extract::{Path, StreamParser};
+    let key = |k: &str| Segment::Key(k.to_owned());
+    let path = |segments: Vec<Segment>| Path::from(segments);
+    let mut parser = StreamParser::<Person>::new();
+    parser
+        .feed(r#"{"name": "Ada", "age": 36, "address": {"city": "Bern", "zip": "30"#)
+        .unwrap();
+    assert_eq!(
+        parser.active_path(),
+        Some(path(vec![key("address"), key("zip")]))
+    );
+    assert!(parser.is_complete_at(&path(vec![key("name")])));
+    assert!(parser.is_complete_at(&path(vec![key("address"), key("city")])));
+    assert!(!parser.is_complete_at(&path(vec![key("address")])));
+    assert_eq!(
+        parser.completed_paths(),
+        [
+            path(vec![key("name")]),
+            path(vec![key("age")]),
+            path(vec![key("address"), key("city")]),
+        ]
+    );
+    parser.feed(r#"01"}, "friends": []}"#).unwrap();
+    assert!(parser.is_complete_at(&path(vec![key("address")])));
+    assert_eq!(parser.completed_paths(), [Path::root()]);
+    assert_eq!(
+        parser.finish().unwrap().address.unwrap().zip.as_deref(),
+        Some("3001")
+    );
+}
+
+#[test]
+fn progress_inside_enums() {
+    use extract::{Path, StreamParser};
+    let key = |k: &str| Segment::Key(k.to_owned());
+    let mut parser = StreamParser::<Vec<crate::shapes::Shape>>::new();
+    // `2` may be `25`: it is not reported yet, so the point is what is
+    // being written.
+    parser
+        .feed(r#"[{"Circle": {"r": 1.5}}, {"Segment": [[0, 1], [2"#)
+        .unwrap();
+    assert_eq!(
+        parser.active_path(),
+        Some(Path::from(vec![
+            Segment::Index(1),
+            key("Segment"),
+            Segment::Index(1),
+        ]))
+    );
+    assert!(parser.is_complete_at(&Path::from(vec![Segment::Index(0)])));
+    assert!(parser.is_complete_at(&Path::from(vec![
+        Segment::Index(1),
+        key("Segment"),
+        Segment::Index(0)
+    ])));
+    let mut parser = StreamParser::<Event>::new();
+    parser.feed(r#"{"kind": "Key", "code": "En"#).unwrap();
+    assert_eq!(parser.active_path(), Some(Path::from(vec![key("code")])));
+}

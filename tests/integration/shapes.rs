@@ -320,3 +320,40 @@ fn internally_tagged_problems() {
         "side: expected an integer, found \"big\""
     );
 }
+
+/// A chain of nested types, each holding the previous one in a `Vec` and an
+/// `Option<Box<_>>`: the builders of deeply nested types must not be types
+/// nested as deep (rustc's drop check would overflow).
+macro_rules! chain {
+    ($first:ident $(, $prev:ident => $next:ident)*) => {
+        #[derive(Extract, Deserialize, Serialize, Debug, Clone, PartialEq)]
+        pub struct $first {
+            pub leaf: String,
+        }
+        $(
+            #[derive(Extract, Deserialize, Serialize, Debug, Clone, PartialEq)]
+            pub struct $next {
+                pub items: Vec<$prev>,
+                pub child: Option<Box<$prev>>,
+            }
+        )*
+    };
+}
+
+chain!(C0, C0 => C1, C1 => C2, C2 => C3, C3 => C4, C4 => C5, C5 => C6, C6 => C7, C7 => C8,
+    C8 => C9, C9 => C10, C10 => C11, C11 => C12, C12 => C13, C13 => C14, C14 => C15,
+    C15 => C16, C16 => C17, C17 => C18, C18 => C19, C19 => C20, C20 => C21, C21 => C22,
+    C22 => C23, C23 => C24, C24 => C25, C25 => C26, C26 => C27, C27 => C28, C28 => C29);
+
+#[test]
+fn deeply_nested_types() {
+    let mut text = r#"{"leaf": "x"}"#.to_owned();
+    for _ in 1..30 {
+        text = format!(r#"{{"items": [{text}], "child": {text}}}"#);
+        if text.len() > 20_000 {
+            text = r#"{"items": [], "child": null}"#.to_owned();
+        }
+    }
+    let value = round_trip::<C29>(&text);
+    assert!(value.child.is_some() || value.items.is_empty());
+}

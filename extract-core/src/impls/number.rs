@@ -64,7 +64,7 @@ macro_rules! integer {
                     return Err(format!("expected an integer, found {text}"));
                 }
                 // Exact for every integral f64 within the i128 range.
-                if float < -1.7e38 || float > 1.7e38 {
+                if !(-1.7e38..=1.7e38).contains(&float) {
                     return Err(out_of_range());
                 }
                 #[allow(clippy::cast_possible_truncation, reason = "range checked above")]

@@ -149,10 +149,10 @@ fn absent(gen: &Gen, f: &Field, container_default: bool) -> Option<TokenStream> 
     let x = &gen.x;
     let member = &f.member;
     match &f.attrs.default {
-        attr::Default::Path(path) => Some(quote!(#path())),
-        attr::Default::Default => Some(quote!(#x::Default::default())),
-        attr::Default::None if container_default => Some(quote!(__default.#member)),
-        attr::Default::None => None,
+        attr::DefaultValue::Path(path) => Some(quote!(#path())),
+        attr::DefaultValue::Trait => Some(quote!(#x::Default::default())),
+        attr::DefaultValue::None if container_default => Some(quote!(__default.#member)),
+        attr::DefaultValue::None => None,
     }
 }
 

@@ -49,7 +49,7 @@ pub fn expand(gen: &Gen) -> TokenStream {
     let others = fields.iter().filter(|f| f.is_skipped()).map(|f| {
         let member = &f.member;
         let value = match &f.attrs.default {
-            crate::attr::Default::Path(path) => quote!(#path()),
+            crate::attr::DefaultValue::Path(path) => quote!(#path()),
             _ => quote!(#x::Default::default()),
         };
         quote!(#member: #value,)

@@ -11,6 +11,10 @@ use extract::{Checker, Extract, Issue, Partial, StreamParser, ValidationError};
 /// Strings report one piece per chunk they span (possibly empty); numbers
 /// are reported in the chunk of the byte after them (or the last chunk);
 /// keys and literals in the chunk of their last byte.
+#[allow(
+    clippy::needless_range_loop,
+    reason = "chunk is both an index and a value compared below"
+)]
 pub fn chunked_events(text: &str, cuts: &[usize]) -> Vec<Vec<OwnedEvent>> {
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (text.len() + 1)).collect();
     cuts.sort_unstable();
@@ -54,13 +58,18 @@ pub fn chunked_events(text: &str, cuts: &[usize]) -> Vec<Vec<OwnedEvent>> {
                 }
                 let first_chunk = chunk_of(open);
                 let last_chunk = chunk_of(end);
-                for chunk in first_chunk..=last_chunk {
+                for (chunk, events) in out
+                    .iter_mut()
+                    .enumerate()
+                    .take(last_chunk + 1)
+                    .skip(first_chunk)
+                {
                     let piece: String = chars
                         .iter()
                         .filter(|(_, at)| chunk_of(*at) == chunk)
                         .map(|(c, _)| *c)
                         .collect();
-                    out[chunk].push(OwnedEvent::Str {
+                    events.push(OwnedEvent::Str {
                         text: piece,
                         first: chunk == first_chunk,
                         last: closed && chunk == last_chunk,

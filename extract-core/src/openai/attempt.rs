@@ -1,0 +1,363 @@
+//! One attempt: the body of one successful HTTP response, read into a
+//! collector, and its outcome.
+
+use super::adapter::{Adapter, Route};
+use super::deltas::{Assembler, Completion};
+use super::output::Collector;
+use super::sse::{SseDecoder, SseError, SseEvent};
+use super::wire::{ApiError, Chunk, Completion as WholeCompletion};
+use crate::{Error, Received};
+use bytes::Bytes;
+use futures::Stream;
+use serde_json::Value;
+use std::pin::Pin;
+
+/// The body of a response, as reqwest streams it.
+pub(crate) type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// How the body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// `text/event-stream` (or anything unlabelled): chunks as SSE events.
+    Sse,
+    /// `application/json`: one whole `chat.completion` (a server that
+    /// ignored `stream: true`).
+    Whole,
+}
+
+/// An error found while feeding, carried through the SSE decoder.
+struct Fail(Error);
+
+impl From<SseError> for Fail {
+    fn from(error: SseError) -> Self {
+        Fail(protocol(error.message))
+    }
+}
+
+fn protocol(message: String) -> Error {
+    Error::Protocol {
+        message,
+        received: Box::default(),
+    }
+}
+
+/// The state of one attempt while its body streams in.
+pub(crate) struct Attempt<C: ?Sized + Collector> {
+    pub body: Body,
+    framing: Framing,
+    whole: Vec<u8>,
+    sse: SseDecoder,
+    assembler: Assembler,
+    adapter: Adapter,
+    pub collector: Box<C>,
+    bytes: usize,
+    limit: usize,
+    /// `data: [DONE]` was seen.
+    done: bool,
+    /// A failure found during the last read, handled at the next poll (so
+    /// what that read completed is handed out first).
+    pub failure: Option<Error>,
+}
+
+impl<C: ?Sized + Collector> Attempt<C> {
+    pub fn new(
+        body: Body,
+        framing: Framing,
+        route: Route,
+        collector: Box<C>,
+        limit: usize,
+    ) -> Self {
+        Attempt {
+            body,
+            framing,
+            whole: Vec::new(),
+            sse: SseDecoder::new(),
+            assembler: Assembler::default(),
+            adapter: Adapter::new(route),
+            collector,
+            bytes: 0,
+            limit,
+            done: false,
+            failure: None,
+        }
+    }
+
+    /// The body needs no more reading (`[DONE]` seen, or a failure found).
+    pub fn is_over(&self) -> bool {
+        self.done || self.failure.is_some()
+    }
+
+    /// Takes one network read.
+    pub fn read(&mut self, bytes: &[u8]) {
+        if self.is_over() {
+            return;
+        }
+        self.bytes = self.bytes.saturating_add(bytes.len());
+        if self.bytes > self.limit {
+            self.failure = Some(Error::TooLarge {
+                limit: self.limit,
+                received: Box::default(),
+            });
+            return;
+        }
+        if self.framing == Framing::Whole {
+            self.whole.extend_from_slice(bytes);
+            return;
+        }
+        let Attempt {
+            sse,
+            assembler,
+            adapter,
+            collector,
+            done,
+            ..
+        } = self;
+        let result = sse.feed(bytes, |event| {
+            on_event(event, assembler, adapter, collector.as_mut(), done)
+        });
+        if let Err(Fail(error)) = result {
+            self.failure = Some(error);
+        }
+    }
+
+    /// The body ended (or `[DONE]` came): decides the outcome.
+    pub fn finish(mut self) -> (Result<C::Output, Error>, Completion, Option<Value>) {
+        let result = self.conclude();
+        let partial = self.collector.partial_json();
+        let raw = self.raw_text();
+        let completion = self.assembler.take();
+        match result {
+            Ok(()) => match self.collector.finish() {
+                Ok(output) => (Ok(output), completion, None),
+                Err(error) => (
+                    Err(with_received(error, raw, partial.clone())),
+                    completion,
+                    partial,
+                ),
+            },
+            Err(error) => (
+                Err(with_received(error, raw, partial.clone())),
+                completion,
+                partial,
+            ),
+        }
+    }
+
+    /// A failure found before the end, with what had arrived attached.
+    pub fn fail(mut self, error: Error) -> (Error, Completion, Option<Value>) {
+        let partial = self.collector.partial_json();
+        let raw = self.raw_text();
+        (
+            with_received(error, raw, partial.clone()),
+            self.assembler.take(),
+            partial,
+        )
+    }
+
+    /// Everything but the collector's own finish.
+    fn conclude(&mut self) -> Result<(), Error> {
+        if let Some(error) = self.failure.take() {
+            return Err(error);
+        }
+        if self.framing == Framing::Whole {
+            self.apply_whole()?;
+        } else if !self.done {
+            let Attempt {
+                sse,
+                assembler,
+                adapter,
+                collector,
+                done,
+                ..
+            } = self;
+            let flushed =
+                sse.finish(|event| on_event(event, assembler, adapter, collector.as_mut(), done));
+            if let Err(Fail(error)) = flushed {
+                return Err(match error {
+                    Error::Protocol { .. } => interrupted("the body ended inside an event"),
+                    other => other,
+                });
+            }
+        }
+        let completion = self.assembler.completion();
+        if !self.done && completion.finish_reason.is_none() {
+            return Err(interrupted(
+                "the body ended with neither `data: [DONE]` nor a finish_reason",
+            ));
+        }
+        match completion.finish_reason.as_deref() {
+            Some("length") => {
+                return Err(Error::Truncated {
+                    received: Box::default(),
+                })
+            }
+            Some("content_filter") => {
+                return Err(Error::ContentFilter {
+                    received: Box::default(),
+                })
+            }
+            _ => {}
+        }
+        if !completion.refusal.is_empty() {
+            return Err(Error::Refusal {
+                refusal: completion.refusal.clone(),
+                received: Box::default(),
+            });
+        }
+        let collector = self.collector.as_mut();
+        self.adapter.finish(&mut |text| collector.feed(text))?;
+        self.check_found()
+    }
+
+    /// The mode's JSON was found at all (else a re-askable `NoJson`).
+    fn check_found(&self) -> Result<(), Error> {
+        let completion = self.assembler.completion();
+        let wrote_text = !completion.content.trim().is_empty();
+        let message = match self.adapter.route() {
+            Route::EachTool if self.adapter.calls() == 0 && wrote_text => {
+                "the model answered in text instead of calling the tool"
+            }
+            Route::EachTool => return Ok(()),
+            Route::FirstTool if self.adapter.calls() == 0 && wrote_text => {
+                "the model answered in text instead of calling the tool"
+            }
+            Route::FirstTool if self.adapter.calls() == 0 => "the model did not call the tool",
+            Route::Fenced if !self.adapter.found_fence() && wrote_text => {
+                "the answer has no ```json code block and does not start with JSON"
+            }
+            _ if self.adapter.fed_any() => return Ok(()),
+            _ => "the answer is empty",
+        };
+        Err(Error::NoJson {
+            message: message.to_owned(),
+            received: Box::default(),
+        })
+    }
+
+    fn apply_whole(&mut self) -> Result<(), Error> {
+        self.done = true;
+        let whole: WholeCompletion = serde_json::from_slice(&self.whole)
+            .map_err(|e| protocol(format!("the JSON body is not a chat.completion: {e}")))?;
+        if let Some(error) = whole.error.clone() {
+            return Err(provider(error));
+        }
+        let Attempt {
+            assembler,
+            adapter,
+            collector,
+            ..
+        } = self;
+        let collector = collector.as_mut();
+        assembler.apply_whole(whole, |piece| {
+            adapter.piece(piece, &mut |text| collector.feed(text))
+        })
+    }
+
+    /// The text the mode reads JSON from, as the model wrote it.
+    fn raw_text(&self) -> String {
+        let completion = self.assembler.completion();
+        match self.adapter.route() {
+            Route::Content | Route::Fenced => completion.content.clone(),
+            Route::FirstTool => match completion.tool_calls.first() {
+                Some(call) => call.arguments.clone(),
+                None => completion.content.clone(),
+            },
+            Route::EachTool if completion.tool_calls.is_empty() => completion.content.clone(),
+            Route::EachTool => {
+                let calls: Vec<&str> = completion
+                    .tool_calls
+                    .iter()
+                    .map(|c| c.arguments.as_str())
+                    .collect();
+                calls.join("\n")
+            }
+        }
+    }
+}
+
+/// One SSE event: `[DONE]`, an error, or a chunk.
+fn on_event<C: ?Sized + Collector>(
+    event: SseEvent<'_>,
+    assembler: &mut Assembler,
+    adapter: &mut Adapter,
+    collector: &mut C,
+    done: &mut bool,
+) -> Result<(), Fail> {
+    if *done {
+        return Ok(());
+    }
+    let data = event.data.trim();
+    if data == "[DONE]" {
+        *done = true;
+        return Ok(());
+    }
+    if event.event == "error" {
+        return Err(Fail(provider(error_object(data))));
+    }
+    let chunk: Chunk<'_> = serde_json::from_str(data).map_err(|e| {
+        let shown: String = data.chars().take(120).collect();
+        Fail(protocol(format!(
+            "a data line is not a chat.completion.chunk ({e}): {shown}"
+        )))
+    })?;
+    let error = chunk.error.clone();
+    let finished_before = assembler.completion().finish_reason.is_some();
+    assembler
+        .apply(chunk, |piece| {
+            adapter.piece(piece, &mut |text| collector.feed(text))
+        })
+        .map_err(Fail)?;
+    match error {
+        // After a finish_reason the answer is settled; the finish reason
+        // says more (OpenRouter sends "length" and then an error object).
+        Some(error) if !finished_before => Err(Fail(provider(error))),
+        _ => Ok(()),
+    }
+}
+
+/// The error object of an `event: error` (or an unparseable one, as text).
+fn error_object(data: &str) -> ApiError {
+    let value: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+    let object = value.get("error").unwrap_or(&value);
+    match serde_json::from_value::<ApiError>(object.clone()) {
+        Ok(error) if error.message.is_some() => error,
+        _ => ApiError {
+            message: Some(data.chars().take(500).collect()),
+            ..ApiError::default()
+        },
+    }
+}
+
+fn provider(error: ApiError) -> Error {
+    Error::Provider {
+        code: error.code_text(),
+        message: error.message.unwrap_or_else(|| "(no message)".to_owned()),
+        kind: error.kind,
+        received: Box::default(),
+    }
+}
+
+pub(crate) fn interrupted(reason: &str) -> Error {
+    Error::Interrupted {
+        reason: reason.to_owned(),
+        received: Box::default(),
+    }
+}
+
+/// Fills in the raw text and partial where the error does not have them.
+fn with_received(mut error: Error, raw: String, partial: Option<Value>) -> Error {
+    if let Some(received) = error.received_mut() {
+        if received.raw.is_none() {
+            received.raw = Some(raw);
+        }
+        if received.partial.is_none() {
+            received.partial = partial;
+        }
+    }
+    error
+}
+
+/// What had arrived, for [`Error::RetriesExhausted`].
+pub(crate) fn received_of(error: &Error) -> Received {
+    error.received().cloned().unwrap_or_default()
+}

@@ -1,0 +1,363 @@
+//! [`Client`] and [`ClientBuilder`]: where requests go and how.
+
+use super::request::ChatRequest;
+use super::retry::Backoff;
+use crate::Error;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The OpenAI API, used when no base URL is given.
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// Default bound on one response body: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 << 20;
+
+/// A chat-completions client for OpenAI or any compatible server (Ollama,
+/// vLLM, llama.cpp's `llama-server`, OpenRouter, Groq, …), chosen by base URL.
+///
+/// Cheap to clone (one `Arc`); clones share the connection pool.
+/// The API key is kept in a header marked sensitive: it never appears in
+/// `Debug` output, logs or errors.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), extract_core::Error> {
+/// use extract_core::openai::{Client, Mode};
+///
+/// let client = Client::from_env()?;
+/// let names: Vec<String> = client
+///     .chat()
+///     .model("gpt-4o-mini")
+///     .mode(Mode::Tools)
+///     .user("List three primary colours.")
+///     .create::<Vec<String>>()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    /// Authorization and the caller's extra headers, sent with each request.
+    pub headers: HeaderMap,
+    pub timeout: Option<Duration>,
+    pub max_response_bytes: usize,
+    pub backoff: Backoff,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        let headers: Vec<&str> = inner.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("Client")
+            .field("base_url", &inner.base_url)
+            .field(
+                "api_key",
+                &inner
+                    .headers
+                    .contains_key(AUTHORIZATION)
+                    .then_some("<redacted>"),
+            )
+            .field("headers", &headers)
+            .field("timeout", &inner.timeout)
+            .field("max_response_bytes", &inner.max_response_bytes)
+            .field("backoff", &inner.backoff)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client configured from the environment:
+    ///
+    /// * `OPENAI_API_KEY` (required),
+    /// * `OPENAI_BASE_URL` (default [`DEFAULT_BASE_URL`]),
+    /// * `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID` (optional; sent as the
+    ///   `OpenAI-Organization` and `OpenAI-Project` headers).
+    ///
+    /// Empty variables count as unset.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `OPENAI_API_KEY` is missing or a value cannot
+    /// be sent as a header.
+    pub fn from_env() -> Result<Client, Error> {
+        Client::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read by `get`.
+    fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let Some(key) = var("OPENAI_API_KEY") else {
+            return Err(Error::Config {
+                message: "OPENAI_API_KEY is not set".to_owned(),
+            });
+        };
+        let mut builder = Client::builder().api_key(key);
+        if let Some(url) = var("OPENAI_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        if let Some(org) = var("OPENAI_ORG_ID") {
+            builder = builder.header("OpenAI-Organization", org);
+        }
+        if let Some(project) = var("OPENAI_PROJECT_ID") {
+            builder = builder.header("OpenAI-Project", project);
+        }
+        builder.build()
+    }
+
+    /// A builder with no key, the OpenAI base URL and the default limits.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Starts a chat request.
+    pub fn chat(&self) -> ChatRequest {
+        ChatRequest::new(self.clone())
+    }
+
+    /// The base URL requests go to (`…/v1`, no trailing slash).
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The transient-failure retry policy.
+    #[must_use]
+    pub fn backoff(&self) -> Backoff {
+        self.inner.backoff
+    }
+
+    /// The response size limit, in bytes.
+    #[must_use]
+    pub fn max_response_bytes(&self) -> usize {
+        self.inner.max_response_bytes
+    }
+
+    pub(crate) fn completions_url(&self) -> String {
+        format!("{}/chat/completions", self.inner.base_url)
+    }
+}
+
+/// Configures a [`Client`]. Every setting is optional.
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    headers: Vec<(String, String)>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    http: Option<reqwest::Client>,
+    max_response_bytes: Option<usize>,
+    backoff: Option<Backoff>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API key, sent as `Authorization: Bearer <key>`. Local servers
+    /// usually need none.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The base URL, e.g. `http://localhost:11434/v1` for Ollama. Requests go
+    /// to `<base>/chat/completions`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// A header sent with every request (repeatable).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// A bound on each whole request, from sending to the last byte
+    /// (none by default: a long answer may stream for minutes).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// A bound on connecting (only for the client built here, not for one
+    /// passed to [`http_client`](Self::http_client)). Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// A bound on the wait for each read of the response, so a stalled
+    /// stream fails instead of hanging (only for the client built here).
+    /// Default 120 s.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Uses the caller's own `reqwest::Client` (proxies, TLS roots, pools…).
+    /// `connect_timeout` and `read_timeout` are then the caller's business.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails with
+    /// [`Error::TooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// The retry policy for transient failures (default [`Backoff::default`]).
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = Some(backoff);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a key or header that cannot be sent, or when
+    /// the HTTP client cannot be built.
+    pub fn build(self) -> Result<Client, Error> {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = self.api_key.filter(|k| !k.is_empty()) {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
+                    message: "the API key contains characters that cannot be sent in a header"
+                        .to_owned(),
+                })?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        for (name, value) in self.headers {
+            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Config {
+                message: format!("`{name}` is not a valid header name"),
+            })?;
+            let mut value = HeaderValue::from_str(&value).map_err(|_| Error::Config {
+                message: format!("the value of header `{name}` cannot be sent"),
+            })?;
+            if header == AUTHORIZATION || name.to_ascii_lowercase().contains("key") {
+                value.set_sensitive(true);
+            }
+            headers.append(header, value);
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .read_timeout(self.read_timeout.unwrap_or(Duration::from_secs(120)))
+                .build()
+                .map_err(|e| Error::Config {
+                    message: format!("cannot build the HTTP client: {e}"),
+                })?,
+        };
+        let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let base_url = base_url.trim().trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(Error::Config {
+                message: format!("the base URL `{base_url}` must start with http:// or https://"),
+            });
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                headers,
+                timeout: self.timeout,
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                backoff: self.backoff.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_never_shown() {
+        let client = Client::builder()
+            .api_key("sk-secret-123")
+            .base_url("http://localhost:8080/v1/")
+            .header("X-Api-Key", "other-secret")
+            .build()
+            .unwrap();
+        let shown = format!("{client:?} {:?}", client.inner.headers);
+        assert!(!shown.contains("secret"), "{shown}");
+        assert_eq!(
+            client.completions_url(),
+            "http://localhost:8080/v1/chat/completions"
+        );
+        let builder = format!("{:?}", Client::builder().api_key("sk-secret-123"));
+        assert!(!builder.contains("secret"), "{builder}");
+    }
+
+    #[test]
+    fn environment_variables() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let err = Client::from_vars(vars(&[("OPENAI_API_KEY", " ")])).unwrap_err();
+        assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
+        let client = Client::from_vars(vars(&[("OPENAI_API_KEY", "sk-1")])).unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+        let client = Client::from_vars(vars(&[
+            ("OPENAI_API_KEY", "sk-1"),
+            ("OPENAI_BASE_URL", "http://localhost:11434/v1/"),
+            ("OPENAI_ORG_ID", "org-9"),
+            ("OPENAI_PROJECT_ID", "proj-3"),
+        ]))
+        .unwrap();
+        assert_eq!(client.base_url(), "http://localhost:11434/v1");
+        let headers = &client.inner.headers;
+        assert_eq!(headers["openai-organization"], "org-9");
+        assert_eq!(headers["openai-project"], "proj-3");
+        assert_eq!(headers["authorization"], "Bearer sk-1");
+    }
+
+    #[test]
+    fn bad_configuration_is_reported() {
+        let err = Client::builder()
+            .base_url("localhost:1")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err}");
+        let err = Client::builder()
+            .header("bad header", "x")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("bad header"), "{err}");
+    }
+}

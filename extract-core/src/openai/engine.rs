@@ -1,0 +1,453 @@
+//! The request engine: sends, streams, retries. A poll-driven state machine
+//! with no task of its own: whoever polls it (a `create…` future or a
+//! stream) does the work, and dropping it cancels the request.
+//!
+//! One call goes through attempts. An attempt that fails is followed by
+//! another when the budget allows:
+//! * a re-ask (answer did not parse, failed validation, or held no JSON):
+//!   the previous answer and the errors are appended to the messages, up to
+//!   [`ChatRequest::max_retries`](super::ChatRequest::max_retries) times;
+//! * a transient failure (HTTP 408/429/500/502/503/504, connection failure,
+//!   a stream cut short, an error sent mid-stream): the same messages are
+//!   sent again after a backoff delay, up to [`Backoff::max_retries`] times.
+//!
+//! Everything else ends the call at once.
+
+use super::adapter::Route;
+use super::attempt::{interrupted, received_of, Attempt, Framing};
+use super::client::Client;
+use super::deltas::Completion;
+use super::message::Message;
+use super::mode::Mode;
+use super::output::Collector;
+use super::retry::{is_retryable_status, reask_messages, retry_after, Backoff};
+use super::wire::Usage;
+use crate::{Error, Received};
+use futures::{Future, StreamExt};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::{Map, Value};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+use tracing::Span;
+
+/// The largest HTTP error body kept, in bytes.
+const MAX_ERROR_BODY: usize = 64 << 10;
+
+/// The fixed part of a request: everything but the messages.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub client: Client,
+    pub body: Map<String, Value>,
+    pub mode: Mode,
+    pub route: Route,
+    pub max_reasks: u32,
+}
+
+/// What one poll of the engine produced.
+pub(crate) enum Step<O> {
+    /// A response began to stream (each attempt).
+    Started,
+    /// One network read was processed.
+    Read,
+    /// The attempt failed; another one follows.
+    Retrying,
+    /// The call succeeded.
+    Finished(O),
+}
+
+type Sending = Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send>>;
+
+enum State<C: ?Sized + Collector> {
+    Idle,
+    Sending(Sending),
+    ErrorBody(Pin<Box<dyn Future<Output = Error> + Send>>),
+    Waiting(Pin<Box<tokio::time::Sleep>>),
+    Streaming(Box<Attempt<C>>),
+    Done,
+}
+
+/// Drives one `create…` call through its attempts.
+pub(crate) struct Engine<C: ?Sized + Collector> {
+    prepared: Arc<Prepared>,
+    messages: Vec<Message>,
+    make: fn(Mode) -> Box<C>,
+    state: State<C>,
+    attempts: u32,
+    reasks: u32,
+    transient: u32,
+    errors: Vec<Error>,
+    usage: Option<Usage>,
+    completion: Option<Completion>,
+    span: Span,
+    attempt_span: Span,
+}
+
+impl<C: ?Sized + Collector> Engine<C> {
+    pub fn new(
+        prepared: Prepared,
+        messages: Vec<Message>,
+        make: fn(Mode) -> Box<C>,
+        span: Span,
+    ) -> Self {
+        Engine {
+            prepared: Arc::new(prepared),
+            messages,
+            make,
+            state: State::Idle,
+            attempts: 0,
+            reasks: 0,
+            transient: 0,
+            errors: Vec::new(),
+            usage: None,
+            completion: None,
+            span,
+            attempt_span: Span::none(),
+        }
+    }
+
+    /// Attempts started so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Token usage summed over the attempts that reported it.
+    pub fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+
+    /// The completion of the successful attempt, once finished.
+    pub fn completion(&self) -> Option<&Completion> {
+        self.completion.as_ref()
+    }
+
+    /// Takes the completion of the successful attempt.
+    pub fn take_completion(&mut self) -> Option<Completion> {
+        self.completion.take()
+    }
+
+    /// The collector of the attempt streaming now.
+    pub fn collector(&self) -> Option<&C> {
+        match &self.state {
+            State::Streaming(attempt) => Some(attempt.collector.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The collector of the attempt streaming now.
+    pub fn collector_mut(&mut self) -> Option<&mut C> {
+        match &mut self.state {
+            State::Streaming(attempt) => Some(attempt.collector.as_mut()),
+            _ => None,
+        }
+    }
+
+    /// True once the call succeeded or failed for good.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    /// Drives the call one step; `None` once it is over.
+    pub fn poll_step(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Step<C::Output>, Error>>> {
+        let spans = (self.span.clone(), self.attempt_span.clone());
+        let _request = spans.0.enter();
+        let _attempt = spans.1.enter();
+        loop {
+            match &mut self.state {
+                State::Done => return Poll::Ready(None),
+                State::Idle => self.send(),
+                State::Waiting(sleep) => {
+                    ready!(sleep.as_mut().poll(cx));
+                    self.state = State::Idle;
+                }
+                State::Sending(sending) => match ready!(sending.as_mut().poll(cx)) {
+                    Ok(response) if response.status().is_success() => {
+                        self.start(response);
+                        return Poll::Ready(Some(Ok(Step::Started)));
+                    }
+                    Ok(response) => {
+                        tracing::debug!(status = response.status().as_u16(), "error status");
+                        self.state = State::ErrorBody(Box::pin(http_error(response)));
+                    }
+                    Err(source) => {
+                        let error = if source.is_builder() {
+                            Error::Config {
+                                message: source.to_string(),
+                            }
+                        } else {
+                            Error::Transport { source }
+                        };
+                        return Poll::Ready(Some(self.fail(error, None)));
+                    }
+                },
+                State::ErrorBody(reading) => {
+                    let error = ready!(reading.as_mut().poll(cx));
+                    return Poll::Ready(Some(self.fail(error, None)));
+                }
+                State::Streaming(attempt) => {
+                    if let Some(error) = attempt.failure.take() {
+                        let State::Streaming(attempt) =
+                            std::mem::replace(&mut self.state, State::Idle)
+                        else {
+                            unreachable!("matched above")
+                        };
+                        let (error, completion, _) = (*attempt).fail(error);
+                        return Poll::Ready(Some(self.fail(error, Some(completion))));
+                    }
+                    if !attempt.is_over() {
+                        match ready!(attempt.body.poll_next_unpin(cx)) {
+                            Some(Ok(bytes)) => {
+                                attempt.read(&bytes);
+                                return Poll::Ready(Some(Ok(Step::Read)));
+                            }
+                            Some(Err(source)) => {
+                                attempt.failure =
+                                    Some(interrupted(&format!("the connection failed: {source}")));
+                                continue;
+                            }
+                            None => {}
+                        }
+                    }
+                    let State::Streaming(attempt) = std::mem::replace(&mut self.state, State::Idle)
+                    else {
+                        unreachable!("matched above")
+                    };
+                    let (result, completion, _) = (*attempt).finish();
+                    self.add_usage(completion.usage);
+                    match result {
+                        Ok(output) => {
+                            tracing::debug!(finish_reason = ?completion.finish_reason, "attempt succeeded");
+                            self.completion = Some(completion);
+                            self.state = State::Done;
+                            return Poll::Ready(Some(Ok(Step::Finished(output))));
+                        }
+                        Err(error) => return Poll::Ready(Some(self.fail(error, Some(completion)))),
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_usage(&mut self, usage: Option<Usage>) {
+        if let Some(usage) = usage {
+            *self.usage.get_or_insert_with(Usage::default) += usage;
+        }
+    }
+
+    fn send(&mut self) {
+        self.attempts += 1;
+        self.attempt_span = tracing::debug_span!(parent: &self.span, "attempt", n = self.attempts);
+        let prepared = &self.prepared;
+        let inner = &prepared.client.inner;
+        let mut body = prepared.body.clone();
+        let messages: Vec<Value> = self.messages.iter().map(Message::to_json).collect();
+        body.insert("messages".to_owned(), Value::Array(messages));
+        let mut request = inner
+            .http
+            .post(prepared.client.completions_url())
+            .headers(inner.headers.clone())
+            .header(ACCEPT, "text/event-stream, application/json")
+            .json(&body);
+        if let Some(timeout) = inner.timeout {
+            request = request.timeout(timeout);
+        }
+        self.attempt_span
+            .in_scope(|| tracing::debug!(messages = self.messages.len(), "sending"));
+        self.state = State::Sending(Box::pin(request.send()));
+    }
+
+    fn start(&mut self, response: reqwest::Response) {
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let framing = if content_type.contains("json") {
+            Framing::Whole
+        } else {
+            Framing::Sse
+        };
+        let prepared = &self.prepared;
+        let collector = (self.make)(prepared.mode);
+        let limit = prepared.client.inner.max_response_bytes;
+        let mut attempt = Attempt::new(
+            Box::pin(response.bytes_stream()),
+            framing,
+            prepared.route,
+            collector,
+            limit,
+        );
+        if content_type.starts_with("text/html") {
+            attempt.failure = Some(Error::Protocol {
+                message: "the server answered with an HTML page, not an event stream (check the base URL)".to_owned(),
+                received: Box::default(),
+            });
+        }
+        self.state = State::Streaming(Box::new(attempt));
+    }
+
+    /// Records a failed attempt and either schedules the next one
+    /// (`Ok(Step::Retrying)`) or ends the call with the final error.
+    fn fail(
+        &mut self,
+        error: Error,
+        completion: Option<Completion>,
+    ) -> Result<Step<C::Output>, Error> {
+        let backoff: Backoff = self.prepared.client.inner.backoff;
+        let mode = self.prepared.mode;
+        tracing::debug!(error = %error, "attempt failed");
+        let next = match &error {
+            Error::Syntax { .. } | Error::Validation { .. } | Error::NoJson { .. }
+                if self.reasks < self.prepared.max_reasks =>
+            {
+                self.reasks += 1;
+                let completion = completion.unwrap_or_default();
+                self.messages.extend(reask_messages(mode, &completion, &error.to_string(), self.attempts));
+                Some(State::Idle)
+            }
+            _ if self.transient < backoff.max_retries => transient_delay(&error)
+                .and_then(|after| backoff.delay(self.transient, after))
+                .map(|delay| {
+                    self.transient += 1;
+                    tracing::warn!(delay_ms = delay.as_millis(), error = %error, "retrying after a transient failure");
+                    State::Waiting(Box::pin(tokio::time::sleep(delay)))
+                }),
+            _ => None,
+        };
+        self.errors.push(error);
+        if let Some(state) = next {
+            self.state = state;
+            return Ok(Step::Retrying);
+        }
+        self.state = State::Done;
+        let mut errors = std::mem::take(&mut self.errors);
+        if errors.len() == 1 {
+            return Err(errors.remove(0));
+        }
+        // The model's last answer (an attempt with a partial) is what matters
+        // most; failing that, the last body received (e.g. an error page).
+        let received: Received = errors
+            .iter()
+            .rev()
+            .map(received_of)
+            .find(|r| r.partial.is_some())
+            .or_else(|| {
+                errors
+                    .iter()
+                    .rev()
+                    .map(received_of)
+                    .find(|r| r.raw.is_some())
+            })
+            .unwrap_or_default();
+        Err(Error::RetriesExhausted {
+            attempts: errors,
+            received: Box::new(received),
+        })
+    }
+}
+
+/// For a transient failure, the delay the server asked for (if any);
+/// `None` for failures that are not transient.
+fn transient_delay(error: &Error) -> Option<Option<Duration>> {
+    match error {
+        Error::Http {
+            status,
+            retry_after,
+            ..
+        } if is_retryable_status(*status) => Some(*retry_after),
+        Error::Transport { .. } | Error::Interrupted { .. } | Error::Provider { .. } => Some(None),
+        _ => None,
+    }
+}
+
+/// Reads an error response (bounded) into [`Error::Http`].
+async fn http_error(mut response: reqwest::Response) -> Error {
+    let status = response.status();
+    let retry_after = retry_after(response.headers());
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ERROR_BODY {
+            body.truncate(MAX_ERROR_BODY);
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let (message, kind, code) = parse_error_body(&text);
+    let message = message.unwrap_or_else(|| match text.trim() {
+        "" => status.canonical_reason().unwrap_or("no message").to_owned(),
+        body => body.chars().take(300).collect(),
+    });
+    Error::Http {
+        status: status.as_u16(),
+        message,
+        kind,
+        code,
+        retry_after,
+        received: Box::new(Received {
+            raw: Some(text),
+            partial: None,
+        }),
+    }
+}
+
+/// Message, type and code of the error bodies servers send:
+/// `{"error": {"message", "type", "code"}}` (OpenAI), `{"error": "…"}`
+/// (Ollama), `{"message": …}` / `{"detail": …}` (vLLM, FastAPI).
+fn parse_error_body(text: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return (None, None, None);
+    };
+    let string = |v: Option<&Value>| match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    match value.get("error") {
+        Some(Value::String(message)) => (Some(message.clone()), None, None),
+        Some(object @ Value::Object(_)) => (
+            string(object.get("message")),
+            string(object.get("type")),
+            string(object.get("code")),
+        ),
+        _ => (
+            string(value.get("message").or_else(|| value.get("detail"))),
+            string(value.get("type")),
+            string(value.get("code")),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_error_body;
+
+    #[test]
+    fn error_bodies() {
+        let openai = r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#;
+        assert_eq!(
+            parse_error_body(openai),
+            (
+                Some("Incorrect API key".into()),
+                Some("invalid_request_error".into()),
+                Some("invalid_api_key".into())
+            )
+        );
+        assert_eq!(
+            parse_error_body(r#"{"error":"model not found"}"#)
+                .0
+                .as_deref(),
+            Some("model not found")
+        );
+        assert_eq!(
+            parse_error_body(r#"{"detail":"Not Found"}"#).0.as_deref(),
+            Some("Not Found")
+        );
+        assert_eq!(parse_error_body("<html>").0, None);
+    }
+}

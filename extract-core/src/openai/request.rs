@@ -1,0 +1,293 @@
+//! [`ChatRequest`]: the chat-completions request builder and its `create…`
+//! methods.
+
+use super::adapter::Route;
+use super::client::Client;
+use super::deltas::Completion;
+use super::engine::{Engine, Prepared, Step};
+use super::message::Message;
+use super::mode::{shape, Mode};
+use super::output::{Collector, ItemCollector, ResponseModel, ValueCollector};
+use super::stream::{ItemStream, PartialStream};
+use super::wire::Usage;
+use crate::{Error, Extract, Iterable};
+use serde_json::{json, Map, Value};
+
+/// A chat-completions request, built step by step, then sent by one of the
+/// `create…` methods. Cheap to clone: build once, send several times.
+///
+/// ```no_run
+/// # async fn run(client: extract_core::openai::Client) -> Result<(), extract_core::Error> {
+/// use extract_core::openai::Mode;
+///
+/// let request = client
+///     .chat()
+///     .model("gpt-4o-mini")
+///     .mode(Mode::ToolsStrict)
+///     .system("You extract data exactly as written.")
+///     .user("Jason is 25 and lives in Paris.")
+///     .temperature(0.0)
+///     .max_retries(2);
+/// let person: std::collections::BTreeMap<String, serde_json::Value> = request.create::<std::collections::BTreeMap<String, serde_json::Value>>().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until one of the `create…` methods is awaited"]
+pub struct ChatRequest {
+    client: Client,
+    model: Option<String>,
+    messages: Vec<Message>,
+    mode: Mode,
+    temperature: Option<f64>,
+    max_tokens: Option<u32>,
+    seed: Option<i64>,
+    extra: Map<String, Value>,
+    max_retries: u32,
+}
+
+/// A value with the raw completion it came from and the token usage of the
+/// whole call.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Extraction<O> {
+    /// The extracted value.
+    pub value: O,
+    /// The completion of the successful attempt, as the server sent it.
+    pub completion: Completion,
+    /// Token usage summed over every attempt that reported it (re-asks
+    /// included); `None` when the server reported none.
+    pub usage: Option<Usage>,
+    /// How many requests were sent (1 when the first one succeeded).
+    pub attempts: u32,
+}
+
+impl ChatRequest {
+    pub(crate) fn new(client: Client) -> Self {
+        ChatRequest {
+            client,
+            model: None,
+            messages: Vec::new(),
+            mode: Mode::default(),
+            temperature: None,
+            max_tokens: None,
+            seed: None,
+            extra: Map::new(),
+            max_retries: 0,
+        }
+    }
+
+    /// The model (required).
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Appends a system message.
+    pub fn system(self, content: impl Into<String>) -> Self {
+        self.message(Message::system(content))
+    }
+
+    /// Appends a user message.
+    pub fn user(self, content: impl Into<String>) -> Self {
+        self.message(Message::user(content))
+    }
+
+    /// Appends an assistant message (e.g. a few-shot example).
+    pub fn assistant(self, content: impl Into<String>) -> Self {
+        self.message(Message::assistant(content))
+    }
+
+    /// Appends any message.
+    pub fn message(mut self, message: Message) -> Self {
+        self.messages.push(message);
+        self
+    }
+
+    /// Appends messages.
+    pub fn messages(mut self, messages: impl IntoIterator<Item = Message>) -> Self {
+        self.messages.extend(messages);
+        self
+    }
+
+    /// How the schema is sent and where the answer is read (default
+    /// [`Mode::Tools`]).
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sampling temperature.
+    pub fn temperature(mut self, temperature: f64) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// `max_tokens`: the answer's token limit. A cut answer fails with
+    /// [`Error::Truncated`]. (Newer OpenAI models take
+    /// `max_completion_tokens`: pass it with [`extra`](Self::extra).)
+    pub fn max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Sampling seed.
+    pub fn seed(mut self, seed: i64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Any other body field (`top_p`, `reasoning_effort`, `user`, …), sent as
+    /// is. Set last, it overrides what the builder and the mode set;
+    /// `Value::Null` removes a field (e.g. `stream_options` for a server
+    /// that rejects it).
+    pub fn extra(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
+    /// Re-asks allowed when the answer does not parse or fails validation
+    /// (default 0): the model's answer and the errors are sent back and it
+    /// answers again. Transient HTTP failures are retried separately, per the
+    /// client's [`Backoff`](super::Backoff).
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// Sends the request and returns the complete, validated value: a `T`,
+    /// or a `Vec<T>` for `create::<Iterable<T>>()`.
+    ///
+    /// The answer is streamed and parsed as it arrives (so a bad answer is
+    /// caught, and re-asked, before it ends), but only the final value is
+    /// returned.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Error`]; after several attempts, [`Error::RetriesExhausted`].
+    pub async fn create<R: ResponseModel>(self) -> Result<R::Output, Error> {
+        Ok(self.create_with_completion::<R>().await?.value)
+    }
+
+    /// Like [`create`](Self::create), with the raw completion and the token
+    /// usage summed over all attempts.
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Self::create).
+    pub async fn create_with_completion<R: ResponseModel>(
+        self,
+    ) -> Result<Extraction<R::Output>, Error> {
+        let mut engine: Engine<dyn Collector<Output = R::Output>> =
+            self.engine(R::spec(), R::LIST, R::collector, std::any::type_name::<R>())?;
+        loop {
+            match futures::future::poll_fn(|cx| engine.poll_step(cx)).await {
+                Some(Ok(Step::Finished(value))) => {
+                    return Ok(Extraction {
+                        value,
+                        completion: engine.take_completion().unwrap_or_default(),
+                        usage: engine.usage(),
+                        attempts: engine.attempts(),
+                    })
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(error),
+                None => {
+                    return Err(Error::Config {
+                        message: "the request was already finished".to_owned(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Sends the request and streams typed partial snapshots of a `T`.
+    ///
+    /// Resolves once the server starts answering (HTTP errors, after their
+    /// retries, are returned here); see [`PartialStream`] for what the
+    /// stream yields and how to get the final `T`.
+    ///
+    /// # Errors
+    ///
+    /// Configuration, HTTP and transport errors of the first response.
+    pub async fn create_partial<T: Extract>(self) -> Result<PartialStream<T>, Error> {
+        let make: fn(Mode) -> Box<ValueCollector<T>> = |mode| Box::new(ValueCollector::new(mode));
+        let engine = self.engine(
+            <T as ResponseModel>::spec(),
+            false,
+            make,
+            std::any::type_name::<T>(),
+        )?;
+        PartialStream::start(engine).await
+    }
+
+    /// Sends the request for a list of `T` and streams each item the moment
+    /// its closing brace arrives (in `ParallelTools`, each tool call is one
+    /// item; in the other modes the items come from the one-array
+    /// [`Iterable`] wrapper). See [`ItemStream`].
+    ///
+    /// # Errors
+    ///
+    /// Configuration, HTTP and transport errors of the first response.
+    pub async fn create_iterable<T: Extract>(self) -> Result<ItemStream<T>, Error> {
+        let make: fn(Mode) -> Box<ItemCollector<T>> = |mode| Box::new(ItemCollector::new(mode));
+        let engine = self.engine(
+            <Iterable<T> as ResponseModel>::spec(),
+            true,
+            make,
+            std::any::type_name::<T>(),
+        )?;
+        ItemStream::start(engine).await
+    }
+
+    /// The request body (without `messages`) and the messages, for a spec.
+    fn engine<C: ?Sized + Collector>(
+        self,
+        spec: super::mode::Spec,
+        list: bool,
+        make: fn(Mode) -> Box<C>,
+        type_name: &str,
+    ) -> Result<Engine<C>, Error> {
+        let Some(model) = self.model.clone() else {
+            return Err(Error::Config {
+                message: "no model was set on the request (call `.model(…)`)".to_owned(),
+            });
+        };
+        let mut body = Map::new();
+        body.insert("model".into(), Value::String(model.clone()));
+        body.insert("stream".into(), Value::Bool(true));
+        body.insert("stream_options".into(), json!({ "include_usage": true }));
+        if let Some(t) = self.temperature {
+            body.insert("temperature".into(), json!(t));
+        }
+        if let Some(m) = self.max_tokens {
+            body.insert("max_tokens".into(), json!(m));
+        }
+        if let Some(s) = self.seed {
+            body.insert("seed".into(), json!(s));
+        }
+        let mut messages = self.messages;
+        shape(self.mode, &spec, &mut body, &mut messages);
+        for (key, value) in self.extra {
+            if value.is_null() {
+                body.remove(&key);
+            } else {
+                body.insert(key, value);
+            }
+        }
+        let span = tracing::info_span!(
+            "extract.chat",
+            model = %model,
+            mode = self.mode.as_str(),
+            schema = %spec.target(self.mode).name,
+            output = type_name,
+        );
+        let prepared = Prepared {
+            client: self.client,
+            body,
+            mode: self.mode,
+            route: Route::of(self.mode, list),
+            max_reasks: self.max_retries,
+        };
+        Ok(Engine::new(prepared, messages, make, span))
+    }
+}

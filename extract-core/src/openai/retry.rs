@@ -1,0 +1,269 @@
+//! Retries: HTTP backoff ([`Backoff`]) and the re-ask messages sent after a
+//! validation or parse failure.
+
+use super::deltas::Completion;
+use super::message::Message;
+use super::mode::Mode;
+use reqwest::header::HeaderMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How transient failures are retried: HTTP 429/500/502/503/504, connection
+/// failures, streams cut before their end and errors sent mid-stream.
+///
+/// The delay before retry `k` (0-based) is `base_delay · 2^k`, capped at
+/// `max_delay`, with up to 25 % random jitter taken off. A `retry-after-ms`
+/// or `Retry-After` header (seconds or an HTTP date) replaces the computed
+/// delay, up to `max_retry_after`; a longer one is not waited for and the
+/// error is returned instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Backoff {
+    /// Transient failures retried per `create…` call (default 2).
+    pub max_retries: u32,
+    /// Delay before the first retry (default 500 ms).
+    pub base_delay: Duration,
+    /// Cap of the computed delay (default 8 s).
+    pub max_delay: Duration,
+    /// Longest server-requested delay honoured (default 60 s).
+    pub max_retry_after: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            max_retries: 2,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Backoff {
+    /// No transient retries at all.
+    #[must_use]
+    pub fn none() -> Self {
+        Backoff {
+            max_retries: 0,
+            ..Backoff::default()
+        }
+    }
+
+    /// The default policy with `max_retries` retries.
+    #[must_use]
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// The same policy with another base delay (tests use a millisecond).
+    #[must_use]
+    pub fn with_base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// The same policy with another cap on the computed delay.
+    #[must_use]
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// The same policy with another cap on server-requested delays.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// The delay before retry number `retry` (0-based); `None` when the
+    /// server asked for a longer wait than `max_retry_after`.
+    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
+        if let Some(wait) = retry_after {
+            return (wait <= self.max_retry_after).then_some(wait);
+        }
+        let factor = 1u32.checked_shl(retry.min(20)).unwrap_or(u32::MAX);
+        let delay = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        let jitter = delay.mul_f64(f64::from(jitter_percent()) / 100.0);
+        Some(delay.saturating_sub(jitter))
+    }
+}
+
+/// 0 to 25, from the clock: enough to spread clients apart, no RNG needed.
+fn jitter_percent() -> u32 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    nanos % 26
+}
+
+/// The delay a response asks for: `retry-after-ms`, else `Retry-After` as
+/// seconds or as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let value = text("retry-after")?;
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let at = parse_http_date(value)?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// Seconds since the Unix epoch of an IMF-fixdate.
+fn parse_http_date(value: &str) -> Option<u64> {
+    let mut parts = value.split_whitespace();
+    let _weekday = parts.next()?;
+    let day: u64 = parts.next()?.parse().ok()?;
+    let month = parts.next()?;
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut clock = parts.next()?.split(':').map(str::parse::<u64>);
+    let (h, m, s) = (
+        clock.next()?.ok()?,
+        clock.next()?.ok()?,
+        clock.next()?.ok()?,
+    );
+    if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = i64::try_from(MONTHS.iter().position(|&name| name == month)? + 1).ok()?;
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::try_from(day).ok()? - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days)
+        .ok()
+        .map(|d| d * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Is this HTTP status worth retrying?
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// The messages appended to the conversation after a failed answer: the
+/// model's answer as it was, then the errors to fix.
+///
+/// Tool modes: the assistant's tool call(s) plus one tool result per call
+/// naming the errors (the API wants a result for every call). JSON modes: the
+/// assistant's text plus a user message naming the errors.
+pub(crate) fn reask_messages(
+    mode: Mode,
+    completion: &Completion,
+    errors: &str,
+    attempt: u32,
+) -> Vec<Message> {
+    if mode.uses_tools() && !completion.tool_calls.is_empty() {
+        let mut calls = completion.tool_calls.clone();
+        for (i, call) in calls.iter_mut().enumerate() {
+            if call.id.is_empty() {
+                call.id = format!("call_extract_{attempt}_{i}");
+            }
+        }
+        let text = format!(
+            "Validation failed for these arguments:\n{errors}\n\
+             Call the function again with every error fixed."
+        );
+        let mut messages = vec![Message::assistant_tool_calls(calls.clone())];
+        messages.extend(
+            calls
+                .iter()
+                .map(|call| Message::tool_result(call.id.clone(), text.clone())),
+        );
+        messages
+    } else {
+        let answer = if completion.content.is_empty() {
+            "(no answer)".to_owned()
+        } else {
+            completion.content.clone()
+        };
+        let follow_up = if mode.uses_tools() {
+            format!("You did not call the function. {errors}\nCall the function with the extracted data.")
+        } else {
+            format!("That JSON was not valid:\n{errors}\nAnswer again with the JSON only, every error fixed.")
+        };
+        vec![Message::assistant(answer), Message::user(follow_up)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::deltas::ToolCall;
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn exponential_with_cap_and_jitter() {
+        let b = Backoff::default()
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(350));
+        let d0 = b.delay(0, None).unwrap();
+        assert!(
+            d0 <= Duration::from_millis(100) && d0 >= Duration::from_millis(75),
+            "{d0:?}"
+        );
+        let d1 = b.delay(1, None).unwrap();
+        assert!(
+            d1 <= Duration::from_millis(200) && d1 >= Duration::from_millis(150),
+            "{d1:?}"
+        );
+        assert!(b.delay(9, None).unwrap() <= Duration::from_millis(350));
+        assert!(b.delay(u32::MAX, None).is_some());
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert("retry-after-ms", HeaderValue::from_static("15"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(15)));
+        let mut past = HeaderMap::new();
+        past.insert(
+            "retry-after",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(retry_after(&past), Some(Duration::ZERO));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(parse_http_date("garbage"), None);
+        let b = Backoff::default().with_max_retry_after(Duration::from_secs(1));
+        assert_eq!(b.delay(0, Some(Duration::from_secs(5))), None);
+    }
+
+    #[test]
+    fn reask_shapes() {
+        let mut completion = Completion::default();
+        completion.tool_calls.push(ToolCall {
+            id: String::new(),
+            name: "User".into(),
+            arguments: "{}".into(),
+        });
+        let tools = reask_messages(Mode::Tools, &completion, "age: missing", 1);
+        assert_eq!(tools.len(), 2);
+        assert_eq!(tools[0].tool_calls()[0].id, "call_extract_1_0");
+        assert!(tools[1].content().unwrap().contains("age: missing"));
+        completion.content = "{\"name\":1}".into();
+        let json = reask_messages(Mode::Json, &completion, "name: expected a string", 1);
+        assert_eq!(json[0].content(), Some("{\"name\":1}"));
+        assert!(json[1]
+            .content()
+            .unwrap()
+            .contains("name: expected a string"));
+    }
+}

@@ -1,0 +1,273 @@
+//! The streams of [`create_partial`](super::ChatRequest::create_partial) and
+//! [`create_iterable`](super::ChatRequest::create_iterable).
+//!
+//! Both are driven by polling: no task is spawned, and dropping a stream
+//! closes the connection and cancels the request. Both are `Unpin`, so
+//! `stream.next().await` works without pinning.
+
+use super::deltas::Completion;
+use super::engine::{Engine, Step};
+use super::output::{ItemCollector, ValueCollector};
+use super::wire::Usage;
+use crate::{Error, Extract, Partial};
+use futures::Stream;
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Drives `engine` until the first response starts streaming (or fails).
+async fn first_response<C: ?Sized + super::output::Collector>(
+    engine: &mut Engine<C>,
+) -> Result<(), Error> {
+    loop {
+        match futures::future::poll_fn(|cx| engine.poll_step(cx)).await {
+            Some(Ok(Step::Started)) => return Ok(()),
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error),
+            None => {
+                return Err(Error::Config {
+                    message: "the request was already finished".to_owned(),
+                })
+            }
+        }
+    }
+}
+
+/// Typed partial snapshots of a `T` while the answer streams in.
+///
+/// Yields one [`Partial<T>`] after each network read that changed it (a
+/// read that only brought whitespace, a key, or part of a number is not
+/// reported), each a complete, monotone snapshot. When the answer is
+/// complete and valid the stream ends; [`take_value`](Self::take_value) then
+/// returns the validated `T`:
+///
+/// ```no_run
+/// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+/// use futures::StreamExt;
+///
+/// let mut stream = request.create_partial::<Vec<String>>().await?;
+/// while let Some(snapshot) = stream.next().await {
+///     println!("{:?}", snapshot?);
+/// }
+/// let names: Vec<String> = stream.take_value().expect("the stream ended without an error");
+/// # Ok(()) }
+/// ```
+///
+/// An error is the last item: after it the stream ends and there is no
+/// value.
+///
+/// **Across attempts.** When an answer fails to parse or validate and
+/// [`max_retries`](super::ChatRequest::max_retries) allows a re-ask, or a
+/// transient failure cuts a stream short, the stream does not end: the next
+/// attempt's snapshots follow, starting again from empty (so a snapshot may
+/// show less than the one before it). [`attempts`](Self::attempts) tells
+/// them apart. Only the final failure is yielded as an error, as
+/// [`Error::RetriesExhausted`] holding every attempt's error.
+#[must_use = "streams do nothing unless polled"]
+pub struct PartialStream<T: Extract> {
+    engine: Engine<ValueCollector<T>>,
+    value: Option<T>,
+}
+
+impl<T: Extract> PartialStream<T> {
+    pub(crate) async fn start(mut engine: Engine<ValueCollector<T>>) -> Result<Self, Error> {
+        first_response(&mut engine).await?;
+        Ok(PartialStream {
+            engine,
+            value: None,
+        })
+    }
+
+    /// The validated final value, once the stream has ended without an
+    /// error (`None` before that, after an error, or once taken).
+    pub fn take_value(&mut self) -> Option<T> {
+        self.value.take()
+    }
+
+    /// Requests sent so far (1 + re-asks + transient retries).
+    #[must_use]
+    pub fn attempts(&self) -> u32 {
+        self.engine.attempts()
+    }
+
+    /// Token usage summed over the attempts finished so far.
+    #[must_use]
+    pub fn usage(&self) -> Option<Usage> {
+        self.engine.usage()
+    }
+
+    /// The raw completion of the successful attempt, once the stream ended.
+    #[must_use]
+    pub fn completion(&self) -> Option<&Completion> {
+        self.engine.completion()
+    }
+}
+
+// Nothing is ever pinned in place: the engine's futures are boxed and `T`
+// is only moved out by value.
+impl<T: Extract> Unpin for PartialStream<T> {}
+
+impl<T: Extract> Stream for PartialStream<T> {
+    type Item = Result<Partial<T>, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match ready!(this.engine.poll_step(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                Some(Ok(Step::Read)) => {
+                    if let Some(collector) = this.engine.collector_mut() {
+                        if collector.take_changed() {
+                            return Poll::Ready(Some(Ok(collector.partial().clone())));
+                        }
+                    }
+                }
+                Some(Ok(Step::Finished(value))) => this.value = Some(value),
+                Some(Ok(Step::Started | Step::Retrying)) => {}
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.engine.is_done() {
+            (0, Some(0))
+        } else {
+            (0, None)
+        }
+    }
+}
+
+impl<T: Extract> std::fmt::Debug for PartialStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartialStream")
+            .field("attempts", &self.engine.attempts())
+            .field("done", &self.engine.is_done())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The items of a list, each yielded the moment its closing brace arrives,
+/// long before the answer ends.
+///
+/// The stream ends after the last item; an error is the last item it
+/// yields.
+///
+/// **Across attempts.** When an item fails validation (or the JSON breaks)
+/// and [`max_retries`](super::ChatRequest::max_retries) allows a re-ask, or a
+/// transient failure cuts the stream short, the request is sent again and
+/// the stream goes on where it stopped: items already yielded are not
+/// yielded again — the first *n* items of the new answer are skipped, where
+/// *n* were yielded before (the model is shown its previous answer, so it
+/// repeats them). Only the final failure is yielded, as
+/// [`Error::RetriesExhausted`] holding every attempt's error.
+#[must_use = "streams do nothing unless polled"]
+pub struct ItemStream<T: Extract> {
+    engine: Engine<ItemCollector<T>>,
+    /// Items yielded, over all attempts.
+    yielded: usize,
+    /// Items seen in the current attempt.
+    seen: usize,
+    /// Items of a finished attempt not yet yielded.
+    tail: VecDeque<T>,
+}
+
+impl<T: Extract> ItemStream<T> {
+    pub(crate) async fn start(mut engine: Engine<ItemCollector<T>>) -> Result<Self, Error> {
+        first_response(&mut engine).await?;
+        Ok(ItemStream {
+            engine,
+            yielded: 0,
+            seen: 0,
+            tail: VecDeque::new(),
+        })
+    }
+
+    /// Requests sent so far (1 + re-asks + transient retries).
+    #[must_use]
+    pub fn attempts(&self) -> u32 {
+        self.engine.attempts()
+    }
+
+    /// Token usage summed over the attempts finished so far.
+    #[must_use]
+    pub fn usage(&self) -> Option<Usage> {
+        self.engine.usage()
+    }
+
+    /// The raw completion of the successful attempt, once the stream ended.
+    #[must_use]
+    pub fn completion(&self) -> Option<&Completion> {
+        self.engine.completion()
+    }
+
+    /// The item being written right now, as a partial (for a progress
+    /// view), if one has started.
+    #[must_use]
+    pub fn current(&self) -> Option<&Partial<T>> {
+        self.engine.collector().and_then(ItemCollector::current)
+    }
+
+    /// Counts an item of the current attempt; true when it is new.
+    fn is_new(&mut self) -> bool {
+        self.seen += 1;
+        if self.seen > self.yielded {
+            self.yielded += 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+// As for `PartialStream`: nothing is pinned in place.
+impl<T: Extract> Unpin for ItemStream<T> {}
+
+impl<T: Extract> Stream for ItemStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            while let Some(item) = this.tail.pop_front() {
+                if this.is_new() {
+                    return Poll::Ready(Some(Ok(item)));
+                }
+            }
+            while let Some(item) = this
+                .engine
+                .collector_mut()
+                .and_then(ItemCollector::next_item)
+            {
+                if this.is_new() {
+                    return Poll::Ready(Some(Ok(item)));
+                }
+            }
+            match ready!(this.engine.poll_step(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                Some(Ok(Step::Finished(rest))) => this.tail.extend(rest),
+                Some(Ok(Step::Started)) => this.seen = 0,
+                Some(Ok(Step::Read | Step::Retrying)) => {}
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.engine.is_done() {
+            (self.tail.len(), Some(self.tail.len()))
+        } else {
+            (self.tail.len(), None)
+        }
+    }
+}
+
+impl<T: Extract> std::fmt::Debug for ItemStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("attempts", &self.engine.attempts())
+            .field("yielded", &self.yielded)
+            .field("done", &self.engine.is_done())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,440 @@
+//! [`ReplayServer`]: a loopback HTTP/1.1 server speaking the chat-completions
+//! protocol, answering from a script.
+
+use super::render::{actions, whole_body, Action};
+use super::script::{Answer, Pause, Reply};
+use crate::openai::{Backoff, Client, ClientBuilder};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Largest request head accepted.
+const MAX_HEAD: usize = 64 << 10;
+/// Largest request body accepted.
+const MAX_BODY: usize = 16 << 20;
+
+/// One request the server received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// `POST`, …
+    pub method: String,
+    /// The request target, e.g. `/v1/chat/completions`.
+    pub path: String,
+    /// Headers in the order received (names lowercased).
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// The body as JSON (`Value::Null` when it is not JSON).
+    #[must_use]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The first header of this name (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    replies: Mutex<VecDeque<Reply>>,
+    fallback: Mutex<Option<Reply>>,
+    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A chat-completions server on `127.0.0.1:<free port>` that answers each
+/// `POST …/chat/completions` with the next [`Reply`] of its script, over real
+/// HTTP/1.1 (keep-alive, chunked event streams) and TCP.
+///
+/// Every request is recorded ([`requests`](Self::requests)) so a test can
+/// check what was sent. A request beyond the script gets the
+/// [`repeat`](Self::repeat) reply if one is set, else HTTP 500. The server
+/// runs on tasks of the current tokio runtime and stops when dropped.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use extract_core::testing::{ReplayServer, Reply};
+///
+/// let server = ReplayServer::start([Reply::json(r#"["red", "green", "blue"]"#)]).await?;
+/// let colours: Vec<String> = server.client().chat().model("any").user("Colours?").create::<Vec<String>>().await?;
+/// assert_eq!(colours, ["red", "green", "blue"]);
+/// assert_eq!(server.requests()[0].json()["model"], "any");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ReplayServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("pending", &lock(&self.replies).len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for ReplayServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ReplayServer {
+    /// Starts a server answering with `replies`, in order.
+    ///
+    /// # Errors
+    ///
+    /// When no loopback port can be bound.
+    pub async fn start(replies: impl IntoIterator<Item = Reply>) -> io::Result<ReplayServer> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        lock(&shared.replies).extend(replies);
+        let task = tokio::spawn(accept(listener, shared.clone()));
+        Ok(ReplayServer { addr, shared, task })
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL for a client: `http://127.0.0.1:<port>/v1`.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// A client builder pointed at this server, with the key `test-key` and
+    /// a backoff of 1 ms so retries cost no time.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .base_url(self.base_url())
+            .api_key("test-key")
+            .backoff(Backoff::default().with_base_delay(Duration::from_millis(1)))
+    }
+
+    /// A client pointed at this server (see [`client_builder`](Self::client_builder)).
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the configuration is always valid.
+    #[must_use]
+    pub fn client(&self) -> Client {
+        self.client_builder()
+            .build()
+            .expect("a loopback client configuration is valid")
+    }
+
+    /// Appends a reply to the script.
+    pub fn push(&self, reply: Reply) {
+        lock(&self.shared.replies).push_back(reply);
+    }
+
+    /// Answers every request beyond the script with `reply`.
+    pub fn repeat(&self, reply: Reply) {
+        *lock(&self.shared.fallback) = Some(reply);
+    }
+
+    /// Every request received so far, in order.
+    #[must_use]
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+}
+
+async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    // Each event is its own small write: without this, Nagle's
+                    // algorithm would hold them back and batch them.
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve(stream, shared.clone()));
+                }
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// Serves requests on one connection until it closes.
+async fn serve(stream: TcpStream, shared: Arc<Shared>) {
+    let mut stream = BufReader::new(stream);
+    loop {
+        let request = match read_request(&mut stream).await {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(error) => {
+                let _ = write_status(stream.get_mut(), 400, &error.to_string(), &[]).await;
+                return;
+            }
+        };
+        let reply = if !request.path.ends_with("/chat/completions") || request.method != "POST" {
+            Err((
+                404,
+                format!("no route for {} {}", request.method, request.path),
+            ))
+        } else {
+            let next = lock(&shared.replies).pop_front();
+            next.or_else(|| lock(&shared.fallback).clone())
+                .ok_or((500, "the replay script is exhausted".to_owned()))
+        };
+        let body = request.json();
+        let close = request
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        lock(&shared.requests).push(request);
+        let id = format!("chatcmpl-replay-{}", lock(&shared.requests).len());
+        let keep_open = match reply {
+            Err((status, message)) => write_status(stream.get_mut(), status, &message, &[]).await,
+            Ok(reply) => answer(stream.get_mut(), &reply, &body, &id).await,
+        };
+        if close || !matches!(keep_open, Ok(true)) {
+            return;
+        }
+    }
+}
+
+/// Reads one request; `None` on a clean end of the connection.
+async fn read_request(stream: &mut BufReader<TcpStream>) -> io::Result<Option<RecordedRequest>> {
+    let bad = |message: &str| io::Error::new(io::ErrorKind::InvalidData, message.to_owned());
+    let mut head = Vec::new();
+    loop {
+        let before = head.len();
+        let read = (&mut *stream)
+            .take((MAX_HEAD + 1 - before) as u64)
+            .read_until(b'\n', &mut head)
+            .await?;
+        if read == 0 {
+            return if head.is_empty() {
+                Ok(None)
+            } else {
+                Err(bad("the request head ended early"))
+            };
+        }
+        if head.len() > MAX_HEAD {
+            return Err(bad("the request head is too large"));
+        }
+        let line = &head[before..];
+        if (line == b"\r\n" || line == b"\n") && before > 0 {
+            break;
+        }
+        if (line == b"\r\n" || line == b"\n") && before == 0 {
+            head.clear();
+        }
+    }
+    let head = String::from_utf8(head).map_err(|_| bad("the request head is not UTF-8"))?;
+    let mut lines = head.lines();
+    let mut request_line = lines.next().unwrap_or("").split_whitespace();
+    let (Some(method), Some(path), Some(version)) = (
+        request_line.next(),
+        request_line.next(),
+        request_line.next(),
+    ) else {
+        return Err(bad("malformed request line"));
+    };
+    if !version.starts_with("HTTP/1.") {
+        return Err(bad("only HTTP/1.x is spoken here"));
+    }
+    let mut headers = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| bad("malformed header line"))?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let mut request = RecordedRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        headers,
+        body: Vec::new(),
+    };
+    if request.header("transfer-encoding").is_some() {
+        return Err(bad(
+            "chunked request bodies are not supported; send Content-Length",
+        ));
+    }
+    let length = match request.header("content-length") {
+        Some(v) => v.parse::<usize>().map_err(|_| bad("bad Content-Length"))?,
+        None => 0,
+    };
+    if length > MAX_BODY {
+        return Err(bad("the request body is too large"));
+    }
+    request.body = vec![0; length];
+    stream.read_exact(&mut request.body).await?;
+    Ok(Some(request))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+/// Writes a JSON error response; `Ok(true)` when the connection stays open.
+async fn write_status(
+    stream: &mut TcpStream,
+    status: u16,
+    message: &str,
+    headers: &[(String, String)],
+) -> io::Result<bool> {
+    let kind = if status >= 500 {
+        "server_error"
+    } else {
+        "invalid_request_error"
+    };
+    let body =
+        json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
+            .to_string();
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        reason(status),
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.push_str(&body);
+    stream.write_all(head.as_bytes()).await?;
+    stream.flush().await?;
+    Ok(true)
+}
+
+/// Writes the answer to one request; `Ok(true)` when the connection stays open.
+async fn answer(
+    stream: &mut TcpStream,
+    reply: &Reply,
+    request: &Value,
+    id: &str,
+) -> io::Result<bool> {
+    if let Answer::Status { status, message } = &reply.answer {
+        return write_status(stream, *status, message, &reply.headers).await;
+    }
+    if request.get("stream").and_then(Value::as_bool) != Some(true)
+        && !matches!(reply.answer, Answer::Raw(_))
+    {
+        return whole(stream, reply, request, id).await;
+    }
+    let mut head = String::from(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n",
+    );
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.flush().await?;
+    // With `split_every(n)`, the events are written as one byte stream cut
+    // into n-byte writes (a pause or a drop flushes what is pending).
+    let split = reply
+        .split
+        .filter(|_| !matches!(reply.answer, Answer::Raw(_)));
+    let mut pending: Vec<u8> = Vec::new();
+    for action in actions(reply, request, id) {
+        match action {
+            Action::Send(bytes) => {
+                if !reply.delay.is_zero() {
+                    tokio::time::sleep(reply.delay).await;
+                }
+                match split {
+                    None => write_chunk(stream, &bytes).await?,
+                    Some(size) => {
+                        pending.extend_from_slice(&bytes);
+                        while pending.len() >= size {
+                            write_chunk(stream, &pending[..size]).await?;
+                            pending.drain(..size);
+                        }
+                    }
+                }
+            }
+            Action::Pause(pause) => {
+                write_chunk(stream, &std::mem::take(&mut pending)).await?;
+                match pause {
+                    Pause::For(duration) => tokio::time::sleep(duration).await,
+                    Pause::Until(gate) => gate.wait().await,
+                }
+            }
+            Action::Drop => {
+                write_chunk(stream, &std::mem::take(&mut pending)).await?;
+                stream.shutdown().await?;
+                return Ok(false);
+            }
+        }
+    }
+    write_chunk(stream, &pending).await?;
+    stream.write_all(b"0\r\n\r\n").await?;
+    stream.flush().await?;
+    Ok(true)
+}
+
+/// Writes one piece of a chunked body (nothing for an empty piece, which
+/// would end the body).
+async fn write_chunk(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut framed = format!("{:x}\r\n", bytes.len()).into_bytes();
+    framed.extend_from_slice(bytes);
+    framed.extend_from_slice(b"\r\n");
+    stream.write_all(&framed).await?;
+    stream.flush().await
+}
+
+/// A whole (non-streamed) `chat.completion`, for a request without `stream`.
+async fn whole(
+    stream: &mut TcpStream,
+    reply: &Reply,
+    request: &Value,
+    id: &str,
+) -> io::Result<bool> {
+    let body = whole_body(reply, request, id);
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.flush().await?;
+    Ok(true)
+}

@@ -1,0 +1,67 @@
+//! Helpers shared by the runtime tests.
+
+use extract_core::openai::{Backoff, ChatRequest, Client, Mode};
+use extract_core::testing::ReplayServer;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Every mode.
+pub const MODES: [Mode; 6] = [
+    Mode::Tools,
+    Mode::ToolsStrict,
+    Mode::JsonSchema,
+    Mode::Json,
+    Mode::MdJson,
+    Mode::ParallelTools,
+];
+
+/// A JSON object with any values.
+pub type Object = BTreeMap<String, Value>;
+
+/// A request to `server` in `mode`.
+pub fn request(server: &ReplayServer, mode: Mode) -> ChatRequest {
+    server
+        .client()
+        .chat()
+        .model("test-model")
+        .mode(mode)
+        .user("Extract it.")
+}
+
+/// A client to `server` that never retries transient failures.
+pub fn client_without_backoff(server: &ReplayServer) -> Client {
+    server
+        .client_builder()
+        .backoff(Backoff::none())
+        .build()
+        .unwrap()
+}
+
+/// A client to `server` with `retries` fast transient retries.
+pub fn client_with_backoff(server: &ReplayServer, retries: u32) -> Client {
+    let backoff = Backoff::default()
+        .with_max_retries(retries)
+        .with_base_delay(Duration::from_millis(1));
+    server.client_builder().backoff(backoff).build().unwrap()
+}
+
+/// The JSON of a value that serializes.
+pub fn json_of<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+/// True when `later` extends `earlier`: nothing shown is lost or changed.
+pub fn extends(earlier: &Value, later: &Value) -> bool {
+    match (earlier, later) {
+        (Value::String(a), Value::String(b)) => b.starts_with(a.as_str()),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() <= b.len() && a.iter().zip(b).all(|(x, y)| extends(x, y))
+        }
+        (Value::Object(a), Value::Object(b)) => a
+            .iter()
+            .all(|(k, v)| b.get(k).is_some_and(|w| extends(v, w))),
+        (Value::Null, _) => true,
+        (a, b) => a == b,
+    }
+}

@@ -1,0 +1,283 @@
+//! Re-asks: the next request really carries the previous answer and its
+//! errors; budgets; what streams show across attempts.
+
+use crate::common::{json_of, request, Object};
+use extract_core::openai::Mode;
+use extract_core::testing::{ReplayServer, Reply};
+use extract_core::{Error, Iterable};
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+type Ages = BTreeMap<String, u32>;
+
+#[tokio::test]
+async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
+    for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
+        let server = ReplayServer::start([
+            Reply::json(r#"{"jason": "ten"}"#),
+            Reply::json(r#"{"jason": 10}"#),
+        ])
+        .await
+        .unwrap();
+        let ages: Ages = request(&server, mode)
+            .max_retries(1)
+            .create::<Ages>()
+            .await
+            .unwrap();
+        assert_eq!(ages["jason"], 10, "{mode:?}");
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2, "{mode:?}");
+        let first = requests[0].json()["messages"].as_array().unwrap().clone();
+        let second = requests[1].json()["messages"].as_array().unwrap().clone();
+        assert_eq!(
+            second[..first.len()],
+            first[..],
+            "{mode:?}: the conversation is kept"
+        );
+        let added = &second[first.len()..];
+        assert_eq!(added.len(), 2, "{mode:?}: {added:?}");
+        assert_eq!(added[0]["role"], "assistant");
+        assert_eq!(added[0]["tool_calls"][0]["id"], "call_replay_0");
+        assert_eq!(
+            added[0]["tool_calls"][0]["function"]["arguments"],
+            r#"{"jason": "ten"}"#
+        );
+        assert_eq!(added[1]["role"], "tool");
+        assert_eq!(added[1]["tool_call_id"], "call_replay_0");
+        let errors = added[1]["content"].as_str().unwrap();
+        assert!(
+            errors.contains("jason"),
+            "{mode:?}: the error names the path: {errors}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn json_modes_reask_with_the_answer_and_a_user_message() {
+    for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
+        let server = ReplayServer::start([
+            Reply::json(r#"{"jason": -3}"#),
+            Reply::json(r#"{"jason": 10}"#),
+        ])
+        .await
+        .unwrap();
+        let ages: Ages = request(&server, mode)
+            .max_retries(1)
+            .create::<Ages>()
+            .await
+            .unwrap();
+        assert_eq!(ages["jason"], 10);
+        let second = server.requests()[1].json();
+        let messages = second["messages"].as_array().unwrap();
+        let (answer, follow_up) = (&messages[messages.len() - 2], &messages[messages.len() - 1]);
+        assert_eq!(answer["role"], "assistant");
+        assert!(
+            answer["content"]
+                .as_str()
+                .unwrap()
+                .contains(r#"{"jason": -3}"#),
+            "{mode:?}: {answer}"
+        );
+        assert_eq!(follow_up["role"], "user");
+        assert!(
+            follow_up["content"].as_str().unwrap().contains("jason"),
+            "{mode:?}: {follow_up}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_syntax_error_is_reasked_as_soon_as_it_arrives() {
+    let server = ReplayServer::start([
+        Reply::json(r#"{"a": 1,, "b": 2}"#),
+        Reply::json(r#"{"a": 1}"#),
+    ])
+    .await
+    .unwrap();
+    let got: Object = request(&server, Mode::Tools)
+        .max_retries(1)
+        .create::<Object>()
+        .await
+        .unwrap();
+    assert_eq!(json_of(&got), json!({"a": 1}));
+    let second = server.requests()[1].json();
+    let tool_result = second["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        tool_result["content"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"),
+        "{tool_result}"
+    );
+}
+
+#[tokio::test]
+async fn exhausted_reasks_hold_every_attempt_and_the_last_partial() {
+    let bad = [r#"{"a": "one"}"#, r#"{"a": "two"}"#, r#"{"a": "three"}"#];
+    let server = ReplayServer::start(bad.map(Reply::json)).await.unwrap();
+    let err = request(&server, Mode::Json)
+        .max_retries(2)
+        .create::<Ages>()
+        .await
+        .unwrap_err();
+    let Error::RetriesExhausted { attempts, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(attempts.len(), 3);
+    assert!(attempts.iter().all(|e| e.validation().is_some()), "{err}");
+    assert_eq!(attempts[0].raw_text(), Some(bad[0]));
+    assert_eq!(err.raw_text(), Some(bad[2]));
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn no_reask_without_budget() {
+    let server = ReplayServer::start([Reply::json(r#"{"a": "one"}"#)])
+        .await
+        .unwrap();
+    let err = request(&server, Mode::Tools)
+        .create::<Ages>()
+        .await
+        .unwrap_err();
+    let issues = err.validation().expect("a validation error").issues();
+    assert_eq!(issues[0].path.to_string(), "a");
+    assert_eq!(err.raw_text(), Some(r#"{"a": "one"}"#));
+}
+
+#[tokio::test]
+async fn usage_is_summed_over_attempts() {
+    let server = ReplayServer::start([Reply::json(r#"{"a": "x"}"#), Reply::json(r#"{"a": 1}"#)])
+        .await
+        .unwrap();
+    let extraction = request(&server, Mode::Tools)
+        .max_retries(1)
+        .create_with_completion::<Ages>()
+        .await
+        .unwrap();
+    assert_eq!(extraction.attempts, 2);
+    let total = extraction.usage.unwrap();
+    assert_eq!(
+        total.total_tokens,
+        total.prompt_tokens + total.completion_tokens
+    );
+    assert!(total.prompt_tokens > 0 && total.completion_tokens > 0);
+    assert_eq!(extraction.completion.tool_calls[0].arguments, r#"{"a": 1}"#);
+    let one = request(&server_with(r#"{"a": 1}"#).await, Mode::Tools)
+        .create_with_completion::<Ages>()
+        .await
+        .unwrap();
+    assert!(
+        total.completion_tokens > one.usage.unwrap().completion_tokens,
+        "two attempts cost more than one"
+    );
+}
+
+async fn server_with(json: &str) -> ReplayServer {
+    ReplayServer::start([Reply::json(json)]).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_partial_stream_continues_with_the_next_attempt() {
+    let server = ReplayServer::start([
+        Reply::json(r#"{"a": "x", "b": 2}"#),
+        Reply::json(r#"{"a": 1, "b": 2}"#),
+    ])
+    .await
+    .unwrap();
+    let mut stream = request(&server, Mode::Tools)
+        .max_retries(1)
+        .create_partial::<Ages>()
+        .await
+        .unwrap();
+    let mut snapshots = Vec::new();
+    while let Some(snapshot) = stream.next().await {
+        snapshots.push(json_of(&snapshot.unwrap()));
+    }
+    assert_eq!(stream.attempts(), 2);
+    assert_eq!(snapshots.last(), Some(&json!({"a": 1, "b": 2})));
+    let value = stream.take_value().unwrap();
+    assert_eq!(value["a"], 1);
+}
+
+#[tokio::test]
+async fn an_item_stream_does_not_repeat_items_after_a_reask() {
+    let first = vec![json!({"n": 1}), json!({"n": 2}), json!({"n": "three"})];
+    let second = vec![
+        json!({"n": 1}),
+        json!({"n": 2}),
+        json!({"n": 3}),
+        json!({"n": 4}),
+    ];
+    let server = ReplayServer::start([Reply::items(first), Reply::items(second)])
+        .await
+        .unwrap();
+    let stream = request(&server, Mode::Json)
+        .max_retries(1)
+        .create_iterable::<Ages>()
+        .await
+        .unwrap();
+    let items: Vec<Value> = stream.map(|item| json_of(&item.unwrap())).collect().await;
+    assert_eq!(
+        items,
+        [
+            json!({"n": 1}),
+            json!({"n": 2}),
+            json!({"n": 3}),
+            json!({"n": 4})
+        ]
+    );
+    let follow_up = server.requests()[1].json()["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        follow_up["content"]
+            .as_str()
+            .unwrap()
+            .contains("items[2].n"),
+        "{follow_up}"
+    );
+}
+
+#[tokio::test]
+async fn a_list_reasks_on_an_invalid_item() {
+    let server = ReplayServer::start([
+        Reply::items([json!({"n": "x"})]),
+        Reply::items([json!({"n": 5})]),
+    ])
+    .await
+    .unwrap();
+    let got = request(&server, Mode::ParallelTools)
+        .max_retries(1)
+        .create::<Iterable<Ages>>()
+        .await
+        .unwrap();
+    assert_eq!(json_of(&got), json!([{"n": 5}]));
+}
+
+#[tokio::test]
+async fn transient_failures_and_reasks_have_separate_budgets() {
+    let server = ReplayServer::start([
+        Reply::status(500, "down"),
+        Reply::json(r#"{"a": "x"}"#),
+        Reply::status(503, "down"),
+        Reply::json(r#"{"a": 2}"#),
+    ])
+    .await
+    .unwrap();
+    let got: Ages = request(&server, Mode::Tools)
+        .max_retries(1)
+        .create::<Ages>()
+        .await
+        .unwrap();
+    assert_eq!(got["a"], 2);
+    assert_eq!(server.requests().len(), 4);
+}
