@@ -34,4 +34,4 @@ mod script;
 mod server;
 
 pub use script::{Gate, Pause, Reply};
-pub use server::{RecordedRequest, ReplayServer};
+pub use server::{Hangup, RecordedRequest, ReplayServer};

@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -51,11 +51,23 @@ impl RecordedRequest {
     }
 }
 
+/// A client that closed its connection while its streamed answer was still
+/// being sent (see [`ReplayServer::hangups`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Hangup {
+    /// Which request it was, as an index into [`ReplayServer::requests`].
+    pub request: usize,
+    /// When the server saw the connection close.
+    pub at: Instant,
+}
+
 #[derive(Default)]
 struct Shared {
     replies: Mutex<VecDeque<Reply>>,
     fallback: Mutex<Option<Reply>>,
     requests: Mutex<Vec<RecordedRequest>>,
+    hangups: Mutex<Vec<Hangup>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -166,6 +178,14 @@ impl ReplayServer {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
     }
+
+    /// The clients that closed their connection before their streamed
+    /// answer was complete, in order: a cancelled request shows here the
+    /// moment its connection closes, even while the reply is paused.
+    #[must_use]
+    pub fn hangups(&self) -> Vec<Hangup> {
+        lock(&self.shared.hangups).clone()
+    }
 }
 
 async fn accept(listener: TcpListener, shared: Arc<Shared>) {
@@ -211,11 +231,23 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
         let close = request
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        lock(&shared.requests).push(request);
-        let id = format!("chatcmpl-replay-{}", lock(&shared.requests).len());
+        let index = {
+            let mut requests = lock(&shared.requests);
+            requests.push(request);
+            requests.len() - 1
+        };
+        let id = format!("chatcmpl-replay-{}", index + 1);
         let keep_open = match reply {
             Err((status, message)) => write_status(stream.get_mut(), status, &message, &[]).await,
-            Ok(reply) => answer(stream.get_mut(), &reply, &body, &id).await,
+            Ok(reply) => {
+                let hung_up = || {
+                    lock(&shared.hangups).push(Hangup {
+                        request: index,
+                        at: Instant::now(),
+                    });
+                };
+                answer(stream.get_mut(), &reply, &body, &id, hung_up).await
+            }
         };
         if close || !matches!(keep_open, Ok(true)) {
             return;
@@ -342,11 +374,13 @@ async fn write_status(
 }
 
 /// Writes the answer to one request; `Ok(true)` when the connection stays open.
+/// Calls `hung_up` if the client closes the connection mid-stream.
 async fn answer(
     stream: &mut TcpStream,
     reply: &Reply,
     request: &Value,
     id: &str,
+    hung_up: impl FnOnce(),
 ) -> io::Result<bool> {
     if let Answer::Status { status, message } = &reply.answer {
         return write_status(stream, *status, message, &reply.headers).await;
@@ -365,6 +399,34 @@ async fn answer(
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await?;
     stream.flush().await?;
+    let (mut reader, mut writer) = stream.split();
+    tokio::select! {
+        result = stream_events(&mut writer, reply, request, id) => result,
+        () = closed(&mut reader) => {
+            hung_up();
+            Ok(false)
+        }
+    }
+}
+
+/// Resolves when the peer closes the connection (or resets it). Data from
+/// the peer (a pipelined request) is left unread, and is not a hang-up.
+async fn closed(reader: &mut tokio::net::tcp::ReadHalf<'_>) {
+    let mut byte = [0u8; 1];
+    match reader.peek(&mut byte).await {
+        Ok(0) | Err(_) => {}
+        Ok(_) => std::future::pending().await,
+    }
+}
+
+/// Sends the events of a streamed answer, then the end of the chunked body;
+/// `Ok(true)` when the connection stays open.
+async fn stream_events<W: AsyncWrite + Unpin>(
+    stream: &mut W,
+    reply: &Reply,
+    request: &Value,
+    id: &str,
+) -> io::Result<bool> {
     // With `split_every(n)`, the events are written as one byte stream cut
     // into n-byte writes (a pause or a drop flushes what is pending).
     let split = reply
@@ -410,7 +472,7 @@ async fn answer(
 
 /// Writes one piece of a chunked body (nothing for an empty piece, which
 /// would end the body).
-async fn write_chunk(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
+async fn write_chunk<W: AsyncWrite + Unpin>(stream: &mut W, bytes: &[u8]) -> io::Result<()> {
     if bytes.is_empty() {
         return Ok(());
     }
