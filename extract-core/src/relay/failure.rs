@@ -29,13 +29,38 @@ impl RelayError for Infallible {
 }
 
 /// The stable, machine-readable name of an error's kind, as sent in the
-/// `kind` member of an `error` message: `syntax`, `validation`, …
+/// `kind` member of an `error` message: `syntax`, `validation`, `http`,
+/// `transport`, `provider`, `protocol`, `no_json`, `truncated`, `refusal`,
+/// `content_filter`, `interrupted`, `too_large`, `retries_exhausted`,
+/// `config`.
 #[must_use]
 pub fn error_kind(error: &Error) -> &'static str {
-    #[allow(unreachable_patterns, reason = "Error is non_exhaustive")]
     match error {
         Error::Syntax { .. } => "syntax",
         Error::Validation { .. } => "validation",
-        _ => "other",
+        #[cfg(feature = "openai")]
+        Error::Http { .. } => "http",
+        #[cfg(feature = "openai")]
+        Error::Transport { .. } => "transport",
+        #[cfg(feature = "openai")]
+        Error::Provider { .. } => "provider",
+        #[cfg(feature = "openai")]
+        Error::Protocol { .. } => "protocol",
+        #[cfg(feature = "openai")]
+        Error::NoJson { .. } => "no_json",
+        #[cfg(feature = "openai")]
+        Error::Truncated { .. } => "truncated",
+        #[cfg(feature = "openai")]
+        Error::Refusal { .. } => "refusal",
+        #[cfg(feature = "openai")]
+        Error::ContentFilter { .. } => "content_filter",
+        #[cfg(feature = "openai")]
+        Error::Interrupted { .. } => "interrupted",
+        #[cfg(feature = "openai")]
+        Error::TooLarge { .. } => "too_large",
+        #[cfg(feature = "openai")]
+        Error::RetriesExhausted { .. } => "retries_exhausted",
+        #[cfg(feature = "openai")]
+        Error::Config { .. } => "config",
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! A [`Relay`] turns the stream of partial snapshots from `create_partial`
 //! (or the items from `create_iterable`, or any stream of your own) into
-//! an HTTP body a browser renders as it arrives:
+//! an HTTP body a browser renders as it arrives. With the runtime's streams
+//! it is one call, `request.create_partial::<T>().await?.relay(Relay::sse())`:
 //!
 //! - **framing**: Server-Sent Events or NDJSON ([`Format`]), each message a
 //!   `snapshot`, a `patch`, an `item`, then `done` with the final value or
@@ -88,6 +89,8 @@ mod body;
 mod encoder;
 mod failure;
 mod frame;
+#[cfg(feature = "openai")]
+mod openai;
 mod patch;
 mod pointer;
 

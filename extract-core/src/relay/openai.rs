@@ -1,0 +1,43 @@
+//! The runtime's streams as relay bodies, in one call:
+//! `request.create_partial::<T>().await?.relay(Relay::sse())`.
+
+use std::pin::Pin;
+
+use serde_json::Value;
+
+use super::{ItemBody, PartialBody, Relay};
+use crate::openai::{ItemStream, PartialStream};
+use crate::Extract;
+
+impl<T: Extract> PartialStream<T> {
+    /// This stream as an HTTP body (see [`PartialBody`]): a `patch` (or
+    /// `snapshot`) message per snapshot, then `done` with the validated
+    /// value, or `error` with the partial kept. Dropping the body cancels
+    /// the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: extract_core::openai::Client, text: String) -> Result<(), extract_core::Error> {
+    /// use extract_core::relay::Relay;
+    /// let body = client.chat().user(text).create_partial::<serde_json::Value>().await?.relay(Relay::sse());
+    /// // axum: `body.into_response()` (feature `axum`); any server: a `Stream` of `Bytes`.
+    /// # drop(body); Ok(()) }
+    /// ```
+    pub fn relay(self, relay: Relay) -> PartialBody<Self> {
+        relay.partial(self).with_final_value(validated::<T>)
+    }
+}
+
+/// The validated value of a stream that ended without an error, as JSON.
+fn validated<T: Extract>(stream: Pin<&mut PartialStream<T>>) -> Option<Value> {
+    let value = stream.get_mut().take_value()?;
+    serde_json::to_value(value.into_partial()).ok()
+}
+
+impl<T: Extract> ItemStream<T> {
+    /// This stream as an HTTP body (see [`ItemBody`]): an `item` message
+    /// per item as it closes, then `done` with the list, or `error`.
+    /// Dropping the body cancels the request.
+    pub fn relay(self, relay: Relay) -> ItemBody<Self> {
+        relay.items(self)
+    }
+}
