@@ -278,12 +278,12 @@ impl Page<'_> {
         }
     }
 
-    /// Clicks the centre of the element matching `selector` with real
-    /// mouse events.
+    /// Scrolls the element matching `selector` into view and clicks its
+    /// centre with real mouse events.
     pub fn click(&mut self, selector: &str) -> Result<(), String> {
         let expression = format!(
-            "(() => {{ const r = document.querySelector({}).getBoundingClientRect(); \
-             return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
+            "(() => {{ const e = document.querySelector({}); e.scrollIntoView({{block: 'center'}}); \
+             const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
             json!(selector)
         );
         let point = self.eval(&expression)?;
