@@ -5,4 +5,5 @@
 mod body;
 mod js;
 mod patch;
+mod runtime;
 mod support;

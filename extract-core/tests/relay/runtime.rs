@@ -1,0 +1,146 @@
+//! The runtime's streams relayed: `create_partial(...).relay(...)` and
+//! `create_iterable(...).relay(...)` against the replay server.
+
+use std::collections::BTreeMap;
+
+use extract_core::openai::Mode;
+use extract_core::relay::{apply, ErrorInfo, Op, Relay};
+use extract_core::testing::{ReplayServer, Reply};
+use futures::StreamExt;
+use serde_json::{json, Value};
+
+use crate::body::parse_sse;
+
+type Object = BTreeMap<String, Value>;
+
+const ANSWER: &str = r#"{"title": "Relay", "tags": ["sse", "patch"], "pages": 12}"#;
+
+async fn body_text<S>(body: S) -> String
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, std::convert::Infallible>>,
+{
+    body.map(|chunk| String::from_utf8(chunk.unwrap().to_vec()).unwrap())
+        .collect::<Vec<_>>()
+        .await
+        .concat()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_partial_stream_relays_as_patches_ending_with_the_validated_value() {
+    let server = ReplayServer::start([Reply::json(ANSWER).fragment(3)])
+        .await
+        .unwrap();
+    let stream = server
+        .client()
+        .chat()
+        .model("m")
+        .mode(Mode::Tools)
+        .user("Describe it.")
+        .create_partial::<Object>()
+        .await
+        .unwrap();
+    let messages = parse_sse(&body_text(stream.relay(Relay::sse())).await);
+    let (done, patches) = messages.split_last().unwrap();
+    assert!(
+        patches.len() > 5,
+        "one patch per changed snapshot: {messages:?}"
+    );
+    let mut state = json!({});
+    for (event, data) in patches {
+        assert_eq!(event, "patch");
+        let ops: Vec<Op> = serde_json::from_str(data).unwrap();
+        apply(&mut state, &ops).unwrap();
+    }
+    let expected: Value = serde_json::from_str(ANSWER).unwrap();
+    assert_eq!(state, expected);
+    assert_eq!(done.0, "done");
+    assert_eq!(serde_json::from_str::<Value>(&done.1).unwrap(), expected);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failed_answer_ends_with_an_error_keeping_the_partial() {
+    let server = ReplayServer::start([Reply::json(ANSWER).truncate(30)])
+        .await
+        .unwrap();
+    let stream = server
+        .client()
+        .chat()
+        .model("m")
+        .user("Describe it.")
+        .max_retries(0)
+        .create_partial::<Object>()
+        .await
+        .unwrap();
+    let messages = parse_sse(&body_text(stream.relay(Relay::sse())).await);
+    let (last, _) = messages.split_last().unwrap();
+    assert_eq!(last.0, "error", "{messages:?}");
+    let info: ErrorInfo = serde_json::from_str(&last.1).unwrap();
+    assert!(
+        ["truncated", "retries_exhausted"].contains(&info.kind.as_str()),
+        "{info:?}"
+    );
+    assert_eq!(
+        info.partial.unwrap()["title"],
+        "Relay",
+        "what arrived is kept"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_item_stream_relays_one_message_per_item() {
+    let items = vec![json!({"n": 1}), json!({"n": 2}), json!({"n": 3})];
+    let server = ReplayServer::start([Reply::items(items.clone())])
+        .await
+        .unwrap();
+    let stream = server
+        .client()
+        .chat()
+        .model("m")
+        .user("List them.")
+        .create_iterable::<Object>()
+        .await
+        .unwrap();
+    let text = body_text(stream.relay(Relay::ndjson())).await;
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut expected: Vec<Value> = items
+        .iter()
+        .map(|item| json!({"event": "item", "data": item}))
+        .collect();
+    expected.push(json!({"event": "done", "data": items}));
+    assert_eq!(lines, expected);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_re_asked_answer_starts_over_and_the_patches_follow() {
+    let server = ReplayServer::start([
+        Reply::json(r#"{"first": 1, "second": "two"}"#),
+        Reply::json(r#"{"third": 3}"#),
+    ])
+    .await
+    .unwrap();
+    let stream = server
+        .client()
+        .chat()
+        .model("m")
+        .user("Count.")
+        .max_retries(1)
+        .create_partial::<BTreeMap<String, u32>>()
+        .await
+        .unwrap();
+    let messages = parse_sse(&body_text(stream.relay(Relay::sse())).await);
+    let mut state = json!({});
+    let mut saw_first = false;
+    for (event, data) in &messages[..messages.len() - 1] {
+        assert_eq!(event, "patch");
+        let ops: Vec<Op> = serde_json::from_str(data).unwrap();
+        apply(&mut state, &ops).unwrap();
+        saw_first |= state.get("first").is_some();
+    }
+    assert!(saw_first, "the first attempt was shown: {messages:?}");
+    assert_eq!(state, json!({"third": 3}), "{messages:?}");
+    assert_eq!(messages.last().unwrap().0, "done");
+    assert_eq!(server.requests().len(), 2);
+}
