@@ -160,17 +160,40 @@ fn the_page_renders_the_extraction_while_it_streams() {
             .is_some_and(|s| s.starts_with("Done")),
         "{shown}"
     );
+    eprintln!(
+        "{} painted states, {} while streaming",
+        renders.len(),
+        streaming.len()
+    );
+
+    // Again over the other wire format and encoding: NDJSON, whole snapshots.
+    page.eval(
+        "document.getElementById('format').value = 'ndjson'; \
+         document.getElementById('encoding').value = 'snapshots'; window.__renders = []; true",
+    )
+    .expect("the options are set");
+    page.click("#extract").expect("a click");
+    page.wait_for(DONE, Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("{e}\nconsole: {:?}", page.log()));
+    let again = page.eval(SHOWN).expect("the page's content");
+    assert_eq!(again["fields"], shown["fields"]);
+    assert_eq!(again["rows"], shown["rows"]);
+    let renders: Vec<Render> =
+        serde_json::from_value(page.eval("window.__renders").expect("the recording"))
+            .expect("renders");
+    assert!(
+        renders
+            .iter()
+            .any(|r| r.state == "streaming" && r.rows > 0 && r.rows < 10),
+        "rendered while streaming: {renders:?}"
+    );
+    assert_eq!(site.replay.requests().len(), 2);
     let exceptions: Vec<&String> = page
         .log()
         .iter()
         .filter(|l| l.starts_with("exception"))
         .collect();
     assert!(exceptions.is_empty(), "{exceptions:?}");
-    eprintln!(
-        "{} painted states, {} while streaming",
-        renders.len(),
-        streaming.len()
-    );
 }
 
 /// Starts an extraction on a slow upstream and waits for two rows.
