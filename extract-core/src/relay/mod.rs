@@ -104,7 +104,9 @@ pub use patch::{diff, diff_into, Differ, Op, PatchMode};
 /// The JavaScript client (no dependencies; a browser `<script>` or a
 /// Node.js `require`): `ExtractRelay.stream(url, init, handlers)` fetches
 /// a relay body, applies its patches and calls `onState(state)`,
-/// `onItem(item, items)`, `onDone(value)`, `onError(info)`.
+/// `onItem(item, items)`, `onDone(value)`, `onError(info)` and
+/// `onBytes(n)`. It never rejects for a bad body: a malformed message, a
+/// dropped connection or an abort end in `onError` with the state kept.
 ///
 /// Serve it as `application/javascript`; see `examples/web_relay.rs`.
 pub const CLIENT_JS: &str = include_str!("client.js");
