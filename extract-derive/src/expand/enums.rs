@@ -63,59 +63,48 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
         .iter()
         .filter(|r| matches!(r.variant.style, Style::Struct | Style::Tuple))
         .map(|r| r.body.items());
-    let x = &gen.x;
-    let self_ty = gen.self_ty();
-    let partial_ty = gen.partial_ty();
-    let (impl_generics, ty_generics, where_clause) = gen.generics.split_for_impl();
-    let schema_name = schema_name(gen);
-    let schema = named(gen, &schema(gen, &read, internal));
-    let check = check(gen, &read, internal);
-    let convert = convert(gen, &read);
-    let validate = validate(gen, &read, internal);
-    let into_partial = into_partial(gen, variants, &read);
+    let (_, ty_generics, _) = gen.generics.split_for_impl();
+    let impl_extract = super::extract_impl(
+        gen,
+        super::ExtractImpl {
+            builder_ty: quote!(__ExtractBuilder #ty_generics),
+            schema_name: schema_name(gen),
+            schema: named(gen, &schema(gen, &read, internal)),
+            check: check(gen, &read, internal),
+            convert: convert(gen, &read),
+            validate: validate(gen, &read, internal),
+            into_partial: into_partial(gen, variants, &read),
+        },
+    );
     quote! {
         #(#bodies)*
         #builder
 
-        #[automatically_derived]
-        impl #impl_generics #x::Extract for #self_ty #where_clause {
-            type Partial = #partial_ty;
-            type Builder = __ExtractBuilder #ty_generics;
+        #impl_extract
+    }
+}
 
+/// The enum builder's struct and its `Default` (both tagging styles share
+/// them; only their `__ExtractState` differs).
+fn builder_struct(gen: &Gen) -> TokenStream {
+    let x = &gen.x;
+    let (decl, where_clause) = decl(gen);
+    let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
+    quote! {
+        pub struct __ExtractBuilder #decl #where_clause {
+            state: __ExtractState #ty_generics,
+            skip: #x::Option<#x::Skip>,
+            issue: #x::Option<#x::Box<#x::StreamIssue>>,
+        }
+
+        impl #impl_generics #x::Default for __ExtractBuilder #ty_generics #where_clause {
             #[inline]
-
-            fn schema_name() -> #x::String {
-                #schema_name
-            }
-
-            #[inline]
-
-            fn schema(generator: &mut #x::SchemaGenerator) -> #x::serde_json::Value {
-                #schema
-            }
-
-            #[inline]
-
-            fn check(partial: &#partial_ty, checker: &mut #x::Checker) {
-                #check
-            }
-
-            #[inline]
-
-            fn convert(partial: #partial_ty) -> #x::Option<Self> {
-                #convert
-            }
-
-            #[inline]
-
-            fn validate(&self, checker: &mut #x::Checker) {
-                #validate
-            }
-
-            #[inline]
-
-            fn into_partial(self) -> #partial_ty {
-                #into_partial
+            fn default() -> Self {
+                Self {
+                    state: __ExtractState::Start,
+                    skip: #x::None,
+                    issue: #x::None,
+                }
             }
         }
     }
@@ -215,6 +204,7 @@ fn all_names(read: &[Read]) -> Vec<String> {
 }
 
 fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
+    let builder_struct = builder_struct(gen);
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
@@ -345,22 +335,7 @@ fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             #marker
         }
 
-        pub struct __ExtractBuilder #decl #where_clause {
-            state: __ExtractState #ty_generics,
-            skip: #x::Option<#x::Skip>,
-            issue: #x::Option<#x::Box<#x::StreamIssue>>,
-        }
-
-        impl #impl_generics #x::Default for __ExtractBuilder #ty_generics #where_clause {
-            #[inline]
-            fn default() -> Self {
-                Self {
-                    state: __ExtractState::Start,
-                    skip: #x::None,
-                    issue: #x::None,
-                }
-            }
-        }
+        #builder_struct
 
         impl #impl_generics __ExtractBuilder #ty_generics #where_clause {
             fn unit<S: #x::Slot<#target>>(&mut self, slot: &mut S, name: &str) -> #x::Step {
@@ -521,6 +496,7 @@ fn path_arms(gen: &Gen, read: &[Read], internal: bool) -> (Vec<TokenStream>, Vec
 }
 
 fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
+    let builder_struct = builder_struct(gen);
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
@@ -634,22 +610,7 @@ fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             #marker
         }
 
-        pub struct __ExtractBuilder #decl #where_clause {
-            state: __ExtractState #ty_generics,
-            skip: #x::Option<#x::Skip>,
-            issue: #x::Option<#x::Box<#x::StreamIssue>>,
-        }
-
-        impl #impl_generics #x::Default for __ExtractBuilder #ty_generics #where_clause {
-            #[inline]
-            fn default() -> Self {
-                Self {
-                    state: __ExtractState::Start,
-                    skip: #x::None,
-                    issue: #x::None,
-                }
-            }
-        }
+        #builder_struct
 
         impl #impl_generics __ExtractBuilder #ty_generics #where_clause {
             fn begin<S: #x::Slot<#target>>(

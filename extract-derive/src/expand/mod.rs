@@ -218,22 +218,62 @@ fn expand(gen: &Gen) -> TokenStream {
 }
 
 fn expand_struct(gen: &Gen, style: Style, fields: &[Field]) -> TokenStream {
+    let b = body::Body::for_struct(gen, style, fields);
+    let items = b.items();
+    let impl_extract = extract_impl(
+        gen,
+        ExtractImpl {
+            builder_ty: b.object_ty(),
+            schema_name: schema::schema_name(gen),
+            schema: schema::struct_schema(gen, &b),
+            check: complete::struct_check(gen, &b),
+            convert: complete::struct_convert(gen, &b),
+            validate: complete::struct_validate(gen, &b),
+            into_partial: complete::struct_into_partial(gen, &b),
+        },
+    );
+    quote! {
+        #items
+
+        #impl_extract
+    }
+}
+
+/// The bodies of the `Extract` methods of one derived type.
+pub(crate) struct ExtractImpl {
+    /// The hidden builder type.
+    pub builder_ty: TokenStream,
+    /// Body of `schema_name`.
+    pub schema_name: TokenStream,
+    /// Body of `schema`.
+    pub schema: TokenStream,
+    /// Body of `check`.
+    pub check: TokenStream,
+    /// Body of `convert`.
+    pub convert: TokenStream,
+    /// Body of `validate`.
+    pub validate: TokenStream,
+    /// Body of `into_partial`.
+    pub into_partial: TokenStream,
+}
+
+/// `impl Extract for Self` from its method bodies: one shape for structs and
+/// enums alike.
+pub(crate) fn extract_impl(gen: &Gen, parts: ExtractImpl) -> TokenStream {
     let x = &gen.x;
     let self_ty = gen.self_ty();
     let partial_ty = gen.partial_ty();
     let (impl_generics, _, where_clause) = gen.generics.split_for_impl();
-    let b = body::Body::for_struct(gen, style, fields);
-    let items = b.items();
-    let builder_ty = b.object_ty();
-    let schema_name = schema::schema_name(gen);
-    let schema = schema::struct_schema(gen, &b);
-    let check = complete::struct_check(gen, &b);
-    let convert = complete::struct_convert(gen, &b);
-    let validate = complete::struct_validate(gen, &b);
-    let into_partial = complete::struct_into_partial(gen, &b);
+    let ExtractImpl {
+        builder_ty,
+        schema_name,
+        schema,
+        check,
+        convert,
+        validate,
+        into_partial,
+    } = parts;
     quote! {
-        #items
-
         #[automatically_derived]
         impl #impl_generics #x::Extract for #self_ty #where_clause {
             type Partial = #partial_ty;
