@@ -171,6 +171,29 @@ fn last_error(attempts: &[Error]) -> String {
         .map_or_else(|| "no attempt was made".to_owned(), ToString::to_string)
 }
 
+/// What had arrived, borrowed as `self` is (shared or mutable): the one list
+/// of which variants carry a [`Received`].
+macro_rules! received_of {
+    ($error:expr) => {
+        match $error {
+            Error::Syntax { received, .. } | Error::Validation { received, .. } => Some(received),
+            #[cfg(feature = "openai")]
+            Error::Http { received, .. }
+            | Error::Provider { received, .. }
+            | Error::Protocol { received, .. }
+            | Error::NoJson { received, .. }
+            | Error::Truncated { received, .. }
+            | Error::Refusal { received, .. }
+            | Error::ContentFilter { received, .. }
+            | Error::Interrupted { received, .. }
+            | Error::TooLarge { received, .. }
+            | Error::RetriesExhausted { received, .. } => Some(received),
+            #[cfg(feature = "openai")]
+            Error::Transport { .. } | Error::Config { .. } => None,
+        }
+    };
+}
+
 impl Error {
     /// The raw text received before the failure, where known.
     #[must_use]
@@ -187,42 +210,12 @@ impl Error {
     /// What had arrived, for the variants that come after bytes arrived.
     #[must_use]
     pub fn received(&self) -> Option<&Received> {
-        match self {
-            Error::Syntax { received, .. } | Error::Validation { received, .. } => Some(received),
-            #[cfg(feature = "openai")]
-            Error::Http { received, .. }
-            | Error::Provider { received, .. }
-            | Error::Protocol { received, .. }
-            | Error::NoJson { received, .. }
-            | Error::Truncated { received, .. }
-            | Error::Refusal { received, .. }
-            | Error::ContentFilter { received, .. }
-            | Error::Interrupted { received, .. }
-            | Error::TooLarge { received, .. }
-            | Error::RetriesExhausted { received, .. } => Some(received),
-            #[cfg(feature = "openai")]
-            Error::Transport { .. } | Error::Config { .. } => None,
-        }
+        received_of!(self)
     }
 
     /// Mutable access to what had arrived (to attach the raw text).
     pub fn received_mut(&mut self) -> Option<&mut Received> {
-        match self {
-            Error::Syntax { received, .. } | Error::Validation { received, .. } => Some(received),
-            #[cfg(feature = "openai")]
-            Error::Http { received, .. }
-            | Error::Provider { received, .. }
-            | Error::Protocol { received, .. }
-            | Error::NoJson { received, .. }
-            | Error::Truncated { received, .. }
-            | Error::Refusal { received, .. }
-            | Error::ContentFilter { received, .. }
-            | Error::Interrupted { received, .. }
-            | Error::TooLarge { received, .. }
-            | Error::RetriesExhausted { received, .. } => Some(received),
-            #[cfg(feature = "openai")]
-            Error::Transport { .. } | Error::Config { .. } => None,
-        }
+        received_of!(self)
     }
 
     /// The validation problems, when this is a validation failure.
