@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use extract::{Extract, StreamParser};
+use extract::Extract;
 use serde::Deserialize;
 
 mod support;
@@ -61,21 +61,13 @@ struct Entry {
     note: Option<String>,
 }
 
-fn stream(chunks: &[&[u8]]) -> Document {
-    let mut parser = StreamParser::<Document>::new();
-    for chunk in chunks {
-        parser.feed(chunk).expect("valid JSON");
-    }
-    parser.finish().expect("valid document")
-}
-
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("derive");
     group.sample_size(20);
     let doc = support::records_document(1_000_000);
     let chunks = support::chunks(&doc, 4);
     assert_eq!(
-        stream(&chunks),
+        support::stream_parse::<Document>(&chunks),
         serde_json::from_str::<Document>(&doc).unwrap()
     );
     group.throughput(Throughput::Bytes(doc.len() as u64));
@@ -87,14 +79,14 @@ fn bench(c: &mut Criterion) {
     group.bench_with_input(
         BenchmarkId::new("stream_parser_4b_chunks", doc.len()),
         &chunks,
-        |b, chunks| b.iter(|| stream(black_box(chunks))),
+        |b, chunks| b.iter(|| support::stream_parse::<Document>(black_box(chunks))),
     );
     // For context: the same parse fed in one piece (no per-chunk work).
     let whole = [doc.as_bytes()];
     group.bench_with_input(
         BenchmarkId::new("stream_parser_one_chunk", doc.len()),
         &whole[..],
-        |b, chunks| b.iter(|| stream(black_box(chunks))),
+        |b, chunks| b.iter(|| support::stream_parse::<Document>(black_box(chunks))),
     );
     group.finish();
 }

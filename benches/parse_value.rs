@@ -5,18 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use extract::StreamParser;
 use serde_json::Value;
 
 mod support;
-
-fn stream_value(chunks: &[&[u8]]) -> Value {
-    let mut parser = StreamParser::<Value>::new();
-    for chunk in chunks {
-        parser.feed(chunk).expect("valid JSON");
-    }
-    parser.finish().expect("valid value")
-}
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("value");
@@ -25,7 +16,7 @@ fn bench(c: &mut Criterion) {
         let doc = support::records_document(size);
         let chunks = support::chunks(&doc, 4);
         assert_eq!(
-            stream_value(&chunks),
+            support::stream_parse::<Value>(&chunks),
             serde_json::from_str::<Value>(&doc).unwrap()
         );
         group.throughput(Throughput::Bytes(doc.len() as u64));
@@ -40,7 +31,7 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::new("stream_parser_4b_chunks", size),
             &chunks,
             |b, chunks| {
-                b.iter(|| stream_value(black_box(chunks)));
+                b.iter(|| support::stream_parse::<Value>(black_box(chunks)));
             },
         );
     }

@@ -10,19 +10,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use extract::StreamParser;
 use jiter::{JsonValue, PartialMode};
 use serde_json::Value;
 
 mod support;
-
-fn stream_once(chunks: &[&[u8]]) -> Value {
-    let mut parser = StreamParser::<Value>::new();
-    for chunk in chunks {
-        parser.feed(chunk).expect("valid JSON");
-    }
-    parser.finish().expect("valid value")
-}
 
 /// What a re-parsing client does: after each chunk, parse everything so far
 /// in partial mode to get a snapshot. Returns how many snapshots parsed.
@@ -47,7 +38,7 @@ fn bench(c: &mut Criterion) {
         let doc = support::records_document(size);
         let chunks = support::chunks(&doc, 4);
         assert_eq!(
-            stream_once(&chunks),
+            support::stream_parse::<Value>(&chunks),
             serde_json::from_str::<Value>(&doc).unwrap()
         );
         assert!(reparse_every_chunk(&chunks) > chunks.len() / 2);
@@ -63,7 +54,7 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::new("stream_parser_4b", size),
             &chunks,
             |b, chunks| {
-                b.iter(|| stream_once(black_box(chunks)));
+                b.iter(|| support::stream_parse::<Value>(black_box(chunks)));
             },
         );
         group.bench_with_input(

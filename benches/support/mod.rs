@@ -139,3 +139,13 @@ pub fn records_document(bytes: usize) -> String {
 pub fn chunks(text: &str, size: usize) -> Vec<&[u8]> {
     text.as_bytes().chunks(size).collect()
 }
+
+/// Feeds `chunks` to a fresh `StreamParser<T>` and finishes it: what every
+/// parser bench measures.
+pub fn stream_parse<T: extract::Extract>(chunks: &[&[u8]]) -> T {
+    let mut parser = extract::StreamParser::<T>::new();
+    for chunk in chunks {
+        parser.feed(chunk).expect("valid JSON");
+    }
+    parser.finish().expect("a valid value")
+}
