@@ -8,20 +8,7 @@ use extract_core::{Error, ItemParser, StreamParser};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-/// True when `later` extends `earlier`: nothing shown is lost or changed;
-/// strings only grow by appending, arrays only grow, objects only gain keys.
-fn extends(earlier: &Value, later: &Value) -> bool {
-    match (earlier, later) {
-        (Value::String(a), Value::String(b)) => b.starts_with(a.as_str()),
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() <= b.len() && a.iter().zip(b).all(|(x, y)| extends(x, y))
-        }
-        (Value::Object(a), Value::Object(b)) => a
-            .iter()
-            .all(|(k, v)| b.get(k).is_some_and(|w| extends(v, w))),
-        (a, b) => a == b,
-    }
-}
+use extract_core::testing::extends;
 
 fn split_at_points(bytes: &[u8], points: &[usize]) -> Vec<Vec<u8>> {
     let mut cuts: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();

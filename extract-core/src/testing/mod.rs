@@ -29,9 +29,11 @@
 //! # Ok(()) }
 //! ```
 
+mod monotone;
 mod render;
 mod script;
 mod server;
 
+pub use monotone::extends;
 pub use script::{Gate, Pause, Reply};
 pub use server::{Hangup, RecordedRequest, ReplayServer};
