@@ -3,6 +3,4 @@
 
 pub mod events;
 
-use serde_json::Value;
-
 pub use extract::testing::extends;
