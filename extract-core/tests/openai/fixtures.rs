@@ -7,7 +7,7 @@
 //! runtime; expected errors are named by the fixture's README.
 
 use crate::common::{client_without_backoff, json_of};
-use extract_core::openai::{Mode, ResponseModel};
+use extract_core::openai::{Extraction, Mode, ResponseModel};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
@@ -88,6 +88,20 @@ async fn replay<R: ResponseModel>(name: &str, mode: Mode) -> Vec<Result<R::Outpu
         assert_eq!(server.requests().len(), 1, "{name}: no retry");
     }
     results
+}
+
+/// Replays `name` whole in the default mode; the value with its completion.
+async fn completion(name: &str) -> Extraction<Value> {
+    let server = ReplayServer::start([Reply::sse(fixture(name))])
+        .await
+        .unwrap();
+    client_without_backoff(&server)
+        .chat()
+        .model("m")
+        .user("x")
+        .create_with_completion::<Value>()
+        .await
+        .unwrap()
 }
 
 async fn value(name: &str, mode: Mode) -> Value {
@@ -244,17 +258,7 @@ async fn openai_parallel_tool_calls_stream_item_by_item() {
 #[tokio::test]
 async fn openai_usage_from_the_usage_chunk() {
     let name = "openai/tool-call-include-usage.sse";
-    let server = ReplayServer::start([Reply::sse(fixture(name))])
-        .await
-        .unwrap();
-    let client = client_without_backoff(&server);
-    let extraction = client
-        .chat()
-        .model("m")
-        .user("x")
-        .create_with_completion::<Value>()
-        .await
-        .unwrap();
+    let extraction = completion(name).await;
     let usage = extraction.usage.unwrap();
     assert!(
         usage.total_tokens > 0
@@ -280,17 +284,7 @@ async fn openrouter_comments_length_and_error_chunk() {
 async fn openrouter_repeated_id_and_name_without_finish_reason() {
     let name = "openrouter/kimi-k2-tool-call-repeated-id-name.sse";
     assert_eq!(value(name, Mode::Tools).await, json!({}));
-    let server = ReplayServer::start([Reply::sse(fixture(name))])
-        .await
-        .unwrap();
-    let client = client_without_backoff(&server);
-    let extraction = client
-        .chat()
-        .model("m")
-        .user("x")
-        .create_with_completion::<Value>()
-        .await
-        .unwrap();
+    let extraction = completion(name).await;
     let call = &extraction.completion.tool_calls[0];
     assert_eq!(
         (call.id.as_str(), call.name.as_str()),

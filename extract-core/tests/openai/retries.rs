@@ -11,20 +11,24 @@ use std::collections::BTreeMap;
 
 type Ages = BTreeMap<String, u32>;
 
+/// Answers `bad` then `good` with one re-ask allowed; the value and the
+/// server (to read both requests).
+async fn reasked(bad: &str, good: &str, mode: Mode) -> (Ages, ReplayServer) {
+    let server = ReplayServer::start([Reply::json(bad), Reply::json(good)])
+        .await
+        .unwrap();
+    let ages = request(&server, mode)
+        .max_retries(1)
+        .create::<Ages>()
+        .await
+        .unwrap();
+    (ages, server)
+}
+
 #[tokio::test]
 async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
     for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
-        let server = ReplayServer::start([
-            Reply::json(r#"{"jason": "ten"}"#),
-            Reply::json(r#"{"jason": 10}"#),
-        ])
-        .await
-        .unwrap();
-        let ages: Ages = request(&server, mode)
-            .max_retries(1)
-            .create::<Ages>()
-            .await
-            .unwrap();
+        let (ages, server) = reasked(r#"{"jason": "ten"}"#, r#"{"jason": 10}"#, mode).await;
         assert_eq!(ages["jason"], 10, "{mode:?}");
         let requests = server.requests();
         assert_eq!(requests.len(), 2, "{mode:?}");
@@ -56,17 +60,7 @@ async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
 #[tokio::test]
 async fn json_modes_reask_with_the_answer_and_a_user_message() {
     for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
-        let server = ReplayServer::start([
-            Reply::json(r#"{"jason": -3}"#),
-            Reply::json(r#"{"jason": 10}"#),
-        ])
-        .await
-        .unwrap();
-        let ages: Ages = request(&server, mode)
-            .max_retries(1)
-            .create::<Ages>()
-            .await
-            .unwrap();
+        let (ages, server) = reasked(r#"{"jason": -3}"#, r#"{"jason": 10}"#, mode).await;
         assert_eq!(ages["jason"], 10);
         let second = server.requests()[1].json();
         let messages = second["messages"].as_array().unwrap();
