@@ -1,5 +1,7 @@
 //! One attempt: the body of one successful HTTP response, read into a
-//! collector, and its outcome.
+//! collector, and its outcome. The bytes come from whoever holds the body
+//! (the engine's HTTP response, or a caller's own transport through the
+//! [readers](super::reader)).
 
 use super::adapter::{Adapter, Route};
 use super::deltas::{Assembler, Completion};
@@ -7,13 +9,7 @@ use super::output::Collector;
 use super::sse::{SseDecoder, SseError, SseEvent};
 use super::wire::{ApiError, Chunk, Completion as WholeCompletion};
 use crate::{Error, Received};
-use bytes::Bytes;
-use futures::Stream;
 use serde_json::Value;
-use std::pin::Pin;
-
-/// The body of a response, as reqwest streams it.
-pub(crate) type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 /// How the body is framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +39,6 @@ fn protocol(message: String) -> Error {
 
 /// The state of one attempt while its body streams in.
 pub(crate) struct Attempt<C: ?Sized + Collector> {
-    pub body: Body,
     framing: Framing,
     whole: Vec<u8>,
     sse: SseDecoder,
@@ -60,15 +55,8 @@ pub(crate) struct Attempt<C: ?Sized + Collector> {
 }
 
 impl<C: ?Sized + Collector> Attempt<C> {
-    pub fn new(
-        body: Body,
-        framing: Framing,
-        route: Route,
-        collector: Box<C>,
-        limit: usize,
-    ) -> Self {
+    pub fn new(framing: Framing, route: Route, collector: Box<C>, limit: usize) -> Self {
         Attempt {
-            body,
             framing,
             whole: Vec::new(),
             sse: SseDecoder::new(),
@@ -80,6 +68,11 @@ impl<C: ?Sized + Collector> Attempt<C> {
             done: false,
             failure: None,
         }
+    }
+
+    /// Bounds the body at `limit` bytes.
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
     }
 
     /// The body needs no more reading (`[DONE]` seen, or a failure found).
@@ -152,6 +145,17 @@ impl<C: ?Sized + Collector> Attempt<C> {
             self.assembler.take(),
             partial,
         )
+    }
+
+    /// `error` with the raw text and the last partial attached, leaving the
+    /// attempt as it is.
+    pub fn attach(&self, error: Error) -> Error {
+        with_received(error, self.raw_text(), self.collector.partial_json())
+    }
+
+    /// The response assembled so far.
+    pub fn completion(&self) -> &Completion {
+        self.assembler.completion()
     }
 
     /// Everything but the collector's own finish.

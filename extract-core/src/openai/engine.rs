@@ -23,7 +23,8 @@ use super::output::Collector;
 use super::retry::{is_retryable_status, reask_messages, retry_after, Backoff};
 use super::wire::Usage;
 use crate::{Error, Received};
-use futures::{Future, StreamExt};
+use bytes::Bytes;
+use futures::{Future, Stream, StreamExt};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value};
 use std::pin::Pin;
@@ -59,12 +60,15 @@ pub(crate) enum Step<O> {
 
 type Sending = Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send>>;
 
+/// The body of a response, as reqwest streams it.
+type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
 enum State<C: ?Sized + Collector> {
     Idle,
     Sending(Sending),
     ErrorBody(Pin<Box<dyn Future<Output = Error> + Send>>),
     Waiting(Pin<Box<tokio::time::Sleep>>),
-    Streaming(Box<Attempt<C>>),
+    Streaming(Body, Box<Attempt<C>>),
     Done,
 }
 
@@ -130,7 +134,7 @@ impl<C: ?Sized + Collector> Engine<C> {
     /// The collector of the attempt streaming now.
     pub fn collector(&self) -> Option<&C> {
         match &self.state {
-            State::Streaming(attempt) => Some(attempt.collector.as_ref()),
+            State::Streaming(_, attempt) => Some(attempt.collector.as_ref()),
             _ => None,
         }
     }
@@ -138,7 +142,7 @@ impl<C: ?Sized + Collector> Engine<C> {
     /// The collector of the attempt streaming now.
     pub fn collector_mut(&mut self) -> Option<&mut C> {
         match &mut self.state {
-            State::Streaming(attempt) => Some(attempt.collector.as_mut()),
+            State::Streaming(_, attempt) => Some(attempt.collector.as_mut()),
             _ => None,
         }
     }
@@ -188,9 +192,9 @@ impl<C: ?Sized + Collector> Engine<C> {
                     let error = ready!(reading.as_mut().poll(cx));
                     return Poll::Ready(Some(self.fail(error, None)));
                 }
-                State::Streaming(attempt) => {
+                State::Streaming(body, attempt) => {
                     if let Some(error) = attempt.failure.take() {
-                        let State::Streaming(attempt) =
+                        let State::Streaming(_, attempt) =
                             std::mem::replace(&mut self.state, State::Idle)
                         else {
                             unreachable!("matched above")
@@ -199,7 +203,7 @@ impl<C: ?Sized + Collector> Engine<C> {
                         return Poll::Ready(Some(self.fail(error, Some(completion))));
                     }
                     if !attempt.is_over() {
-                        match ready!(attempt.body.poll_next_unpin(cx)) {
+                        match ready!(body.poll_next_unpin(cx)) {
                             Some(Ok(bytes)) => {
                                 attempt.read(&bytes);
                                 return Poll::Ready(Some(Ok(Step::Read)));
@@ -212,7 +216,8 @@ impl<C: ?Sized + Collector> Engine<C> {
                             None => {}
                         }
                     }
-                    let State::Streaming(attempt) = std::mem::replace(&mut self.state, State::Idle)
+                    let State::Streaming(_, attempt) =
+                        std::mem::replace(&mut self.state, State::Idle)
                     else {
                         unreachable!("matched above")
                     };
@@ -275,20 +280,15 @@ impl<C: ?Sized + Collector> Engine<C> {
         let prepared = &self.prepared;
         let collector = (self.make)(prepared.mode);
         let limit = prepared.client.inner.max_response_bytes;
-        let mut attempt = Attempt::new(
-            Box::pin(response.bytes_stream()),
-            framing,
-            prepared.route,
-            collector,
-            limit,
-        );
+        let body: Body = Box::pin(response.bytes_stream());
+        let mut attempt = Attempt::new(framing, prepared.route, collector, limit);
         if content_type.starts_with("text/html") {
             attempt.failure = Some(Error::Protocol {
                 message: "the server answered with an HTML page, not an event stream (check the base URL)".to_owned(),
                 received: Box::default(),
             });
         }
-        self.state = State::Streaming(Box::new(attempt));
+        self.state = State::Streaming(body, Box::new(attempt));
     }
 
     /// Records a failed attempt and either schedules the next one

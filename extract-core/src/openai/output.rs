@@ -182,6 +182,11 @@ impl<T: Extract> ItemCollector<T> {
     pub fn next_item(&mut self) -> Option<T> {
         self.ready.pop_front()
     }
+
+    /// Takes the completed items, oldest first.
+    pub fn drain_ready(&mut self) -> std::collections::vec_deque::Drain<'_, T> {
+        self.ready.drain(..)
+    }
 }
 
 impl<T: Extract> Collector for ItemCollector<T> {

@@ -56,6 +56,11 @@ async fn first_response<C: ?Sized + super::output::Collector>(
 /// An error is the last item: after it the stream ends and there is no
 /// value.
 ///
+/// **Long answers.** Each item is a clone of the partial, as large as the
+/// answer so far: over a long answer the clones cost time quadratic in its
+/// length. [`next_snapshot`](Self::next_snapshot) lends the same snapshots
+/// instead, at a cost per read that stays flat.
+///
 /// **Across attempts.** When an answer fails to parse or validate and
 /// [`max_retries`](super::ChatRequest::max_retries) allows a re-ask, or a
 /// transient failure cuts a stream short, the stream does not end: the next
@@ -76,6 +81,56 @@ impl<T: Extract> PartialStream<T> {
             engine,
             value: None,
         })
+    }
+
+    /// The next snapshot, lent instead of cloned: `None` once the stream
+    /// has ended, an error as the last item. The same snapshots as the
+    /// [`Stream`] yields, at a cost per network read that does not grow
+    /// with the partial (the stream's items are clones, each as large as
+    /// the partial so far, which over a long answer adds up to time
+    /// quadratic in its length).
+    ///
+    /// ```no_run
+    /// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+    /// let mut stream = request.create_partial::<Vec<String>>().await?;
+    /// while let Some(snapshot) = stream.next_snapshot().await {
+    ///     println!("{} names so far", snapshot?.len());
+    /// }
+    /// let names = stream.take_value().expect("the stream ended without an error");
+    /// # Ok(()) }
+    /// ```
+    pub async fn next_snapshot(&mut self) -> Option<Result<&Partial<T>, Error>> {
+        match futures::future::poll_fn(|cx| self.poll_changed(cx)).await? {
+            Ok(()) => self.snapshot().map(Ok),
+            Err(error) => Some(Err(error)),
+        }
+    }
+
+    /// Drives the engine to the next read that changed the partial
+    /// (`Some(Ok(()))`), an error, or the end.
+    fn poll_changed(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<(), Error>>> {
+        loop {
+            match ready!(self.engine.poll_step(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                Some(Ok(Step::Read)) => {
+                    if self
+                        .engine
+                        .collector_mut()
+                        .is_some_and(ValueCollector::take_changed)
+                    {
+                        return Poll::Ready(Some(Ok(())));
+                    }
+                }
+                Some(Ok(Step::Finished(value))) => self.value = Some(value),
+                Some(Ok(Step::Started | Step::Retrying)) => {}
+            }
+        }
+    }
+
+    /// The partial of the attempt streaming now.
+    fn snapshot(&self) -> Option<&Partial<T>> {
+        self.engine.collector().map(ValueCollector::partial)
     }
 
     /// The validated final value, once the stream has ended without an
@@ -112,21 +167,11 @@ impl<T: Extract> Stream for PartialStream<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        loop {
-            match ready!(this.engine.poll_step(cx)) {
-                None => return Poll::Ready(None),
-                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
-                Some(Ok(Step::Read)) => {
-                    if let Some(collector) = this.engine.collector_mut() {
-                        if collector.take_changed() {
-                            return Poll::Ready(Some(Ok(collector.partial().clone())));
-                        }
-                    }
-                }
-                Some(Ok(Step::Finished(value))) => this.value = Some(value),
-                Some(Ok(Step::Started | Step::Retrying)) => {}
-            }
-        }
+        Poll::Ready(match ready!(this.poll_changed(cx)) {
+            Some(Ok(())) => this.snapshot().cloned().map(Ok),
+            Some(Err(error)) => Some(Err(error)),
+            None => None,
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -9,6 +9,7 @@ mod common;
 mod faults;
 mod fixtures;
 mod modes;
+mod readers;
 mod retries;
 mod server;
 mod streaming;
