@@ -140,6 +140,31 @@ pub fn chunks(text: &str, size: usize) -> Vec<&[u8]> {
     text.as_bytes().chunks(size).collect()
 }
 
+/// `text` cut into pieces of about `size` bytes, each ending on a character
+/// boundary (what text deltas are).
+pub fn str_chunks(text: &str, size: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = (start + size).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push(&text[start..end]);
+        start = end;
+    }
+    out
+}
+
+/// [`stream_parse`] with text chunks, fed by `StreamParser::feed_str`.
+pub fn stream_parse_str<T: extract::Extract>(chunks: &[&str]) -> T {
+    let mut parser = extract::StreamParser::<T>::new();
+    for chunk in chunks {
+        parser.feed_str(chunk).expect("valid JSON");
+    }
+    parser.finish().expect("a valid value")
+}
+
 /// Feeds `chunks` to a fresh `StreamParser<T>` and finishes it: what every
 /// parser bench measures.
 pub fn stream_parse<T: extract::Extract>(chunks: &[&[u8]]) -> T {

@@ -1,0 +1,256 @@
+//! The whole client path per SSE event: SSE framing, `chat.completion.chunk`
+//! JSON, delta assembly, the mode's routing, incremental parsing and
+//! snapshot or item emission.
+//!
+//! The answer is a `{"records": […]}` document of 10 KB, 100 KB and 1 MB sent
+//! as one tool call in 4-character deltas (one event each, with OpenAI's
+//! chunk envelope around it), so there are about as many events as a model
+//! would send for the same answer. Two transports:
+//!
+//! * `memory/…`: [`PartialReader`] / [`ItemReader`] fed one event per read,
+//!   the network taken out. The baseline in the same run,
+//!   `memory/serde_chunks`, only parses each event's `data:` line with
+//!   `serde_json` into a `Value`: the floor any client pays per event.
+//! * `loopback/…`: `create_partial` / `create_iterable` against the replay
+//!   server over HTTP on 127.0.0.1 (the server on a thread of its own).
+//!
+//! Snapshots are read two ways: lent (`PartialReader::feed`,
+//! `PartialStream::next_snapshot`), which must cost the same per event at
+//! any size, and cloned (what the `Stream` impl yields), which costs the
+//! partial's size per snapshot: quadratic over the answer, so only measured
+//! up to 100 KB.
+//!
+//! Criterion reports time per iteration; divide by the event count printed
+//! at the start (`events per answer`) for time per event, as BENCHMARKS.md
+//! does.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use extract::openai::{Client, ItemReader, Mode, PartialReader};
+use extract::testing::{ReplayServer, Reply};
+use futures::StreamExt;
+use serde_json::{json, Value};
+use tokio::runtime::Runtime;
+
+mod support;
+
+const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+/// The largest answer whose snapshots are cloned (clones are quadratic).
+const MAX_CLONED: usize = 100_000;
+
+/// The 1 MB answer in 4-char deltas is a 63 MB event stream, over the
+/// default bound of a response body.
+const MAX_BODY: usize = 256 << 20;
+
+/// The client's runtime: this thread.
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// The replay server's runtime: a thread of its own, so that its work is
+/// not counted as the client's (a real server is on another machine).
+fn server_runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// The event stream of `doc` as one forced tool call in 4-char deltas.
+fn render(doc: &str) -> Vec<u8> {
+    let request = json!({
+        "model": "bench",
+        "tools": [{ "type": "function", "function": { "name": "Document" } }],
+        "tool_choice": { "type": "function", "function": { "name": "Document" } },
+        "stream_options": { "include_usage": true },
+    });
+    Reply::json(doc.to_owned())
+        .fragment(4)
+        .render_sse(&request)
+        .expect("an event stream")
+}
+
+/// `body` cut into its events, each ending in its blank line.
+fn split_events(body: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(end) = rest.windows(2).position(|w| w == b"\n\n") {
+        let (event, tail) = rest.split_at(end + 2);
+        out.push(event);
+        rest = tail;
+    }
+    assert!(rest.is_empty(), "the body ends with a whole event");
+    out
+}
+
+fn serde_chunks(events: &[&[u8]]) -> usize {
+    let mut n = 0;
+    for event in events {
+        let line = event.strip_prefix(b"data: ").expect("a data line");
+        let line = line.strip_suffix(b"\n\n").expect("an event");
+        if line != b"[DONE]" {
+            let chunk: Value = serde_json::from_slice(line).expect("chunk JSON");
+            n += chunk["choices"].as_array().map_or(0, Vec::len);
+        }
+    }
+    n
+}
+
+fn partial_lent(events: &[&[u8]]) -> Value {
+    let mut reader = PartialReader::<Value>::new(Mode::Tools).max_response_bytes(MAX_BODY);
+    for event in events {
+        if let Some(snapshot) = reader.feed(event).expect("a valid stream") {
+            black_box(snapshot);
+        }
+    }
+    reader.finish().expect("a valid answer")
+}
+
+fn partial_cloned(events: &[&[u8]]) -> Value {
+    let mut reader = PartialReader::<Value>::new(Mode::Tools).max_response_bytes(MAX_BODY);
+    for event in events {
+        if let Some(snapshot) = reader.feed(event).expect("a valid stream") {
+            black_box(snapshot.clone());
+        }
+    }
+    reader.finish().expect("a valid answer")
+}
+
+fn items(events: &[&[u8]]) -> usize {
+    let mut reader = ItemReader::<Value>::new(Mode::Tools).max_response_bytes(MAX_BODY);
+    let mut n = 0;
+    for event in events {
+        for item in reader.feed(event) {
+            black_box(item.expect("a valid item"));
+            n += 1;
+        }
+    }
+    n + reader.finish().expect("a valid answer").len()
+}
+
+async fn loopback_lent(client: &Client) -> Value {
+    let mut stream = request(client)
+        .create_partial::<Value>()
+        .await
+        .expect("a stream");
+    while let Some(snapshot) = stream.next_snapshot().await {
+        black_box(snapshot.expect("a valid answer"));
+    }
+    stream.take_value().expect("the value")
+}
+
+async fn loopback_cloned(client: &Client) -> Value {
+    let mut stream = request(client)
+        .create_partial::<Value>()
+        .await
+        .expect("a stream");
+    while let Some(snapshot) = stream.next().await {
+        black_box(snapshot.expect("a valid answer"));
+    }
+    stream.take_value().expect("the value")
+}
+
+async fn loopback_items(client: &Client) -> usize {
+    let mut stream = request(client)
+        .create_iterable::<Value>()
+        .await
+        .expect("a stream");
+    let mut n = 0;
+    while let Some(item) = stream.next().await {
+        black_box(item.expect("a valid item"));
+        n += 1;
+    }
+    n
+}
+
+fn request(client: &Client) -> extract::openai::ChatRequest {
+    client.chat().model("bench").mode(Mode::Tools).user("x")
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = runtime();
+    let server_rt = server_runtime();
+    let mut group = c.benchmark_group("per_event");
+    group.sample_size(10);
+    for size in SIZES {
+        let doc = support::records_document(size);
+        let expected: Value = serde_json::from_str(&doc).expect("valid JSON");
+        let records = expected["records"].as_array().expect("records").len();
+        let body = render(&doc);
+        let events = split_events(&body);
+        eprintln!(
+            "{size}: events per answer {}, answer {} B, event stream {} B",
+            events.len(),
+            doc.len(),
+            body.len()
+        );
+        assert_eq!(partial_lent(&events), expected);
+        assert_eq!(items(&events), records);
+
+        let server = server_rt
+            .block_on(ReplayServer::start([]))
+            .expect("a loopback port");
+        server.repeat(Reply::sse(body.clone()));
+        let client = server
+            .client_builder()
+            .max_response_bytes(MAX_BODY)
+            .build()
+            .expect("a client");
+        assert_eq!(rt.block_on(loopback_lent(&client)), expected);
+        assert_eq!(rt.block_on(loopback_items(&client)), records);
+
+        group.throughput(Throughput::Elements(events.len() as u64));
+        let events = &events[..];
+        group.bench_with_input(
+            BenchmarkId::new("memory/serde_chunks", size),
+            events,
+            |b, e| {
+                b.iter(|| serde_chunks(black_box(e)));
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("memory/partial_lent", size),
+            events,
+            |b, e| {
+                b.iter(|| partial_lent(black_box(e)));
+            },
+        );
+        if size <= MAX_CLONED {
+            group.bench_with_input(
+                BenchmarkId::new("memory/partial_cloned", size),
+                events,
+                |b, e| b.iter(|| partial_cloned(black_box(e))),
+            );
+        }
+        group.bench_with_input(BenchmarkId::new("memory/items", size), events, |b, e| {
+            b.iter(|| items(black_box(e)));
+        });
+        group.bench_with_input(
+            BenchmarkId::new("loopback/partial_lent", size),
+            &client,
+            |b, c| {
+                b.iter(|| rt.block_on(loopback_lent(c)));
+            },
+        );
+        if size <= MAX_CLONED {
+            group.bench_with_input(
+                BenchmarkId::new("loopback/partial_cloned", size),
+                &client,
+                |b, c| b.iter(|| rt.block_on(loopback_cloned(c))),
+            );
+        }
+        group.bench_with_input(BenchmarkId::new("loopback/items", size), &client, |b, c| {
+            b.iter(|| rt.block_on(loopback_items(c)));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
