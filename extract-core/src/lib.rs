@@ -25,6 +25,7 @@ mod stream_parser;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod validation;
+mod work;
 
 pub use error::{Error, Received};
 pub use extract::{Extract, Partial};

@@ -15,6 +15,7 @@ use self::number::Num;
 use self::string::Esc;
 use super::error::{Expected, SyntaxError, SyntaxErrorKind};
 use super::event::{Event, Sink};
+use crate::work::{self, Layer};
 
 /// Options of a [`Lexer`]. Build from [`Default`] with the setters:
 ///
@@ -254,10 +255,12 @@ impl<'a> Valid<'a> {
             .take_while(|&&b| b & 0xC0 == 0x80)
             .count();
         let rest = chunk.get(base..).unwrap_or_default();
+        work::add(Layer::LexerUtf8, rest.len());
         let text = match std::str::from_utf8(rest) {
             Ok(text) => text,
             Err(e) => {
                 let prefix = rest.get(..e.valid_up_to()).unwrap_or_default();
+                work::add(Layer::LexerUtf8, prefix.len());
                 std::str::from_utf8(prefix).unwrap_or_default()
             }
         };
@@ -394,6 +397,7 @@ impl Lexer {
             return Err(e.clone().into());
         }
         let len = chunk.len();
+        work::add(Layer::LexerStep, len);
         let mut i = 0;
         if matches!(self.state, State::Str { key: false }) {
             // The most common chunk of a stream: more text of a string value.
@@ -404,7 +408,11 @@ impl Lexer {
             i = match self.state {
                 State::Str { key: false } => self.string::<false, S>(chunk, valid, i, i, sink)?,
                 State::Str { key: true } => self.string::<true, S>(chunk, valid, i, i, sink)?,
-                State::Num(_) => self.number(chunk, valid, i, sink)?,
+                State::Num(_) => {
+                    let next = self.number(chunk, valid, i, sink)?;
+                    self.count_number(i, next, true);
+                    next
+                }
                 State::Lit { .. } => self.literal(chunk, i, sink)?,
                 _ if is_ws(b) => {
                     i += 1;
@@ -446,6 +454,7 @@ impl Lexer {
         let expected = match self.state {
             State::Done => return Ok(()),
             State::Num(num) if num.is_complete() && self.depth == 0 => {
+                work::add(Layer::LexerBufOut, self.buf.len());
                 if let Err(e) = sink.event(Event::Number(&self.buf)) {
                     self.abort(0);
                     return Err(e);
@@ -659,7 +668,9 @@ impl Lexer {
             b'-' | b'0'..=b'9' => {
                 self.tok_start = self.at(i);
                 self.state = State::Num(Num::Start);
-                self.number(chunk, valid, i, sink)
+                let next = self.number(chunk, valid, i, sink)?;
+                self.count_number(i, next, false);
+                Ok(next)
             }
             b'{' => self.open(true, i, sink),
             b'[' => self.open(false, i, sink),
@@ -723,6 +734,27 @@ impl Lexer {
         self.value_done();
         emit!(self, sink, lit.event(), i);
         Ok(i)
+    }
+
+    // ---- work counts --------------------------------------------------
+
+    /// Counts the token buffer's traffic for the part of a number that
+    /// `number` read from index `i` to `next` (`continued`: the number began
+    /// in an earlier chunk). A number cut by the end of a chunk is copied
+    /// into `buf`, piece by piece, and read out once when it ends.
+    #[inline(always)]
+    fn count_number(&self, i: usize, next: usize, continued: bool) {
+        let cut = matches!(self.state, State::Num(_));
+        if cut || continued {
+            work::add(Layer::LexerBufIn, next - i);
+        }
+        if continued && !cut {
+            let number = self.at(next).saturating_sub(self.tok_start);
+            work::add(
+                Layer::LexerBufOut,
+                usize::try_from(number).unwrap_or(usize::MAX),
+            );
+        }
     }
 
     // ---- limits -------------------------------------------------------

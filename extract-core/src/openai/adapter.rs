@@ -17,6 +17,7 @@
 
 use super::deltas::Piece;
 use super::mode::Mode;
+use crate::work::{self, Layer};
 use crate::Error;
 
 /// Where the JSON of an answer is read from.
@@ -90,6 +91,7 @@ impl Adapter {
         feed: &mut impl FnMut(&str) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let mut feed = |text: &str| {
+            work::add(Layer::AdapterRouted, text.len());
             if !text.trim_ascii_start().is_empty() {
                 self.fed_any = true;
             }
@@ -210,6 +212,10 @@ impl Fence {
         text: &str,
         feed: &mut impl FnMut(&str) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        if self.state != FenceState::Closed {
+            // Each byte is looked at here or in `body`.
+            work::add(Layer::AdapterScan, text.len());
+        }
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -296,6 +302,7 @@ impl Fence {
             }
         }
         if self.line_start {
+            work::add(Layer::AdapterScan, text.len() - start);
             self.held.push_str(&text[start..]);
         } else if start < text.len() {
             feed(&text[start..])?;

@@ -8,6 +8,7 @@
 //! whichever chunk carries it (a `choices: []` chunk or one with choices).
 
 use super::wire::{Chunk, Completion as WholeCompletion, Usage};
+use crate::work::{self, Layer};
 use serde::Serialize;
 
 /// The assembled response of one request, as the server sent it: the raw
@@ -107,10 +108,12 @@ impl Assembler {
             if let Some(delta) = choice.delta {
                 if let Some(text) = delta.content.as_deref().filter(|t| !t.is_empty()) {
                     self.completion.content.push_str(text);
+                    work::add(Layer::Assembled, text.len());
                     on_piece(Piece::Content(text))?;
                 }
                 if let Some(text) = delta.refusal.as_deref().filter(|t| !t.is_empty()) {
                     self.completion.refusal.push_str(text);
+                    work::add(Layer::Assembled, text.len());
                     on_piece(Piece::Refusal(text))?;
                 }
                 for call in delta.tool_calls.into_iter().flatten() {
@@ -214,6 +217,7 @@ impl Assembler {
         }
         if let Some(text) = arguments.filter(|t| !t.is_empty()) {
             entry.arguments.push_str(text);
+            work::add(Layer::Assembled, text.len());
             on_piece(Piece::ToolArguments { call, text })?;
         }
         Ok(())

@@ -24,6 +24,8 @@ mod deltas;
 mod engine;
 mod message;
 mod mode;
+#[cfg(test)]
+mod no_rescan;
 mod output;
 mod reader;
 mod request;

@@ -17,6 +17,7 @@
 //! Each byte is looked at once; only a line that straddles two reads is copied
 //! into a carry buffer, every other line is read straight from the chunk.
 
+use crate::work::{self, Layer};
 use std::fmt;
 
 /// One dispatched event. `event` is empty for the default `message` type.
@@ -81,6 +82,7 @@ impl SseDecoder {
             }
         }
         while let Some(end) = bytes.iter().position(|&b| b == b'\n' || b == b'\r') {
+            work::add(Layer::SseScan, end + 1);
             let (line, rest) = bytes.split_at(end);
             bytes = match rest {
                 [b'\r', b'\n', tail @ ..] => tail,
@@ -96,12 +98,17 @@ impl SseDecoder {
             } else {
                 let mut carried = std::mem::take(&mut self.carry);
                 carried.extend_from_slice(line);
+                work::add(Layer::SseCarryIn, line.len());
+                work::add(Layer::SseCarryOut, carried.len());
                 let result = self.line(&carried, &mut on_event);
                 carried.clear();
                 self.carry = carried;
                 result?;
             }
         }
+        // The search above went to the end of the read.
+        work::add(Layer::SseScan, bytes.len());
+        work::add(Layer::SseCarryIn, bytes.len());
         self.carry.extend_from_slice(bytes);
         Ok(())
     }
@@ -114,6 +121,7 @@ impl SseDecoder {
     ) -> Result<(), E> {
         if !self.carry.is_empty() {
             let carried = std::mem::take(&mut self.carry);
+            work::add(Layer::SseCarryOut, carried.len());
             self.line(&carried, &mut on_event)?;
         }
         self.dispatch(&mut on_event)
@@ -124,6 +132,7 @@ impl SseDecoder {
         mut line: &[u8],
         on_event: &mut impl FnMut(SseEvent<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        work::add(Layer::SseLine, line.len());
         if self.at_start {
             self.at_start = false;
             if let [0xEF, 0xBB, 0xBF, rest @ ..] = line {

@@ -3,6 +3,7 @@
 use super::{Lexer, State, SyntaxError, SyntaxErrorKind, Valid};
 use crate::json::error::Expected;
 use crate::json::event::{Event, Sink};
+use crate::work::{self, Layer};
 
 /// An escape sequence cut by the end of a chunk (or being read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,7 @@ fn may_stop(w: u64) -> bool {
 /// the end of `hay`. Eight bytes at a time while none can end the run.
 #[inline]
 fn scan_run(hay: &[u8], mut i: usize, lenient: bool) -> usize {
+    let start = i;
     loop {
         while let Some(word) = hay.get(i..i + 8) {
             let Ok(word) = <[u8; 8]>::try_from(word) else {
@@ -68,12 +70,16 @@ fn scan_run(hay: &[u8], mut i: usize, lenient: bool) -> usize {
         }
         // The byte that stops the run is among the next eight (or in the tail).
         loop {
-            let Some(&b) = hay.get(i) else { return i };
+            let Some(&b) = hay.get(i) else {
+                work::add(Layer::LexerScan, i - start);
+                return i;
+            };
             if STOP[usize::from(b)] {
                 if b < 0x20 && lenient {
                     i += 1;
                     break;
                 }
+                work::add(Layer::LexerScan, i + 1 - start);
                 return i;
             }
             i += 1;
@@ -142,6 +148,7 @@ impl Lexer {
                     } else {
                         // Cut at the key's length limit: the check of the
                         // next byte reports it.
+                        work::add(Layer::LexerBufIn, head.len());
                         self.buf.push_str(head);
                         continue;
                     }
@@ -159,6 +166,7 @@ impl Lexer {
             if b != b'\\' {
                 return Err(self.control_character(b, i).into());
             }
+            work::add(Layer::LexerBufIn, text.len());
             self.buf.push_str(text);
             self.esc = Esc::Backslash;
             self.esc_start = self.at(i);
@@ -271,6 +279,7 @@ impl Lexer {
         limit: usize,
     ) -> Result<&'a str, SyntaxError> {
         let run = chunk.get(start..end).unwrap_or_default();
+        work::add(Layer::LexerUtf8, run.len());
         let e = match std::str::from_utf8(run) {
             Ok(text) => return Ok(text),
             Err(e) => e,
@@ -287,6 +296,7 @@ impl Lexer {
         }
         self.utf8_len = tail.len().min(4) as u8;
         self.utf8_start = self.at(start + ok_len);
+        work::add(Layer::LexerUtf8, head.len());
         Ok(std::str::from_utf8(head).unwrap_or_default())
     }
 
@@ -318,6 +328,7 @@ impl Lexer {
         sink: &mut S,
     ) -> Result<usize, S::Error> {
         if KEY {
+            work::add(Layer::LexerBufIn, text.len());
             self.buf.push_str(text);
             return Ok(len);
         }
@@ -325,7 +336,9 @@ impl Lexer {
         let piece = if self.buf.is_empty() {
             text
         } else {
+            work::add(Layer::LexerBufIn, text.len());
             self.buf.push_str(text);
+            work::add(Layer::LexerBufOut, self.buf.len());
             self.buf.as_str()
         };
         if first || !piece.is_empty() {
@@ -361,7 +374,9 @@ impl Lexer {
         let piece = if self.buf.is_empty() {
             text
         } else {
+            work::add(Layer::LexerBufIn, text.len());
             self.buf.push_str(text);
+            work::add(Layer::LexerBufOut, self.buf.len());
             self.buf.as_str()
         };
         let event = if KEY {
@@ -396,8 +411,10 @@ impl Lexer {
             *slot = b;
             self.utf8_len += 1;
             i += 1;
+            work::add(Layer::LexerUtf8, n + 1);
             match std::str::from_utf8(self.utf8.get(..=n).unwrap_or_default()) {
                 Ok(c) => {
+                    work::add(Layer::LexerBufIn, c.len());
                     self.buf.push_str(c);
                     self.utf8_len = 0;
                     return Ok(i);
@@ -424,6 +441,7 @@ impl Lexer {
     /// `buf`. Returns where it stopped (`esc` is still set if the chunk ended
     /// first).
     fn escape(&mut self, chunk: &[u8], mut i: usize, end: usize) -> Result<usize, SyntaxError> {
+        let buffered = self.buf.len();
         while let Some(&b) = chunk.get(i) {
             match self.esc {
                 Esc::None => break,
@@ -522,6 +540,7 @@ impl Lexer {
                 }
             }
         }
+        work::add(Layer::LexerBufIn, self.buf.len() - buffered);
         Ok(i)
     }
 }
