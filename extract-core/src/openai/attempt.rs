@@ -114,43 +114,41 @@ impl<C: ?Sized + Collector> Attempt<C> {
     }
 
     /// The body ended (or `[DONE]` came): decides the outcome.
-    pub fn finish(mut self) -> (Result<C::Output, Error>, Completion, Option<Value>) {
-        let result = self.conclude();
-        let partial = self.collector.partial_json();
-        let raw = self.raw_text();
-        let completion = self.assembler.take();
-        match result {
-            Ok(()) => match self.collector.finish() {
-                Ok(output) => (Ok(output), completion, None),
-                Err(error) => (
-                    Err(with_received(error, raw, partial.clone())),
-                    completion,
-                    partial,
-                ),
-            },
-            Err(error) => (
-                Err(with_received(error, raw, partial.clone())),
-                completion,
-                partial,
-            ),
+    ///
+    /// On success nothing more is built: the raw text and the partial as
+    /// JSON, which an error carries, are made only for an error (the
+    /// parser's own errors already hold their partial).
+    pub fn finish(mut self) -> (Result<C::Output, Error>, Completion) {
+        if let Err(error) = self.conclude() {
+            let (error, completion) = self.fail(error);
+            return (Err(error), completion);
         }
+        let Attempt {
+            collector,
+            mut assembler,
+            adapter,
+            ..
+        } = self;
+        let result = collector
+            .finish()
+            .map_err(|error| with_received(error, raw_text(&assembler, &adapter), None));
+        (result, assembler.take())
     }
 
     /// A failure found before the end, with what had arrived attached.
-    pub fn fail(mut self, error: Error) -> (Error, Completion, Option<Value>) {
-        let partial = self.collector.partial_json();
-        let raw = self.raw_text();
-        (
-            with_received(error, raw, partial.clone()),
-            self.assembler.take(),
-            partial,
-        )
+    pub fn fail(mut self, error: Error) -> (Error, Completion) {
+        let error = self.attach(error);
+        (error, self.assembler.take())
     }
 
     /// `error` with the raw text and the last partial attached, leaving the
     /// attempt as it is.
     pub fn attach(&self, error: Error) -> Error {
-        with_received(error, self.raw_text(), self.collector.partial_json())
+        with_received(
+            error,
+            raw_text(&self.assembler, &self.adapter),
+            self.collector.partial_json(),
+        )
     }
 
     /// The response assembled so far.
@@ -256,25 +254,25 @@ impl<C: ?Sized + Collector> Attempt<C> {
             adapter.piece(piece, &mut |text| collector.feed(text))
         })
     }
+}
 
-    /// The text the mode reads JSON from, as the model wrote it.
-    fn raw_text(&self) -> String {
-        let completion = self.assembler.completion();
-        match self.adapter.route() {
-            Route::Content | Route::Fenced => completion.content.clone(),
-            Route::FirstTool => match completion.tool_calls.first() {
-                Some(call) => call.arguments.clone(),
-                None => completion.content.clone(),
-            },
-            Route::EachTool if completion.tool_calls.is_empty() => completion.content.clone(),
-            Route::EachTool => {
-                let calls: Vec<&str> = completion
-                    .tool_calls
-                    .iter()
-                    .map(|c| c.arguments.as_str())
-                    .collect();
-                calls.join("\n")
-            }
+/// The text the mode reads JSON from, as the model wrote it.
+fn raw_text(assembler: &Assembler, adapter: &Adapter) -> String {
+    let completion = assembler.completion();
+    match adapter.route() {
+        Route::Content | Route::Fenced => completion.content.clone(),
+        Route::FirstTool => match completion.tool_calls.first() {
+            Some(call) => call.arguments.clone(),
+            None => completion.content.clone(),
+        },
+        Route::EachTool if completion.tool_calls.is_empty() => completion.content.clone(),
+        Route::EachTool => {
+            let calls: Vec<&str> = completion
+                .tool_calls
+                .iter()
+                .map(|c| c.arguments.as_str())
+                .collect();
+            calls.join("\n")
         }
     }
 }

@@ -199,7 +199,7 @@ impl<C: ?Sized + Collector> Engine<C> {
                         else {
                             unreachable!("matched above")
                         };
-                        let (error, completion, _) = (*attempt).fail(error);
+                        let (error, completion) = (*attempt).fail(error);
                         return Poll::Ready(Some(self.fail(error, Some(completion))));
                     }
                     if !attempt.is_over() {
@@ -221,7 +221,7 @@ impl<C: ?Sized + Collector> Engine<C> {
                     else {
                         unreachable!("matched above")
                     };
-                    let (result, completion, _) = (*attempt).finish();
+                    let (result, completion) = (*attempt).finish();
                     self.add_usage(completion.usage);
                     match result {
                         Ok(output) => {
