@@ -21,7 +21,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use extract::Extract;
 use jiter::{JsonValue, PartialMode};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::Value;
 
 mod support;
@@ -31,54 +30,7 @@ const SIZES: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 /// The largest document re-parsed per chunk.
 const MAX_REPARSED: usize = 100_000;
 
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Document {
-    records: Vec<Record>,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Record {
-    id: u64,
-    name: String,
-    email: String,
-    active: bool,
-    score: f64,
-    rank: i64,
-    kind: Kind,
-    address: Address,
-    tags: Vec<String>,
-    history: Vec<Entry>,
-    bio: String,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Speaker,
-    Attendee,
-    Organizer,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Address {
-    street: String,
-    city: String,
-    zip: String,
-    geo: Geo,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Geo {
-    lat: f64,
-    lon: f64,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Entry {
-    year: u16,
-    event: String,
-    note: Option<String>,
-}
+use support::document::Document;
 
 /// What a re-parsing client does: after each chunk, parse everything so far
 /// in partial mode to get a snapshot. Returns how many snapshots parsed.

@@ -140,54 +140,7 @@ fn peak() -> isize {
 
 // ---- the answer -----------------------------------------------------------
 
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Document {
-    records: Vec<Record>,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Record {
-    id: u64,
-    name: String,
-    email: String,
-    active: bool,
-    score: f64,
-    rank: i64,
-    kind: Kind,
-    address: Address,
-    tags: Vec<String>,
-    history: Vec<Entry>,
-    bio: String,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Speaker,
-    Attendee,
-    Organizer,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Address {
-    street: String,
-    city: String,
-    zip: String,
-    geo: Geo,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Geo {
-    lat: f64,
-    lon: f64,
-}
-
-#[derive(Extract, Deserialize, Debug, PartialEq)]
-struct Entry {
-    year: u16,
-    event: String,
-    note: Option<String>,
-}
+use support::document::Document;
 
 /// Bytes of the answer.
 const ANSWER_BYTES: usize = 1_000_000;

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+pub mod document;
+
 /// A small deterministic generator (64-bit LCG), so every run and every
 /// machine measures the same bytes.
 pub struct Lcg(u64);
