@@ -30,6 +30,7 @@ use extract::Extract;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::Value;
+use support::document::Document;
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -139,8 +140,6 @@ fn peak() -> isize {
 }
 
 // ---- the answer -----------------------------------------------------------
-
-use support::document::Document;
 
 /// Bytes of the answer.
 const ANSWER_BYTES: usize = 1_000_000;
