@@ -233,36 +233,21 @@ impl Lexer {
         let (Some(text), last @ (None | Some(b'"'))) = (valid.get(0, i), chunk.get(i)) else {
             return self.string::<false, S>(chunk, valid, 0, i, sink);
         };
-        if last.is_some() {
+        // The string ends here, or goes on in the next chunk; an empty piece
+        // that does not end it says nothing.
+        let (last, next) = match last {
+            Some(_) => (true, i + 1),
+            None => (false, len),
+        };
+        if last {
             self.value_done();
-            let first = self.str_first;
-            emit!(
-                self,
-                sink,
-                Event::Str {
-                    text,
-                    first,
-                    last: true
-                },
-                i + 1
-            );
-            return Ok(i + 1);
         }
-        if !text.is_empty() {
+        if last || !text.is_empty() {
             let first = self.str_first;
-            emit!(
-                self,
-                sink,
-                Event::Str {
-                    text,
-                    first,
-                    last: false
-                },
-                len
-            );
+            emit!(self, sink, Event::Str { text, first, last }, next);
             self.str_first = false;
         }
-        Ok(len)
+        Ok(next)
     }
 
     /// A run `chunk[start..end]` that is not all in the chunk's UTF-8 prefix:
