@@ -493,15 +493,8 @@ pub fn feed_erased<P, S: Slot<P>>(
     slot: &mut S,
     event: &Event<'_>,
 ) -> ChildStep {
-    if let Some(s) = skip {
-        if s.event(event) {
-            *skip = None;
-            return ChildStep::Ended {
-                valid: false,
-                issue: None,
-            };
-        }
-        return ChildStep::Continue(None);
+    if let Some(step) = skipping(skip, event) {
+        return step;
     }
     let step = builder.erased_event(&mut DynSlot(slot), event);
     child_step(step, skip, event)
@@ -536,18 +529,25 @@ pub fn feed_child<P, B: Builder<P>, S: Slot<P>>(
     slot: &mut S,
     event: &Event<'_>,
 ) -> ChildStep {
-    if let Some(s) = skip {
-        if s.event(event) {
-            *skip = None;
-            return ChildStep::Ended {
-                valid: false,
-                issue: None,
-            };
-        }
-        return ChildStep::Continue(None);
+    if let Some(step) = skipping(skip, event) {
+        return step;
     }
     let step = builder.event(slot, event);
     child_step(step, skip, event)
+}
+
+/// The step of a child being skipped (after a rejection), if it is.
+#[inline]
+fn skipping(skip: &mut Option<Skip>, event: &Event<'_>) -> Option<ChildStep> {
+    let s = skip.as_mut()?;
+    if s.event(event) {
+        *skip = None;
+        return Some(ChildStep::Ended {
+            valid: false,
+            issue: None,
+        });
+    }
+    Some(ChildStep::Continue(None))
 }
 
 /// What a container makes of its child's step: a rejection starts skipping.
