@@ -97,16 +97,14 @@ impl<C: ?Sized + Collector> Attempt<C> {
             self.whole.extend_from_slice(bytes);
             return;
         }
-        let Attempt {
-            sse,
-            assembler,
-            adapter,
-            collector,
-            done,
-            ..
-        } = self;
-        let result = sse.feed(bytes, |event| {
-            on_event(event, assembler, adapter, collector.as_mut(), done)
+        let result = self.sse.feed(bytes, |event| {
+            on_event(
+                event,
+                &mut self.assembler,
+                &mut self.adapter,
+                self.collector.as_mut(),
+                &mut self.done,
+            )
         });
         if let Err(Fail(error)) = result {
             self.failure = Some(error);
@@ -164,16 +162,15 @@ impl<C: ?Sized + Collector> Attempt<C> {
         if self.framing == Framing::Whole {
             self.apply_whole()?;
         } else if !self.done {
-            let Attempt {
-                sse,
-                assembler,
-                adapter,
-                collector,
-                done,
-                ..
-            } = self;
-            let flushed =
-                sse.finish(|event| on_event(event, assembler, adapter, collector.as_mut(), done));
+            let flushed = self.sse.finish(|event| {
+                on_event(
+                    event,
+                    &mut self.assembler,
+                    &mut self.adapter,
+                    self.collector.as_mut(),
+                    &mut self.done,
+                )
+            });
             if let Err(Fail(error)) = flushed {
                 return Err(match error {
                     Error::Protocol { .. } => interrupted("the body ended inside an event"),
