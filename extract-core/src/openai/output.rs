@@ -161,7 +161,6 @@ impl<T: Extract> Collector for ValueCollector<T> {
 pub(crate) struct ItemCollector<T: Extract> {
     parser: ItemParser<T>,
     ready: VecDeque<T>,
-    last_partial: Option<Value>,
 }
 
 impl<T: Extract> ItemCollector<T> {
@@ -169,7 +168,6 @@ impl<T: Extract> ItemCollector<T> {
         ItemCollector {
             parser: ItemParser::with_options(lexer_options(Route::of(mode, true))),
             ready: VecDeque::new(),
-            last_partial: None,
         }
     }
 
@@ -194,18 +192,13 @@ impl<T: Extract> Collector for ItemCollector<T> {
 
     fn feed(&mut self, text: &str) -> Result<(), Error> {
         for result in self.parser.feed_results(text)? {
-            let item = result?;
-            self.last_partial = None;
-            self.ready.push_back(item);
+            self.ready.push_back(result?);
         }
         Ok(())
     }
 
     fn partial_json(&self) -> Option<Value> {
-        match self.parser.current() {
-            Some(current) => serde_json::to_value(current).ok(),
-            None => self.last_partial.clone(),
-        }
+        serde_json::to_value(self.parser.current()?).ok()
     }
 
     fn finish(self: Box<Self>) -> Result<Vec<T>, Error> {
