@@ -92,7 +92,8 @@ impl Adapter {
     ) -> Result<(), Error> {
         let mut feed = |text: &str| {
             work::add(Layer::AdapterRouted, text.len());
-            if !text.trim_ascii_start().is_empty() {
+            // Once some JSON text has passed, there is nothing more to look for.
+            if !self.fed_any && !text.trim_ascii_start().is_empty() {
                 self.fed_any = true;
             }
             feed(text)
@@ -126,7 +127,9 @@ impl Adapter {
                         received: Box::default(),
                     });
                 }
-                self.call_has_text |= !text.trim_ascii().is_empty();
+                if !self.call_has_text {
+                    self.call_has_text = !text.trim_ascii().is_empty();
+                }
                 feed(text)
             }
             _ => Ok(()),
