@@ -12,8 +12,11 @@
 
 use std::time::Duration;
 
-use extract::openai::{Client, Mode};
-use extract::testing::{ReplayServer, Reply};
+#[path = "shared/backend.rs"]
+mod backend;
+
+use extract::openai::Mode;
+use extract::testing::Reply;
 use extract::{Extract, Iterable};
 use futures::StreamExt;
 use serde_json::json;
@@ -33,25 +36,18 @@ struct UserExtract {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (client, model, _server) = match Client::from_env() {
-        Ok(client) => {
-            let model = std::env::var("OPENAI_MODEL").unwrap_or_else(|_| "gpt-4o-mini".to_owned());
-            (client, model, None)
+    let backend = backend::connect(|replay| {
+        for reply in replayed_answers() {
+            replay.push(reply);
         }
-        Err(_) => {
-            let server = ReplayServer::start(replayed_answers()).await?;
-            eprintln!(
-                "OPENAI_API_KEY is not set: answering from the built-in replay server at {}",
-                server.base_url()
-            );
-            (server.client(), "gpt-4o-mini".to_owned(), Some(server))
-        }
-    };
+    })
+    .await?;
+    let (client, model) = (&backend.client, backend.model.as_str());
 
     // 1. The whole list at once.
     let users: Vec<User> = client
         .chat()
-        .model(&model)
+        .model(model)
         .mode(Mode::Json)
         .temperature(0.1)
         .user(
@@ -68,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2. Each user the moment its closing brace arrives.
     let mut stream = client
         .chat()
-        .model(&model)
+        .model(model)
         .mode(Mode::Tools)
         .temperature(0.1)
         .max_tokens(1000)
@@ -84,7 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 3. The same from a spawned task (streams are `Send`), with re-asks.
     let request = client
         .chat()
-        .model(&model)
+        .model(model)
         .max_retries(2)
         .user("Make two up people");
     let task = tokio::spawn(async move {

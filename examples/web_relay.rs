@@ -18,33 +18,28 @@
 
 #[path = "web_relay/app.rs"]
 mod app;
+#[path = "shared/backend.rs"]
+mod backend;
 
 use std::time::Duration;
-
-use extract::testing::ReplayServer;
-use extract::Client;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the replay server (if any) alive as long as the web server.
-    let (client, _replay) = if std::env::var_os("OPENAI_API_KEY").is_some() {
-        (Client::from_env()?, None)
-    } else {
-        let replay = ReplayServer::start([]).await?;
-        replay.repeat(app::replay_reply(Duration::from_millis(25)));
-        println!(
-            "No OPENAI_API_KEY: answering from the built-in replay server at {}",
-            replay.base_url()
-        );
-        (replay.client(), Some(replay))
-    };
-    let model = std::env::var("OPENAI_MODEL").unwrap_or_else(|_| "gpt-4o-mini".to_owned());
+    let backend = backend::connect(|replay| {
+        replay.repeat(app::conference::replay_reply(Duration::from_millis(25)));
+    })
+    .await?;
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("Open http://{}/", listener.local_addr()?);
-    axum::serve(listener, app::router(app::App { client, model })).await?;
+    let app = app::App {
+        client: backend.client.clone(),
+        model: backend.model.clone(),
+    };
+    axum::serve(listener, app::router(app)).await?;
     Ok(())
 }

@@ -279,7 +279,7 @@ fn readme_screenshot() {
     };
     let _one = lock();
     let gate = extract::testing::Gate::new();
-    let reply = app::replay_reply(Duration::from_millis(8))
+    let reply = app::conference::replay_reply(Duration::from_millis(8))
         .pause_after("Mike Br", extract::testing::Pause::Until(gate.clone()));
     let site = site_with(reply);
     let mut browser = launch(&chromium);

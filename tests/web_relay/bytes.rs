@@ -13,7 +13,7 @@ use extract::relay::{Encoder, Encoding, Format, PatchMode};
 use extract::{Partial, StreamParser};
 use serde_json::Value;
 
-use crate::app::{ExtractionValues, ANSWER};
+use crate::app::conference::{ExtractionValues, ANSWER};
 
 /// Every snapshot a stream of `answer` in `fragment`-character events shows.
 fn snapshots(answer: &str, fragment: usize) -> Vec<Value> {

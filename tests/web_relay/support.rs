@@ -22,7 +22,7 @@ pub struct Site {
 /// Starts the site; the replay server streams the conference answer one
 /// 4-character event every `delay`.
 pub fn site(delay: Duration) -> Site {
-    site_with(app::replay_reply(delay))
+    site_with(app::conference::replay_reply(delay))
 }
 
 /// Starts the site; the replay server answers every request with `reply`.
