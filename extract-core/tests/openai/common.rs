@@ -16,6 +16,10 @@ pub const MODES: [Mode; 6] = [
     Mode::ParallelTools,
 ];
 
+/// The recorded provider streams (`shared/fixtures/sse/`, beside the
+/// repository), one folder per provider.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/sse");
+
 /// A JSON object with any values.
 pub type Object = BTreeMap<String, Value>;
 

@@ -6,15 +6,13 @@
 //! every `data:` line, concatenate choice 0's fragments), independent of the
 //! runtime; expected errors are named by the fixture's README.
 
-use crate::common::{chat, client_without_backoff, json_of};
+use crate::common::{chat, client_without_backoff, json_of, FIXTURES};
 use extract_core::openai::{Extraction, Mode, ResponseModel};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/sse");
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(FIXTURES).join(name);
