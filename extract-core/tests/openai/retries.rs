@@ -3,7 +3,7 @@
 
 use crate::common::{json_of, request, Object};
 use extract_core::openai::Mode;
-use extract_core::testing::{ReplayServer, Reply};
+use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -25,6 +25,11 @@ async fn reasked(bad: &str, good: &str, mode: Mode) -> (Ages, ReplayServer) {
     (ages, server)
 }
 
+/// The messages `request` sent.
+fn messages(request: &RecordedRequest) -> Vec<Value> {
+    request.json()["messages"].as_array().unwrap().clone()
+}
+
 #[tokio::test]
 async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
     for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
@@ -32,8 +37,7 @@ async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
         assert_eq!(ages["jason"], 10, "{mode:?}");
         let requests = server.requests();
         assert_eq!(requests.len(), 2, "{mode:?}");
-        let first = requests[0].json()["messages"].as_array().unwrap().clone();
-        let second = requests[1].json()["messages"].as_array().unwrap().clone();
+        let (first, second) = (messages(&requests[0]), messages(&requests[1]));
         assert_eq!(
             second[..first.len()],
             first[..],
@@ -62,9 +66,8 @@ async fn json_modes_reask_with_the_answer_and_a_user_message() {
     for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
         let (ages, server) = reasked(r#"{"jason": -3}"#, r#"{"jason": 10}"#, mode).await;
         assert_eq!(ages["jason"], 10);
-        let second = server.requests()[1].json();
-        let messages = second["messages"].as_array().unwrap();
-        let (answer, follow_up) = (&messages[messages.len() - 2], &messages[messages.len() - 1]);
+        let sent = messages(&server.requests()[1]);
+        let (answer, follow_up) = (&sent[sent.len() - 2], &sent[sent.len() - 1]);
         assert_eq!(answer["role"], "assistant");
         assert!(
             answer["content"]
@@ -95,13 +98,7 @@ async fn a_syntax_error_is_reasked_as_soon_as_it_arrives() {
         .await
         .unwrap();
     assert_eq!(json_of(&got), json!({"a": 1}));
-    let second = server.requests()[1].json();
-    let tool_result = second["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let tool_result = messages(&server.requests()[1]).pop().unwrap();
     assert!(
         tool_result["content"]
             .as_str()
@@ -226,12 +223,7 @@ async fn an_item_stream_does_not_repeat_items_after_a_reask() {
             json!({"n": 4})
         ]
     );
-    let follow_up = server.requests()[1].json()["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let follow_up = messages(&server.requests()[1]).pop().unwrap();
     assert!(
         follow_up["content"]
             .as_str()
