@@ -6,24 +6,13 @@ use std::collections::BTreeMap;
 use extract_core::openai::Mode;
 use extract_core::relay::{apply, ErrorInfo, Op, Relay};
 use extract_core::testing::{ReplayServer, Reply};
-use futures::StreamExt;
 use serde_json::{json, Value};
 
-use crate::body::parse_sse;
+use crate::support::{body_text, parse_sse};
 
 type Object = BTreeMap<String, Value>;
 
 const ANSWER: &str = r#"{"title": "Relay", "tags": ["sse", "patch"], "pages": 12}"#;
-
-async fn body_text<S>(body: S) -> String
-where
-    S: futures::Stream<Item = Result<bytes::Bytes, std::convert::Infallible>>,
-{
-    body.map(|chunk| String::from_utf8(chunk.unwrap().to_vec()).unwrap())
-        .collect::<Vec<_>>()
-        .await
-        .concat()
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_partial_stream_relays_as_patches_ending_with_the_validated_value() {
