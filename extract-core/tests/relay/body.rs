@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use extract_core::relay::{apply, ErrorInfo, Op, Relay, RelayError};
+use extract_core::relay::{ErrorInfo, Relay, RelayError};
 use extract_core::{Error, Issue, Path, Received, ValidationError};
 use futures::channel::mpsc;
 use futures::stream::{self, Stream, StreamExt};
 use serde_json::{json, Value};
 
-use crate::support::{body_text_blocking, parse_sse};
+use crate::support::{body_text_blocking, parse_sse, patched_states};
 
 fn snapshots() -> Vec<Value> {
     vec![
@@ -30,14 +30,7 @@ fn patches_rebuild_every_snapshot_and_done_carries_the_last() {
     let messages = parse_sse(&body_text_blocking(body));
     let names: Vec<&str> = messages.iter().map(|(e, _)| e.as_str()).collect();
     assert_eq!(names, ["patch", "patch", "patch", "done"]);
-    let mut state = json!({});
-    let mut seen = Vec::new();
-    for (event, data) in &messages[..3] {
-        assert_eq!(event, "patch");
-        let ops: Vec<Op> = serde_json::from_str(data).unwrap();
-        apply(&mut state, &ops).unwrap();
-        seen.push(state.clone());
-    }
+    let seen = patched_states(&messages[..3]);
     let mut expected = snapshots();
     expected.dedup();
     assert_eq!(seen, expected);

@@ -1,12 +1,13 @@
 //! Helpers shared by the relay tests: value generators, and reading a
-//! body back.
+//! body back (its text, its SSE messages, the states its patches build).
 
 use std::convert::Infallible;
 
+use extract_core::relay::{apply, Op};
 use futures::executor::block_on;
 use futures::stream::{Stream, StreamExt};
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A body's text, once it has ended.
 pub async fn body_text<S>(body: S) -> String
@@ -25,6 +26,21 @@ where
     S: Stream<Item = Result<bytes::Bytes, Infallible>>,
 {
     block_on(body_text(body))
+}
+
+/// The state after each message, applying their patches in turn to `{}`;
+/// every message must be a `patch`.
+pub fn patched_states(messages: &[(String, String)]) -> Vec<Value> {
+    let mut state = json!({});
+    messages
+        .iter()
+        .map(|(event, data)| {
+            assert_eq!(event, "patch");
+            let ops: Vec<Op> = serde_json::from_str(data).unwrap();
+            apply(&mut state, &ops).unwrap();
+            state.clone()
+        })
+        .collect()
 }
 
 /// Splits an SSE body into `(event, data)` pairs.
