@@ -67,6 +67,17 @@ fn same_outcome_every_way(name: &str, bytes: &[u8]) -> Outcome {
     whole
 }
 
+/// Passes when no file failed; otherwise fails listing every failure.
+#[track_caller]
+fn assert_no_failures(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn accepts_every_y_file_with_serde_json_value() {
     let mut failures = Vec::new();
@@ -89,12 +100,7 @@ fn accepts_every_y_file_with_serde_json_value() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
     assert_eq!(files.len(), 95);
 }
 
@@ -120,12 +126,7 @@ fn rejects_every_n_file_at_an_offset_inside_it() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
     assert_eq!(files.len(), 188);
 }
 

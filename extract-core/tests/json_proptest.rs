@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{lex_value, outcome, outcome_str};
+use common::{bytewise, lex_value, outcome, outcome_str};
 use extract_core::json::LexerOptions;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -152,8 +152,7 @@ proptest! {
     #[test]
     fn rebuilds_any_value_byte_by_byte(value in arb_value()) {
         let text = serde_json::to_vec(&value).unwrap();
-        let cuts: Vec<usize> = (1..text.len()).collect();
-        prop_assert_eq!(lex_value(&text, &cuts, &LexerOptions::default()), Ok(value));
+        prop_assert_eq!(lex_value(&text, &bytewise(text.len()), &LexerOptions::default()), Ok(value));
     }
 
     #[test]
@@ -187,8 +186,7 @@ proptest! {
         }
         let cuts = cuts(&picks, bytes.len());
         prop_assert_eq!(&outcome(&bytes, &cuts, &opts), &whole, "cut at {:?}", cuts);
-        let bytewise: Vec<usize> = (1..bytes.len()).collect();
-        prop_assert_eq!(&outcome(&bytes, &bytewise, &opts), &whole, "byte by byte");
+        prop_assert_eq!(&outcome(&bytes, &bytewise(bytes.len()), &opts), &whole, "byte by byte");
     }
 
     #[test]

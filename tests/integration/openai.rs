@@ -3,7 +3,7 @@
 //! snapshots of the conference extraction, a re-ask driven by a derived
 //! constraint, and `Iterable<User>` whole and streamed.
 
-use extract::openai::Mode;
+use extract::openai::{ChatRequest, Mode};
 use extract::testing::{Gate, Pause, ReplayServer, Reply};
 use extract::{Extract, Iterable, Partial};
 use futures::StreamExt;
@@ -36,6 +36,11 @@ struct User {
     age: u32,
 }
 
+/// A request to `server` in `mode`.
+fn request(server: &ReplayServer, mode: Mode) -> ChatRequest {
+    server.client().chat().model("m").mode(mode).user("notes")
+}
+
 fn participants(n: usize) -> Vec<Value> {
     (0..n).map(|i| json!({"name": format!("Person {i}"), "handle": format!("p{i}"), "twitter": format!("@p{i}")})).collect()
 }
@@ -52,13 +57,10 @@ async fn conference_streams_typed_partials_in_tools_mode() {
     let server = ReplayServer::start([Reply::json(conference(6)).fragment(5)])
         .await
         .unwrap();
-    let request = server
-        .client()
-        .chat()
-        .model("m")
-        .mode(Mode::Tools)
-        .user("notes");
-    let mut stream = request.create_partial::<Conference>().await.unwrap();
+    let mut stream = request(&server, Mode::Tools)
+        .create_partial::<Conference>()
+        .await
+        .unwrap();
     let mut snapshots: Vec<Partial<Conference>> = Vec::new();
     while let Some(snapshot) = stream.next().await {
         snapshots.push(snapshot.unwrap());
@@ -97,14 +99,8 @@ async fn a_derived_constraint_drives_a_reask() {
     let server = ReplayServer::start([Reply::json(conference(3)), Reply::json(conference(5))])
         .await
         .unwrap();
-    let request = server
-        .client()
-        .chat()
-        .model("m")
-        .mode(Mode::ToolsStrict)
-        .user("notes")
-        .max_retries(1);
-    let extraction = request
+    let extraction = request(&server, Mode::ToolsStrict)
+        .max_retries(1)
         .create_with_completion::<Conference>()
         .await
         .unwrap();
@@ -137,12 +133,7 @@ async fn users_whole_and_streamed() {
     ])
     .await
     .unwrap();
-    let client = server.client();
-    let whole = client
-        .chat()
-        .model("m")
-        .mode(Mode::Json)
-        .user("x")
+    let whole = request(&server, Mode::Json)
         .create::<Iterable<User>>()
         .await
         .unwrap();
@@ -159,10 +150,7 @@ async fn users_whole_and_streamed() {
             }
         ]
     );
-    let mut items = client
-        .chat()
-        .model("m")
-        .user("x")
+    let mut items = request(&server, Mode::Tools)
         .create_iterable::<User>()
         .await
         .unwrap();

@@ -16,17 +16,22 @@ pub const MODES: [Mode; 6] = [
     Mode::ParallelTools,
 ];
 
+/// The recorded provider streams (`shared/fixtures/sse/`, beside the
+/// repository), one folder per provider.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/sse");
+
 /// A JSON object with any values.
 pub type Object = BTreeMap<String, Value>;
 
+/// A request through `client` with the test model and prompt, in the
+/// default mode.
+pub fn chat(client: &Client) -> ChatRequest {
+    client.chat().model("test-model").user("Extract it.")
+}
+
 /// A request to `server` in `mode`.
 pub fn request(server: &ReplayServer, mode: Mode) -> ChatRequest {
-    server
-        .client()
-        .chat()
-        .model("test-model")
-        .mode(mode)
-        .user("Extract it.")
+    chat(&server.client()).mode(mode)
 }
 
 /// A client to `server` that never retries transient failures.

@@ -1,7 +1,7 @@
 //! Every fault the replay server can produce, and the typed error (or the
 //! transient retry) it leads to.
 
-use crate::common::{client_with_backoff, client_without_backoff, json_of, request, Object};
+use crate::common::{chat, client_with_backoff, client_without_backoff, json_of, request, Object};
 use extract_core::openai::{Backoff, Client, Mode};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::Error;
@@ -18,12 +18,8 @@ fn answer() -> serde_json::Value {
 
 async fn fails_with(reply: Reply, mode: Mode) -> (Error, ReplayServer) {
     let server = ReplayServer::start([reply]).await.unwrap();
-    let client = client_without_backoff(&server);
-    let result = client
-        .chat()
-        .model("m")
+    let result = chat(&client_without_backoff(&server))
         .mode(mode)
-        .user("x")
         .create::<Object>()
         .await;
     (
@@ -85,10 +81,7 @@ async fn server_errors_are_retried_with_backoff() {
         ])
         .await
         .unwrap();
-        let got: Object = client_with_backoff(&server, 2)
-            .chat()
-            .model("m")
-            .user("x")
+        let got: Object = chat(&client_with_backoff(&server, 2))
             .create::<Object>()
             .await
             .unwrap();
@@ -106,10 +99,7 @@ async fn client_errors_are_not_retried() {
         ])
         .await
         .unwrap();
-        let err = client_with_backoff(&server, 3)
-            .chat()
-            .model("m")
-            .user("x")
+        let err = chat(&client_with_backoff(&server, 3))
             .create::<Object>()
             .await
             .unwrap_err();
@@ -142,10 +132,7 @@ async fn exhausted_backoff_holds_every_attempt() {
     ])
     .await
     .unwrap();
-    let err = client_with_backoff(&server, 2)
-        .chat()
-        .model("m")
-        .user("x")
+    let err = chat(&client_with_backoff(&server, 2))
         .create::<Object>()
         .await
         .unwrap_err();
@@ -178,10 +165,7 @@ async fn a_dropped_connection_is_retried_when_allowed() {
     let server = ReplayServer::start([Reply::json(ANSWER).drop_after(10), Reply::json(ANSWER)])
         .await
         .unwrap();
-    let got: Object = client_with_backoff(&server, 1)
-        .chat()
-        .model("m")
-        .user("x")
+    let got: Object = chat(&client_with_backoff(&server, 1))
         .create::<Object>()
         .await
         .unwrap();
@@ -276,13 +260,7 @@ async fn no_server_is_a_transport_error() {
         .backoff(backoff)
         .build()
         .unwrap();
-    let err = client
-        .chat()
-        .model("m")
-        .user("x")
-        .create::<Object>()
-        .await
-        .unwrap_err();
+    let err = chat(&client).create::<Object>().await.unwrap_err();
     let Error::RetriesExhausted { attempts, .. } = &err else {
         panic!("{err}")
     };
@@ -304,13 +282,7 @@ async fn an_oversized_response_is_refused() {
         .max_response_bytes(2000)
         .build()
         .unwrap();
-    let err = client
-        .chat()
-        .model("m")
-        .user("x")
-        .create::<Object>()
-        .await
-        .unwrap_err();
+    let err = chat(&client).create::<Object>().await.unwrap_err();
     assert!(matches!(err, Error::TooLarge { limit: 2000, .. }), "{err}");
 }
 
@@ -336,13 +308,7 @@ async fn the_key_never_shows_in_errors() {
         .api_key("sk-very-secret")
         .build()
         .unwrap();
-    let err = client
-        .chat()
-        .model("m")
-        .user("x")
-        .create::<Object>()
-        .await
-        .unwrap_err();
+    let err = chat(&client).create::<Object>().await.unwrap_err();
     assert_eq!(
         server.requests()[0].header("authorization"),
         Some("Bearer sk-very-secret")

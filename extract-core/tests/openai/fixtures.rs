@@ -6,15 +6,13 @@
 //! every `data:` line, concatenate choice 0's fragments), independent of the
 //! runtime; expected errors are named by the fixture's README.
 
-use crate::common::{client_without_backoff, json_of};
+use crate::common::{chat, client_without_backoff, json_of, FIXTURES};
 use extract_core::openai::{Extraction, Mode, ResponseModel};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/sse");
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(FIXTURES).join(name);
@@ -75,13 +73,9 @@ async fn replay<R: ResponseModel>(name: &str, mode: Mode) -> Vec<Result<R::Outpu
         Reply::sse(fixture(name)).split_every(7),
     ] {
         let server = ReplayServer::start([reply]).await.unwrap();
-        let client = client_without_backoff(&server);
         results.push(
-            client
-                .chat()
-                .model("recorded")
+            chat(&client_without_backoff(&server))
                 .mode(mode)
-                .user("x")
                 .create::<R>()
                 .await,
         );
@@ -95,10 +89,7 @@ async fn completion(name: &str) -> Extraction<Value> {
     let server = ReplayServer::start([Reply::sse(fixture(name))])
         .await
         .unwrap();
-    client_without_backoff(&server)
-        .chat()
-        .model("m")
-        .user("x")
+    chat(&client_without_backoff(&server))
         .create_with_completion::<Value>()
         .await
         .unwrap()
@@ -242,12 +233,7 @@ async fn openai_parallel_tool_calls_stream_item_by_item() {
         ReplayServer::start([Reply::sse(fixture("openai/tools-parallel-two.sse")).split_every(40)])
             .await
             .unwrap();
-    let client = client_without_backoff(&server);
-    let request = client
-        .chat()
-        .model("recorded")
-        .mode(Mode::ParallelTools)
-        .user("x");
+    let request = chat(&client_without_backoff(&server)).mode(Mode::ParallelTools);
     let mut stream = request.create_iterable::<Value>().await.unwrap();
     assert_eq!(stream.next().await.unwrap().unwrap()["city"], "Edinburgh");
     assert_eq!(stream.next().await.unwrap().unwrap()["ticker"], "AAPL");
@@ -344,12 +330,8 @@ async fn replay_partial_last(name: &str) -> Vec<Value> {
     let server = ReplayServer::start([Reply::sse(fixture(name))])
         .await
         .unwrap();
-    let client = client_without_backoff(&server);
-    let stream = client
-        .chat()
-        .model("m")
+    let stream = chat(&client_without_backoff(&server))
         .mode(Mode::MdJson)
-        .user("x")
         .create_partial::<Value>()
         .await
         .unwrap();

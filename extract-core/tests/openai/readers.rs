@@ -3,15 +3,13 @@
 //! stream, every mode and several read sizes, the reader's outcome is the
 //! client's. And `PartialStream::next_snapshot`, which lends snapshots.
 
-use crate::common::{client_without_backoff, extends, request, MODES};
+use crate::common::{chat, client_without_backoff, extends, request, FIXTURES, MODES};
 use extract_core::openai::{ItemReader, Mode, PartialReader};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/sse");
 
 /// Every recorded OpenAI-compatible stream (Anthropic's wire format is not
 /// chat completions).
@@ -76,13 +74,9 @@ async fn partial_reader_matches_the_client_on_every_recording_and_mode() {
             let server = ReplayServer::start([Reply::sse(body.clone())])
                 .await
                 .unwrap();
-            let client = client_without_backoff(&server);
             let expected = outcome(
-                client
-                    .chat()
-                    .model("m")
+                chat(&client_without_backoff(&server))
                     .mode(mode)
-                    .user("x")
                     .create::<Value>()
                     .await,
             );

@@ -2,8 +2,8 @@
 //! errors; budgets; what streams show across attempts.
 
 use crate::common::{json_of, request, Object};
-use extract_core::openai::Mode;
-use extract_core::testing::{ReplayServer, Reply};
+use extract_core::openai::{Mode, ResponseModel};
+use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -13,27 +13,31 @@ type Ages = BTreeMap<String, u32>;
 
 /// Answers `bad` then `good` with one re-ask allowed; the value and the
 /// server (to read both requests).
-async fn reasked(bad: &str, good: &str, mode: Mode) -> (Ages, ReplayServer) {
+async fn reasked<R: ResponseModel>(bad: &str, good: &str, mode: Mode) -> (R::Output, ReplayServer) {
     let server = ReplayServer::start([Reply::json(bad), Reply::json(good)])
         .await
         .unwrap();
-    let ages = request(&server, mode)
+    let value = request(&server, mode)
         .max_retries(1)
-        .create::<Ages>()
+        .create::<R>()
         .await
         .unwrap();
-    (ages, server)
+    (value, server)
+}
+
+/// The messages `request` sent.
+fn messages(request: &RecordedRequest) -> Vec<Value> {
+    request.json()["messages"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
 async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
     for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
-        let (ages, server) = reasked(r#"{"jason": "ten"}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(r#"{"jason": "ten"}"#, r#"{"jason": 10}"#, mode).await;
         assert_eq!(ages["jason"], 10, "{mode:?}");
         let requests = server.requests();
         assert_eq!(requests.len(), 2, "{mode:?}");
-        let first = requests[0].json()["messages"].as_array().unwrap().clone();
-        let second = requests[1].json()["messages"].as_array().unwrap().clone();
+        let (first, second) = (messages(&requests[0]), messages(&requests[1]));
         assert_eq!(
             second[..first.len()],
             first[..],
@@ -60,11 +64,10 @@ async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
 #[tokio::test]
 async fn json_modes_reask_with_the_answer_and_a_user_message() {
     for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
-        let (ages, server) = reasked(r#"{"jason": -3}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(r#"{"jason": -3}"#, r#"{"jason": 10}"#, mode).await;
         assert_eq!(ages["jason"], 10);
-        let second = server.requests()[1].json();
-        let messages = second["messages"].as_array().unwrap();
-        let (answer, follow_up) = (&messages[messages.len() - 2], &messages[messages.len() - 1]);
+        let sent = messages(&server.requests()[1]);
+        let (answer, follow_up) = (&sent[sent.len() - 2], &sent[sent.len() - 1]);
         assert_eq!(answer["role"], "assistant");
         assert!(
             answer["content"]
@@ -83,25 +86,9 @@ async fn json_modes_reask_with_the_answer_and_a_user_message() {
 
 #[tokio::test]
 async fn a_syntax_error_is_reasked_as_soon_as_it_arrives() {
-    let server = ReplayServer::start([
-        Reply::json(r#"{"a": 1,, "b": 2}"#),
-        Reply::json(r#"{"a": 1}"#),
-    ])
-    .await
-    .unwrap();
-    let got: Object = request(&server, Mode::Tools)
-        .max_retries(1)
-        .create::<Object>()
-        .await
-        .unwrap();
+    let (got, server) = reasked::<Object>(r#"{"a": 1,, "b": 2}"#, r#"{"a": 1}"#, Mode::Tools).await;
     assert_eq!(json_of(&got), json!({"a": 1}));
-    let second = server.requests()[1].json();
-    let tool_result = second["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let tool_result = messages(&server.requests()[1]).pop().unwrap();
     assert!(
         tool_result["content"]
             .as_str()
@@ -226,12 +213,7 @@ async fn an_item_stream_does_not_repeat_items_after_a_reask() {
             json!({"n": 4})
         ]
     );
-    let follow_up = server.requests()[1].json()["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let follow_up = messages(&server.requests()[1]).pop().unwrap();
     assert!(
         follow_up["content"]
             .as_str()

@@ -7,40 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use extract_core::relay::{apply, ErrorInfo, Op, Relay, RelayError};
+use extract_core::relay::{ErrorInfo, Relay, RelayError};
 use extract_core::{Error, Issue, Path, Received, ValidationError};
 use futures::channel::mpsc;
-use futures::executor::block_on;
 use futures::stream::{self, Stream, StreamExt};
 use serde_json::{json, Value};
 
-/// Splits an SSE body into `(event, data)` pairs.
-pub fn parse_sse(text: &str) -> Vec<(String, String)> {
-    text.split("\n\n")
-        .filter(|block| !block.is_empty())
-        .map(|block| {
-            let mut event = String::new();
-            let mut data = Vec::new();
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("event: ") {
-                    event = v.to_owned();
-                } else if let Some(v) = line.strip_prefix("data: ") {
-                    data.push(v);
-                }
-            }
-            (event, data.join("\n"))
-        })
-        .collect()
-}
-
-/// Collects a body into text.
-fn collect<S: Stream<Item = Result<bytes::Bytes, Infallible>>>(body: S) -> String {
-    block_on(
-        body.map(|b| String::from_utf8(b.unwrap().to_vec()).unwrap())
-            .collect::<Vec<_>>(),
-    )
-    .concat()
-}
+use crate::support::{body_text_blocking, parse_sse, patched_states};
 
 fn snapshots() -> Vec<Value> {
     vec![
@@ -54,17 +27,10 @@ fn snapshots() -> Vec<Value> {
 #[test]
 fn patches_rebuild_every_snapshot_and_done_carries_the_last() {
     let body = Relay::sse().partial(stream::iter(snapshots()).map(Ok::<_, Infallible>));
-    let messages = parse_sse(&collect(body));
+    let messages = parse_sse(&body_text_blocking(body));
     let names: Vec<&str> = messages.iter().map(|(e, _)| e.as_str()).collect();
     assert_eq!(names, ["patch", "patch", "patch", "done"]);
-    let mut state = json!({});
-    let mut seen = Vec::new();
-    for (event, data) in &messages[..3] {
-        assert_eq!(event, "patch");
-        let ops: Vec<Op> = serde_json::from_str(data).unwrap();
-        apply(&mut state, &ops).unwrap();
-        seen.push(state.clone());
-    }
+    let seen = patched_states(&messages[..3]);
     let mut expected = snapshots();
     expected.dedup();
     assert_eq!(seen, expected);
@@ -78,7 +44,7 @@ fn snapshot_mode_sends_whole_values_as_ndjson() {
         .snapshots()
         .with_ids(true)
         .partial(stream::iter(snapshots()).map(Ok::<_, Infallible>));
-    let text = collect(body);
+    let text = body_text_blocking(body);
     let lines: Vec<Value> = text
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
@@ -96,7 +62,7 @@ fn snapshot_mode_sends_whole_values_as_ndjson() {
 #[test]
 fn an_empty_stream_is_done_with_null() {
     let body = Relay::sse().partial(stream::empty::<Result<Value, Infallible>>());
-    assert_eq!(collect(body), "event: done\ndata: null\n\n");
+    assert_eq!(body_text_blocking(body), "event: done\ndata: null\n\n");
 }
 
 #[test]
@@ -116,7 +82,7 @@ fn an_error_ends_the_body_with_the_partial_kept() {
         Err(error),
         Ok(json!({"never": "sent"})),
     ]);
-    let messages = parse_sse(&collect(Relay::sse().partial(upstream)));
+    let messages = parse_sse(&body_text_blocking(Relay::sse().partial(upstream)));
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[1].0, "error");
     let info: ErrorInfo = serde_json::from_str(&messages[1].1).unwrap();
@@ -137,7 +103,7 @@ impl RelayError for Cut {
 #[test]
 fn an_error_without_a_partial_gets_the_last_snapshot() {
     let upstream = stream::iter(vec![Ok(json!({"a": "x"})), Err(Cut)]);
-    let messages = parse_sse(&collect(Relay::sse().partial(upstream)));
+    let messages = parse_sse(&body_text_blocking(Relay::sse().partial(upstream)));
     let info: ErrorInfo = serde_json::from_str(&messages[1].1).unwrap();
     assert_eq!(info.partial, Some(json!({"a": "x"})));
     assert_eq!(info.kind, "interrupted");
@@ -147,7 +113,7 @@ fn an_error_without_a_partial_gets_the_last_snapshot() {
 fn items_are_sent_one_by_one_then_the_list() {
     let items = vec![json!({"name": "a"}), json!({"name": "b"})];
     let body = Relay::ndjson().items(stream::iter(items.clone()).map(Ok::<_, Infallible>));
-    let lines: Vec<Value> = collect(body)
+    let lines: Vec<Value> = body_text_blocking(body)
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
@@ -164,7 +130,7 @@ fn items_are_sent_one_by_one_then_the_list() {
 #[test]
 fn an_item_error_keeps_the_items_sent() {
     let upstream = stream::iter(vec![Ok(json!(1)), Err(Cut)]);
-    let messages = parse_sse(&collect(Relay::sse().items(upstream)));
+    let messages = parse_sse(&body_text_blocking(Relay::sse().items(upstream)));
     assert_eq!(messages[0], ("item".to_owned(), "1".to_owned()));
     let info: ErrorInfo = serde_json::from_str(&messages[1].1).unwrap();
     assert_eq!(info.partial, Some(json!([1])));
@@ -255,12 +221,12 @@ fn done_carries_the_final_value_when_the_upstream_knows_it() {
     }
     let upstream = || stream::iter(vec![json!({"a": 1})]).map(Ok::<_, Infallible>);
     let body = Relay::sse().partial(upstream()).with_final_value(validated);
-    let messages = parse_sse(&collect(body));
+    let messages = parse_sse(&body_text_blocking(body));
     assert_eq!(
         messages[1],
         ("done".to_owned(), r#"{"validated":true}"#.to_owned())
     );
     let body = Relay::sse().partial(upstream()).with_final_value(unknown);
-    let messages = parse_sse(&collect(body));
+    let messages = parse_sse(&body_text_blocking(body));
     assert_eq!(messages[1], ("done".to_owned(), r#"{"a":1}"#.to_owned()));
 }

@@ -6,24 +6,13 @@ use std::convert::Infallible;
 use std::process::Command;
 
 use extract_core::relay::{Differ, ErrorInfo, Op, PatchMode, Relay, RelayError, CLIENT_JS};
-use futures::executor::block_on;
 use futures::stream::{self, StreamExt};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 
-use crate::support::{arb_object, arb_value, monotone_snapshots};
-
-fn body_text<S>(body: S) -> String
-where
-    S: futures::Stream<Item = Result<bytes::Bytes, Infallible>>,
-{
-    block_on(body.collect::<Vec<_>>())
-        .into_iter()
-        .map(|b| String::from_utf8(b.unwrap().to_vec()).unwrap())
-        .collect()
-}
+use crate::support::{arb_object, arb_value, body_text_blocking, monotone_snapshots};
 
 /// One fixture: the snapshots, their patches in both modes, and the three
 /// bodies (SSE patches, NDJSON patches, SSE snapshots).
@@ -49,9 +38,9 @@ fn fixture(snapshots: &[Value]) -> Value {
         "snapshot_states": snapshot_states,
         "patches": {"append": patches_append, "strict": patches_strict},
         "done": snapshots.last().cloned().unwrap_or(Value::Null),
-        "sse": body_text(Relay::sse().partial(upstream())),
-        "ndjson": body_text(Relay::ndjson().with_ids(true).partial(upstream())),
-        "sse_snapshots": body_text(Relay::sse().snapshots().with_ids(true).partial(upstream())),
+        "sse": body_text_blocking(Relay::sse().partial(upstream())),
+        "ndjson": body_text_blocking(Relay::ndjson().with_ids(true).partial(upstream())),
+        "sse_snapshots": body_text_blocking(Relay::sse().snapshots().with_ids(true).partial(upstream())),
     })
 }
 
@@ -85,8 +74,8 @@ fn fixtures() -> Value {
     json!({
         "cases": cases,
         "items": items,
-        "items_sse": body_text(Relay::sse().items(item_stream)),
-        "error_sse": body_text(Relay::sse().partial(failing)),
+        "items_sse": body_text_blocking(Relay::sse().items(item_stream)),
+        "error_sse": body_text_blocking(Relay::sse().partial(failing)),
         "error": {"message": "line one\nline two", "kind": "http", "partial": {"users": ["x"]}},
     })
 }

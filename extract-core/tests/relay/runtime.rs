@@ -4,26 +4,15 @@
 use std::collections::BTreeMap;
 
 use extract_core::openai::Mode;
-use extract_core::relay::{apply, ErrorInfo, Op, Relay};
+use extract_core::relay::{ErrorInfo, Relay};
 use extract_core::testing::{ReplayServer, Reply};
-use futures::StreamExt;
 use serde_json::{json, Value};
 
-use crate::body::parse_sse;
+use crate::support::{body_text, parse_sse, patched_states};
 
 type Object = BTreeMap<String, Value>;
 
 const ANSWER: &str = r#"{"title": "Relay", "tags": ["sse", "patch"], "pages": 12}"#;
-
-async fn body_text<S>(body: S) -> String
-where
-    S: futures::Stream<Item = Result<bytes::Bytes, std::convert::Infallible>>,
-{
-    body.map(|chunk| String::from_utf8(chunk.unwrap().to_vec()).unwrap())
-        .collect::<Vec<_>>()
-        .await
-        .concat()
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_partial_stream_relays_as_patches_ending_with_the_validated_value() {
@@ -45,14 +34,9 @@ async fn a_partial_stream_relays_as_patches_ending_with_the_validated_value() {
         patches.len() > 5,
         "one patch per changed snapshot: {messages:?}"
     );
-    let mut state = json!({});
-    for (event, data) in patches {
-        assert_eq!(event, "patch");
-        let ops: Vec<Op> = serde_json::from_str(data).unwrap();
-        apply(&mut state, &ops).unwrap();
-    }
+    let states = patched_states(patches);
     let expected: Value = serde_json::from_str(ANSWER).unwrap();
-    assert_eq!(state, expected);
+    assert_eq!(states.last(), Some(&expected));
     assert_eq!(done.0, "done");
     assert_eq!(serde_json::from_str::<Value>(&done.1).unwrap(), expected);
 }
@@ -131,16 +115,12 @@ async fn a_re_asked_answer_starts_over_and_the_patches_follow() {
         .await
         .unwrap();
     let messages = parse_sse(&body_text(stream.relay(Relay::sse())).await);
-    let mut state = json!({});
-    let mut saw_first = false;
-    for (event, data) in &messages[..messages.len() - 1] {
-        assert_eq!(event, "patch");
-        let ops: Vec<Op> = serde_json::from_str(data).unwrap();
-        apply(&mut state, &ops).unwrap();
-        saw_first |= state.get("first").is_some();
-    }
-    assert!(saw_first, "the first attempt was shown: {messages:?}");
-    assert_eq!(state, json!({"third": 3}), "{messages:?}");
+    let states = patched_states(&messages[..messages.len() - 1]);
+    assert!(
+        states.iter().any(|state| state.get("first").is_some()),
+        "the first attempt was shown: {messages:?}"
+    );
+    assert_eq!(states.last(), Some(&json!({"third": 3})), "{messages:?}");
     assert_eq!(messages.last().unwrap().0, "done");
     assert_eq!(server.requests().len(), 2);
 }

@@ -1,7 +1,66 @@
-//! Value generators shared by the relay tests.
+//! Helpers shared by the relay tests: value generators, and reading a
+//! body back (its text, its SSE messages, the states its patches build).
 
+use std::convert::Infallible;
+
+use extract_core::relay::{apply, Op};
+use futures::executor::block_on;
+use futures::stream::{Stream, StreamExt};
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// A body's text, once it has ended.
+pub async fn body_text<S>(body: S) -> String
+where
+    S: Stream<Item = Result<bytes::Bytes, Infallible>>,
+{
+    body.map(|chunk| String::from_utf8(chunk.unwrap().to_vec()).unwrap())
+        .collect::<Vec<_>>()
+        .await
+        .concat()
+}
+
+/// [`body_text`] of a body that needs no runtime, blocking until it ends.
+pub fn body_text_blocking<S>(body: S) -> String
+where
+    S: Stream<Item = Result<bytes::Bytes, Infallible>>,
+{
+    block_on(body_text(body))
+}
+
+/// The state after each message, applying their patches in turn to `{}`;
+/// every message must be a `patch`.
+pub fn patched_states(messages: &[(String, String)]) -> Vec<Value> {
+    let mut state = json!({});
+    messages
+        .iter()
+        .map(|(event, data)| {
+            assert_eq!(event, "patch");
+            let ops: Vec<Op> = serde_json::from_str(data).unwrap();
+            apply(&mut state, &ops).unwrap();
+            state.clone()
+        })
+        .collect()
+}
+
+/// Splits an SSE body into `(event, data)` pairs.
+pub fn parse_sse(text: &str) -> Vec<(String, String)> {
+    text.split("\n\n")
+        .filter(|block| !block.is_empty())
+        .map(|block| {
+            let mut event = String::new();
+            let mut data = Vec::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event: ") {
+                    event = v.to_owned();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push(v);
+                }
+            }
+            (event, data.join("\n"))
+        })
+        .collect()
+}
 
 /// Any JSON value, with keys that need pointer escaping.
 pub fn arb_value() -> impl Strategy<Value = Value> {
