@@ -16,7 +16,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::{field_builder_ty, field_partial_ty, partial_member, Gen};
+use super::{decl, field_builder_ty, field_partial_ty, partial_member, Gen};
 use crate::ast::{Field, Style, Variant};
 
 /// A body of fields and where its partial lives.
@@ -182,22 +182,10 @@ impl<'a> Body<'a> {
         quote!(#fields #object)
     }
 
-    fn decl(&self) -> (TokenStream, TokenStream) {
-        let generics = &self.gen.generics;
-        let where_clause = &generics.where_clause;
-        let params = &generics.params;
-        let decl = if params.is_empty() {
-            TokenStream::new()
-        } else {
-            quote!(<#params>)
-        };
-        (decl, quote!(#where_clause))
-    }
-
     fn fields_items(&self) -> TokenStream {
         let gen = self.gen;
         let x = &gen.x;
-        let (decl, where_clause) = self.decl();
+        let (decl, where_clause) = decl(&gen.generics);
         let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
         let fields_ident = self.name("Fields");
         let active = self.name("Active");
@@ -539,7 +527,7 @@ impl<'a> Body<'a> {
     fn object_items(&self) -> TokenStream {
         let gen = self.gen;
         let x = &gen.x;
-        let (decl, where_clause) = self.decl();
+        let (decl, where_clause) = decl(&gen.generics);
         let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
         let object = self.name("Builder");
         let fields_ident = self.name("Fields");

@@ -15,7 +15,7 @@ use super::complete::{
 };
 use super::partial::is_internal_newtype;
 use super::schema::{body_schema, keywords, named, schema_name};
-use super::{as_extract, field_builder_ty, field_partial_ty, Gen};
+use super::{as_extract, decl, field_builder_ty, field_partial_ty, Gen};
 use crate::ast::{Style, Variant};
 
 /// A variant that is read, with its index among all variants and its body.
@@ -88,7 +88,7 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
 /// them; only their `__ExtractState` differs).
 fn builder_struct(gen: &Gen) -> TokenStream {
     let x = &gen.x;
-    let (decl, where_clause) = decl(gen);
+    let (decl, where_clause) = decl(&gen.generics);
     let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
     quote! {
         pub struct __ExtractBuilder #decl #where_clause {
@@ -175,17 +175,6 @@ fn newtype_slot(gen: &Gen, r: &Read, internal: bool) -> TokenStream {
     }
 }
 
-fn decl(gen: &Gen) -> (TokenStream, TokenStream) {
-    let params = &gen.generics.params;
-    let where_clause = &gen.generics.where_clause;
-    let decl = if params.is_empty() {
-        TokenStream::new()
-    } else {
-        quote!(<#params>)
-    };
-    (decl, quote!(#where_clause))
-}
-
 /// The longest name a variant is read from, plus one: longer strings can't
 /// match and are not buffered further.
 fn max_name(read: &[Read]) -> usize {
@@ -208,7 +197,7 @@ fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
-    let (decl, where_clause) = decl(gen);
+    let (decl, where_clause) = decl(&gen.generics);
     let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
     let marker = gen.marker_ty().map(|m| quote!(__Marker(#m),));
     let max = max_name(read);
@@ -500,7 +489,7 @@ fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
-    let (decl, where_clause) = decl(gen);
+    let (decl, where_clause) = decl(&gen.generics);
     let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
     let marker = gen.marker_ty().map(|m| quote!(__Marker(#m),));
     let tag = &gen

@@ -116,6 +116,18 @@ impl<'a> Gen<'a> {
     }
 }
 
+/// The parameters (`<T: Bound, …>`, empty without any) and the where
+/// clause of a type declared with `generics`.
+pub fn decl(generics: &Generics) -> (TokenStream, Option<&syn::WhereClause>) {
+    let params = &generics.params;
+    let decl = if params.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(<#params>)
+    };
+    (decl, generics.where_clause.as_ref())
+}
+
 /// `generics` with `where T: bound` for each type parameter.
 fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
     let mut generics = generics.clone();
