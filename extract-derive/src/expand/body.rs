@@ -190,7 +190,7 @@ impl<'a> Body<'a> {
         let fields_ident = self.name("Fields");
         let active = self.name("Active");
         let words = self.words();
-        let marker_variant = gen.marker_ty().map(|m| quote!(__Marker(#m),));
+        let marker_variant = gen.marker_variant();
 
         let variants = self.fields.iter().enumerate().map(|(i, f)| {
             let v = format_ident!("F{}", i);

@@ -199,7 +199,7 @@ fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let target = gen.partial_ty();
     let (decl, where_clause) = decl(&gen.generics);
     let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
-    let marker = gen.marker_ty().map(|m| quote!(__Marker(#m),));
+    let marker = gen.marker_variant();
     let max = max_name(read);
     let units: Vec<&Read> = read
         .iter()
@@ -491,7 +491,7 @@ fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let target = gen.partial_ty();
     let (decl, where_clause) = decl(&gen.generics);
     let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
-    let marker = gen.marker_ty().map(|m| quote!(__Marker(#m),));
+    let marker = gen.marker_variant();
     let tag = &gen
         .cont
         .attrs

@@ -97,13 +97,13 @@ impl<'a> Gen<'a> {
         quote!(#ident #ty_generics)
     }
 
-    /// A marker field type using every type parameter (builders must use
-    /// them all, whatever the fields are).
-    pub fn marker_ty(&self) -> Option<TokenStream> {
+    /// `__Marker(PhantomData<…>),`: an enum variant using every type
+    /// parameter (builder types must use them all, whatever the fields are).
+    pub fn marker_variant(&self) -> Option<TokenStream> {
         let x = &self.x;
         let params = &self.type_params;
         self.is_generic()
-            .then(|| quote!(#x::PhantomData<fn() -> (#(#params,)*)>))
+            .then(|| quote!(__Marker(#x::PhantomData<fn() -> (#(#params,)*)>),))
     }
 
     /// `Some("text")` or `None`.
