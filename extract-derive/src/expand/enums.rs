@@ -84,13 +84,42 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
     }
 }
 
-/// The enum builder's struct and its `Default` (both tagging styles share
-/// them; only their `__ExtractState` differs).
-fn builder_struct(gen: &Gen) -> TokenStream {
+/// What the builders of the two tagging styles don't share; [`builder`]
+/// writes the rest.
+struct Machine {
+    /// The variants of `__ExtractState` (before the marker).
+    states: TokenStream,
+    /// The builder's own methods.
+    methods: TokenStream,
+    /// The arms of `event`'s `match &mut self.state`.
+    event_arms: TokenStream,
+    /// The states in which the whole value has been received.
+    ended: TokenStream,
+    /// `active_path` and `is_complete_at` arms for the variants being built.
+    path_arms: (Vec<TokenStream>, Vec<TokenStream>),
+}
+
+/// The enum builder: its `__ExtractState`, the struct holding it with its
+/// `Default`, and its `Builder` impl around the style's [`Machine`].
+fn builder(gen: &Gen, machine: Machine) -> TokenStream {
     let x = &gen.x;
+    let target = gen.partial_ty();
     let (decl, where_clause) = decl(&gen.generics);
     let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
+    let marker = gen.marker_variant();
+    let Machine {
+        states,
+        methods,
+        event_arms,
+        ended,
+        path_arms: (path_arms, complete_arms),
+    } = machine;
     quote! {
+        pub enum __ExtractState #decl #where_clause {
+            #states
+            #marker
+        }
+
         pub struct __ExtractBuilder #decl #where_clause {
             state: __ExtractState #ty_generics,
             skip: #x::Option<#x::Skip>,
@@ -104,6 +133,42 @@ fn builder_struct(gen: &Gen) -> TokenStream {
                     state: __ExtractState::Start,
                     skip: #x::None,
                     issue: #x::None,
+                }
+            }
+        }
+
+        impl #impl_generics __ExtractBuilder #ty_generics #where_clause {
+            #methods
+        }
+
+        impl #impl_generics #x::Builder<#target> for __ExtractBuilder #ty_generics #where_clause {
+            fn event<S: #x::Slot<#target>>(
+                &mut self,
+                slot: &mut S,
+                event: &#x::Event<'_>,
+            ) -> #x::Step {
+                match &mut self.state {
+                    #event_arms
+                    _ => #x::Step::More,
+                }
+            }
+
+            #[inline]
+
+            fn active_path(&self, out: &mut #x::Vec<#x::Segment>) {
+                match &self.state {
+                    #(#path_arms)*
+                    _ => {}
+                }
+            }
+
+            #[inline]
+
+            fn is_complete_at(&self, path: &[#x::Segment]) -> bool {
+                match &self.state {
+                    #ended => true,
+                    #(#complete_arms)*
+                    _ => false,
                 }
             }
         }
@@ -193,13 +258,9 @@ fn all_names(read: &[Read]) -> Vec<String> {
 }
 
 fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
-    let builder_struct = builder_struct(gen);
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
-    let (decl, where_clause) = decl(&gen.generics);
-    let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
-    let marker = gen.marker_variant();
     let max = max_name(read);
     let units: Vec<&Read> = read
         .iter()
@@ -312,136 +373,107 @@ fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             _ => #x::Step::Invalid(#x::StreamIssue::new(#x::unknown_variant(name, &[#(#unit_names),*]))),
         },
     };
-    let (path_arms, complete_arms) = path_arms(gen, read, false);
-    quote! {
-        pub enum __ExtractState #decl #where_clause {
-            Start,
-            Name(#x::String),
-            Open,
-            #(#states)*
-            Unknown(#x::Skip),
-            Close,
-            #marker
-        }
-
-        #builder_struct
-
-        impl #impl_generics __ExtractBuilder #ty_generics #where_clause {
-            fn unit<S: #x::Slot<#target>>(&mut self, slot: &mut S, name: &str) -> #x::Step {
-                match name {
-                    #(#unit_arms)*
-                    #unit_fallback
-                }
-            }
-
-            #[inline]
-            fn variant_step(&mut self, step: #x::ChildStep, name: &str) -> #x::Step {
-                match step {
-                    #x::ChildStep::Continue(#x::None) => #x::Step::More,
-                    #x::ChildStep::Continue(#x::Some(issue)) => #x::Step::MoreWith(issue.in_key(name)),
-                    #x::ChildStep::Ended { issue, .. } => {
-                        self.state = __ExtractState::Close;
-                        match issue {
-                            #x::Some(issue) => #x::Step::MoreWith(issue.in_key(name)),
-                            #x::None => #x::Step::More,
-                        }
+    builder(
+        gen,
+        Machine {
+            states: quote! {
+                Start,
+                Name(#x::String),
+                Open,
+                #(#states)*
+                Unknown(#x::Skip),
+                Close,
+            },
+            methods: quote! {
+                fn unit<S: #x::Slot<#target>>(&mut self, slot: &mut S, name: &str) -> #x::Step {
+                    match name {
+                        #(#unit_arms)*
+                        #unit_fallback
                     }
                 }
-            }
-        }
 
-        impl #impl_generics #x::Builder<#target> for __ExtractBuilder #ty_generics #where_clause {
-            fn event<S: #x::Slot<#target>>(
-                &mut self,
-                slot: &mut S,
-                event: &#x::Event<'_>,
-            ) -> #x::Step {
-                match &mut self.state {
-                    __ExtractState::Start => match *event {
-                        #x::Event::Str { text, last, .. } => #start_str,
-                        #x::Event::ObjectStart => {
-                            self.state = __ExtractState::Open;
-                            #x::Step::More
-                        }
-                        _ => #x::Step::Reject(#x::StreamIssue::expected(#expected, event)),
-                    },
-                    __ExtractState::Name(name) => {
-                        if let #x::Event::Str { text, last, .. } = *event {
-                            if name.len() <= #max {
-                                name.push_str(text);
-                            }
-                            if last {
-                                let name = #x::mem::take(name);
-                                return self.unit(slot, &name);
-                            }
-                        }
-                        #x::Step::More
-                    }
-                    __ExtractState::Open => match *event {
-                        #x::Event::Key(key) => {
-                            self.state = match key {
-                                #(#key_arms)*
-                                _ => {
-                                    self.issue = #x::Some(#x::StreamIssue::new(
-                                        #x::unknown_variant(key, &[#(#every_name),*]),
-                                    ));
-                                    __ExtractState::Unknown(#x::Default::default())
-                                }
-                            };
-                            #x::Step::More
-                        }
-                        #x::Event::ObjectEnd => #x::Step::Invalid(#x::StreamIssue::new(
-                            "expected a variant, found an empty object",
-                        )),
-                        _ => #x::Step::More,
-                    },
-                    #(#feed_arms)*
-                    __ExtractState::Unknown(skip) => {
-                        if skip.event(event) {
+                #[inline]
+                fn variant_step(&mut self, step: #x::ChildStep, name: &str) -> #x::Step {
+                    match step {
+                        #x::ChildStep::Continue(#x::None) => #x::Step::More,
+                        #x::ChildStep::Continue(#x::Some(issue)) => #x::Step::MoreWith(issue.in_key(name)),
+                        #x::ChildStep::Ended { issue, .. } => {
                             self.state = __ExtractState::Close;
+                            match issue {
+                                #x::Some(issue) => #x::Step::MoreWith(issue.in_key(name)),
+                                #x::None => #x::Step::More,
+                            }
                         }
+                    }
+                }
+            },
+            event_arms: quote! {
+                __ExtractState::Start => match *event {
+                    #x::Event::Str { text, last, .. } => #start_str,
+                    #x::Event::ObjectStart => {
+                        self.state = __ExtractState::Open;
                         #x::Step::More
                     }
-                    __ExtractState::Close => match *event {
-                        #x::Event::ObjectEnd => match self.issue.take() {
-                            #x::Some(issue) => #x::Step::Invalid(issue),
-                            #x::None => #x::Step::Done,
-                        },
-                        #x::Event::Key(_) => {
-                            if self.issue.is_none() {
-                                self.issue = #x::Some(#x::StreamIssue::new(
-                                    "expected an object with a single variant key",
-                                ));
-                            }
-                            self.state = __ExtractState::Unknown(#x::Default::default());
-                            #x::Step::More
+                    _ => #x::Step::Reject(#x::StreamIssue::expected(#expected, event)),
+                },
+                __ExtractState::Name(name) => {
+                    if let #x::Event::Str { text, last, .. } = *event {
+                        if name.len() <= #max {
+                            name.push_str(text);
                         }
-                        _ => #x::Step::More,
-                    },
+                        if last {
+                            let name = #x::mem::take(name);
+                            return self.unit(slot, &name);
+                        }
+                    }
+                    #x::Step::More
+                }
+                __ExtractState::Open => match *event {
+                    #x::Event::Key(key) => {
+                        self.state = match key {
+                            #(#key_arms)*
+                            _ => {
+                                self.issue = #x::Some(#x::StreamIssue::new(
+                                    #x::unknown_variant(key, &[#(#every_name),*]),
+                                ));
+                                __ExtractState::Unknown(#x::Default::default())
+                            }
+                        };
+                        #x::Step::More
+                    }
+                    #x::Event::ObjectEnd => #x::Step::Invalid(#x::StreamIssue::new(
+                        "expected a variant, found an empty object",
+                    )),
                     _ => #x::Step::More,
+                },
+                #(#feed_arms)*
+                __ExtractState::Unknown(skip) => {
+                    if skip.event(event) {
+                        self.state = __ExtractState::Close;
+                    }
+                    #x::Step::More
                 }
-            }
-
-            #[inline]
-
-            fn active_path(&self, out: &mut #x::Vec<#x::Segment>) {
-                match &self.state {
-                    #(#path_arms)*
-                    _ => {}
-                }
-            }
-
-            #[inline]
-
-            fn is_complete_at(&self, path: &[#x::Segment]) -> bool {
-                match &self.state {
-                    __ExtractState::Close | __ExtractState::Unknown(_) => true,
-                    #(#complete_arms)*
-                    _ => false,
-                }
-            }
-        }
-    }
+                __ExtractState::Close => match *event {
+                    #x::Event::ObjectEnd => match self.issue.take() {
+                        #x::Some(issue) => #x::Step::Invalid(issue),
+                        #x::None => #x::Step::Done,
+                    },
+                    #x::Event::Key(_) => {
+                        if self.issue.is_none() {
+                            self.issue = #x::Some(#x::StreamIssue::new(
+                                "expected an object with a single variant key",
+                            ));
+                        }
+                        self.state = __ExtractState::Unknown(#x::Default::default());
+                        #x::Step::More
+                    }
+                    _ => #x::Step::More,
+                },
+            },
+            ended: quote!(__ExtractState::Close | __ExtractState::Unknown(_)),
+            path_arms: path_arms(gen, read, false),
+        },
+    )
 }
 
 /// `active_path` and `is_complete_at` arms for the variants being built.
@@ -485,13 +517,9 @@ fn path_arms(gen: &Gen, read: &[Read], internal: bool) -> (Vec<TokenStream>, Vec
 }
 
 fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
-    let builder_struct = builder_struct(gen);
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
-    let (decl, where_clause) = decl(&gen.generics);
-    let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
-    let marker = gen.marker_variant();
     let tag = &gen
         .cont
         .attrs
@@ -587,130 +615,101 @@ fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             }
         }
     });
-    let (path_arms, complete_arms) = path_arms(gen, read, true);
-    quote! {
-        pub enum __ExtractState #decl #where_clause {
-            Start,
-            Seek(u32, #x::EventBuffer),
-            Tag(#x::String, #x::EventBuffer),
-            #(#states)*
-            Rest(u32),
-            Bad(u32),
-            #marker
-        }
-
-        #builder_struct
-
-        impl #impl_generics __ExtractBuilder #ty_generics #where_clause {
-            fn begin<S: #x::Slot<#target>>(
-                &mut self,
-                slot: &mut S,
-                name: &str,
-                buffer: #x::Vec<#x::OwnedEvent>,
-            ) -> #x::Step {
-                match name {
-                    #(#begin_arms)*
-                    #begin_fallback
+    builder(
+        gen,
+        Machine {
+            states: quote! {
+                Start,
+                Seek(u32, #x::EventBuffer),
+                Tag(#x::String, #x::EventBuffer),
+                #(#states)*
+                Rest(u32),
+                Bad(u32),
+            },
+            methods: quote! {
+                fn begin<S: #x::Slot<#target>>(
+                    &mut self,
+                    slot: &mut S,
+                    name: &str,
+                    buffer: #x::Vec<#x::OwnedEvent>,
+                ) -> #x::Step {
+                    match name {
+                        #(#begin_arms)*
+                        #begin_fallback
+                    }
                 }
-            }
-        }
-
-        impl #impl_generics #x::Builder<#target> for __ExtractBuilder #ty_generics #where_clause {
-            fn event<S: #x::Slot<#target>>(
-                &mut self,
-                slot: &mut S,
-                event: &#x::Event<'_>,
-            ) -> #x::Step {
-                match &mut self.state {
-                    __ExtractState::Start => {
-                        if !#x::matches!(event, #x::Event::ObjectStart) {
-                            return #x::Step::Reject(#x::StreamIssue::expected("an object", event));
-                        }
-                        self.state = __ExtractState::Seek(0, #x::Default::default());
-                        #x::Step::More
+            },
+            event_arms: quote! {
+                __ExtractState::Start => {
+                    if !#x::matches!(event, #x::Event::ObjectStart) {
+                        return #x::Step::Reject(#x::StreamIssue::expected("an object", event));
                     }
-                    __ExtractState::Seek(depth, buffer) => {
-                        if *depth == 0 {
-                            match *event {
-                                #x::Event::Key(#tag) => {
-                                    let buffer = #x::mem::take(buffer);
-                                    self.state = __ExtractState::Tag(#x::String::new(), buffer);
-                                    return #x::Step::More;
-                                }
-                                #x::Event::ObjectEnd => {
-                                    return #x::Step::Invalid(#x::StreamIssue::new(#missing_tag));
-                                }
-                                _ => {}
-                            }
-                        }
-                        #x::object_rest(depth, event);
-                        buffer.push(event);
-                        #x::Step::More
-                    }
-                    __ExtractState::Tag(name, buffer) => match *event {
-                        #x::Event::Str { text, last, .. } => {
-                            if name.len() <= #max {
-                                name.push_str(text);
-                            }
-                            if !last {
+                    self.state = __ExtractState::Seek(0, #x::Default::default());
+                    #x::Step::More
+                }
+                __ExtractState::Seek(depth, buffer) => {
+                    if *depth == 0 {
+                        match *event {
+                            #x::Event::Key(#tag) => {
+                                let buffer = #x::mem::take(buffer);
+                                self.state = __ExtractState::Tag(#x::String::new(), buffer);
                                 return #x::Step::More;
                             }
-                            let name = #x::mem::take(name);
-                            let buffer = buffer.take();
-                            self.begin(slot, &name, buffer)
-                        }
-                        _ => {
-                            self.issue = #x::Some(
-                                #x::StreamIssue::expected("the variant's name (a string)", event)
-                                    .in_key(#tag),
-                            );
-                            let mut depth = 0;
-                            #x::object_rest(&mut depth, event);
-                            self.state = __ExtractState::Bad(depth);
-                            #x::Step::More
-                        }
-                    },
-                    #(#feed_arms)*
-                    __ExtractState::Rest(depth) => {
-                        if #x::object_rest(depth, event) {
-                            #x::Step::Done
-                        } else {
-                            #x::Step::More
+                            #x::Event::ObjectEnd => {
+                                return #x::Step::Invalid(#x::StreamIssue::new(#missing_tag));
+                            }
+                            _ => {}
                         }
                     }
-                    __ExtractState::Bad(depth) => {
-                        if #x::object_rest(depth, event) {
-                            #x::Step::Invalid(self.issue.take().unwrap_or_else(
-                                || #x::StreamIssue::new("invalid value"),
-                            ))
-                        } else {
-                            #x::Step::More
+                    #x::object_rest(depth, event);
+                    buffer.push(event);
+                    #x::Step::More
+                }
+                __ExtractState::Tag(name, buffer) => match *event {
+                    #x::Event::Str { text, last, .. } => {
+                        if name.len() <= #max {
+                            name.push_str(text);
                         }
+                        if !last {
+                            return #x::Step::More;
+                        }
+                        let name = #x::mem::take(name);
+                        let buffer = buffer.take();
+                        self.begin(slot, &name, buffer)
                     }
-                    _ => #x::Step::More,
+                    _ => {
+                        self.issue = #x::Some(
+                            #x::StreamIssue::expected("the variant's name (a string)", event)
+                                .in_key(#tag),
+                        );
+                        let mut depth = 0;
+                        #x::object_rest(&mut depth, event);
+                        self.state = __ExtractState::Bad(depth);
+                        #x::Step::More
+                    }
+                },
+                #(#feed_arms)*
+                __ExtractState::Rest(depth) => {
+                    if #x::object_rest(depth, event) {
+                        #x::Step::Done
+                    } else {
+                        #x::Step::More
+                    }
                 }
-            }
-
-            #[inline]
-
-            fn active_path(&self, out: &mut #x::Vec<#x::Segment>) {
-                match &self.state {
-                    #(#path_arms)*
-                    _ => {}
+                __ExtractState::Bad(depth) => {
+                    if #x::object_rest(depth, event) {
+                        #x::Step::Invalid(self.issue.take().unwrap_or_else(
+                            || #x::StreamIssue::new("invalid value"),
+                        ))
+                    } else {
+                        #x::Step::More
+                    }
                 }
-            }
-
-            #[inline]
-
-            fn is_complete_at(&self, path: &[#x::Segment]) -> bool {
-                match &self.state {
-                    __ExtractState::Rest(_) => true,
-                    #(#complete_arms)*
-                    _ => false,
-                }
-            }
-        }
-    }
+            },
+            ended: quote!(__ExtractState::Rest(_)),
+            path_arms: path_arms(gen, read, true),
+        },
+    )
 }
 
 fn schema(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
