@@ -801,6 +801,22 @@ fn schema(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
     quote!(#x::any_of(#description, #x::Vec::from([#units #(#variants),*])))
 }
 
+/// `{ checks }` run at the variant's path: an externally tagged variant's
+/// content is under its name; an internally tagged variant's fields are the
+/// object's own, and a unit variant has no content.
+fn in_variant(r: &Read, internal: bool, checks: &TokenStream) -> TokenStream {
+    if internal || r.variant.style == Style::Unit {
+        quote!({ #checks })
+    } else {
+        let name = &r.variant.attrs.name.de;
+        quote!({
+            checker.enter_field(#name);
+            #checks
+            checker.leave();
+        })
+    }
+}
+
 fn check(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
@@ -812,19 +828,8 @@ fn check(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
             return quote!(#path(content) => <#ty as #x::Extract>::check(content, checker),);
         }
         let pattern = partial_pattern(&r.body, &path);
-        let checks = check_fields(&r.body);
-        if internal || r.variant.style == Style::Unit {
-            quote!(#pattern => { #checks })
-        } else {
-            let name = &r.variant.attrs.name.de;
-            quote! {
-                #pattern => {
-                    checker.enter_field(#name);
-                    #checks
-                    checker.leave();
-                }
-            }
-        }
+        let checks = in_variant(r, internal, &check_fields(&r.body));
+        quote!(#pattern => #checks)
     });
     quote! {
         match partial {
@@ -860,19 +865,8 @@ fn validate(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
     let arms = read.iter().map(|r| {
         let ident = r.variant.ident;
         let pattern = value_pattern(&r.body, &quote!(Self::#ident));
-        let fields = validate_fields(&r.body);
-        if internal || matches!(r.variant.style, Style::Unit) {
-            quote!(#pattern => { #fields })
-        } else {
-            let name = &r.variant.attrs.name.de;
-            quote! {
-                #pattern => {
-                    checker.enter_field(#name);
-                    #fields
-                    checker.leave();
-                }
-            }
-        }
+        let fields = in_variant(r, internal, &validate_fields(&r.body));
+        quote!(#pattern => #fields)
     });
     let container = container_validate(gen);
     quote! {
