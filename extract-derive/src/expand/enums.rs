@@ -67,6 +67,7 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
     let impl_extract = super::extract_impl(
         gen,
         super::ExtractImpl {
+            partial_ty: gen.partial_ty(),
             builder_ty: quote!(__ExtractBuilder #ty_generics),
             schema_name: schema_name(gen),
             schema: named(gen, &schema(gen, &read, internal)),

@@ -235,6 +235,7 @@ fn expand_struct(gen: &Gen, style: Style, fields: &[Field]) -> TokenStream {
     let impl_extract = extract_impl(
         gen,
         ExtractImpl {
+            partial_ty: gen.partial_ty(),
             builder_ty: b.object_ty(),
             schema_name: schema::schema_name(gen),
             schema: schema::struct_schema(gen, &b),
@@ -253,7 +254,9 @@ fn expand_struct(gen: &Gen, style: Style, fields: &[Field]) -> TokenStream {
 
 /// The bodies of the `Extract` methods of one derived type.
 pub(crate) struct ExtractImpl {
-    /// The hidden builder type.
+    /// The partial type.
+    pub partial_ty: TokenStream,
+    /// The builder type.
     pub builder_ty: TokenStream,
     /// Body of `schema_name`.
     pub schema_name: TokenStream,
@@ -269,14 +272,14 @@ pub(crate) struct ExtractImpl {
     pub into_partial: TokenStream,
 }
 
-/// `impl Extract for Self` from its method bodies: one shape for structs and
-/// enums alike.
+/// `impl Extract for Self` from its method bodies: one shape for structs,
+/// enums and transparent structs alike.
 pub(crate) fn extract_impl(gen: &Gen, parts: ExtractImpl) -> TokenStream {
     let x = &gen.x;
     let self_ty = gen.self_ty();
-    let partial_ty = gen.partial_ty();
     let (impl_generics, _, where_clause) = gen.generics.split_for_impl();
     let ExtractImpl {
+        partial_ty,
         builder_ty,
         schema_name,
         schema,
