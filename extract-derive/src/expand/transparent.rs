@@ -44,14 +44,11 @@ pub fn expand(gen: &Gen) -> TokenStream {
     } else {
         quote!(let v = partial; #constraints)
     };
-    let others = fields.iter().filter(|f| f.is_skipped()).map(|f| {
-        let member = &f.member;
-        let value = match &f.attrs.default {
-            crate::attr::DefaultValue::Path(path) => quote!(#path()),
-            _ => quote!(#x::Default::default()),
-        };
-        quote!(#member: #value,)
-    });
+    // Skipped fields take their own default, never the container's.
+    let others = fields
+        .iter()
+        .filter(|f| f.is_skipped())
+        .map(|f| super::complete::skipped_field(gen, f, false));
     let field_validator = field
         .attrs
         .validate
