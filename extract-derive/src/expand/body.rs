@@ -29,18 +29,10 @@ pub struct Body<'a> {
     pub all: &'a [Field<'a>],
     /// The fields read from JSON, in order; a field's index here is its bit.
     pub fields: Vec<&'a Field<'a>>,
-    /// The partial type the body writes into.
-    pub target: TokenStream,
-    /// `PartialShape::Circle` when the body is a variant's.
-    pub variant_path: Option<TokenStream>,
     /// The variant, for a variant's body.
     pub variant: Option<&'a Variant<'a>>,
     /// Prefix of the generated items' names.
     prefix: String,
-    /// A key skipped silently (an internally tagged enum's tag).
-    pub tag: Option<String>,
-    /// The description of the object.
-    pub description: Option<String>,
 }
 
 impl<'a> Body<'a> {
@@ -51,30 +43,44 @@ impl<'a> Body<'a> {
             style,
             all: fields,
             fields: fields.iter().filter(|f| !f.is_skipped()).collect(),
-            target: gen.partial_ty(),
-            variant_path: None,
             variant: None,
             prefix: "__Extract".to_owned(),
-            tag: None,
-            description: gen.cont.attrs.description.clone(),
         }
     }
 
     /// The body of a struct or tuple variant.
     pub fn for_variant(gen: &'a Gen<'a>, variant: &'a Variant<'a>, index: usize) -> Self {
-        let partial = &gen.partial_ident;
-        let ident = variant.ident;
         Body {
             gen,
             style: variant.style,
             all: &variant.fields,
             fields: variant.fields.iter().filter(|f| !f.is_skipped()).collect(),
-            target: gen.partial_ty(),
-            variant_path: Some(quote!(#partial::#ident)),
             variant: Some(variant),
             prefix: format!("__ExtractV{index}"),
-            tag: gen.cont.attrs.tag.as_ref().map(|t| t.value.clone()),
-            description: variant.attrs.description.clone(),
+        }
+    }
+
+    /// `PartialShape::Circle` when the body is a variant's.
+    fn variant_path(&self) -> Option<TokenStream> {
+        let partial = &self.gen.partial_ident;
+        self.variant.map(|v| {
+            let ident = v.ident;
+            quote!(#partial::#ident)
+        })
+    }
+
+    /// A key skipped silently: an internally tagged enum's tag.
+    fn tag(&self) -> Option<&str> {
+        let tag = self.gen.cont.attrs.tag.as_ref()?;
+        self.variant.map(|_| tag.value.as_str())
+    }
+
+    /// The description of the object: the struct's. A variant's goes on
+    /// the variant's schema, around its content.
+    pub fn description(&self) -> Option<&str> {
+        match self.variant {
+            None => self.gen.cont.attrs.description.as_deref(),
+            Some(_) => None,
         }
     }
 
@@ -101,7 +107,7 @@ impl<'a> Body<'a> {
     /// The value of the partial with nothing filled in yet.
     pub fn empty(&self) -> TokenStream {
         let x = &self.gen.x;
-        match &self.variant_path {
+        match self.variant_path() {
             None => quote!(#x::Default::default()),
             Some(path) => {
                 let members = self.members();
@@ -122,9 +128,9 @@ impl<'a> Body<'a> {
     /// A slot for field `i`'s value in the partial held by `slot`.
     fn field_slot(&self, i: usize, f: &Field) -> TokenStream {
         let x = &self.gen.x;
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let member = &partial_member(self.style, i, f);
-        match &self.variant_path {
+        match self.variant_path() {
             None => quote!(#x::FieldSlot::new(slot, |p: &mut #target| &mut p.#member)),
             Some(path) => quote!(#x::ProjectSlot::new(
                 slot,
@@ -145,7 +151,7 @@ impl<'a> Body<'a> {
     fn reset(&self, i: usize, f: &Field) -> TokenStream {
         let x = &self.gen.x;
         let member = &partial_member(self.style, i, f);
-        match &self.variant_path {
+        match self.variant_path() {
             None => quote! {
                 if let #x::Some(p) = #x::Slot::get(slot) {
                     p.#member = #x::None;
@@ -362,7 +368,7 @@ impl<'a> Body<'a> {
 
     fn named_event(&self, active: &Ident, feed_arms: &[TokenStream]) -> TokenStream {
         let x = &self.gen.x;
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let deny = self.gen.cont.attrs.deny_unknown_fields;
         let key_arms = self.fields.iter().enumerate().map(|(i, f)| {
             let v = format_ident!("F{}", i);
@@ -383,8 +389,7 @@ impl<'a> Body<'a> {
             }
         });
         let tag_arm = self
-            .tag
-            .as_ref()
+            .tag()
             .map(|tag| quote!(#tag => #active::Unknown(#x::Default::default()),));
         let (issue_decl, unknown_arm, result) = if deny {
             let mut expected: Vec<String> = self
@@ -392,8 +397,8 @@ impl<'a> Body<'a> {
                 .iter()
                 .map(|f| f.attrs.name.de.clone())
                 .collect();
-            if let Some(tag) = &self.tag {
-                expected.insert(0, tag.clone());
+            if let Some(tag) = self.tag() {
+                expected.insert(0, tag.to_owned());
             }
             (
                 quote!(let mut issue = #x::None;),
@@ -453,7 +458,7 @@ impl<'a> Body<'a> {
 
     fn tuple_event(&self, active: &Ident, feed_arms: &[TokenStream]) -> TokenStream {
         let x = &self.gen.x;
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let n = self.fields.len();
         let start_arms = self.fields.iter().enumerate().map(|(i, f)| {
             let v = format_ident!("F{}", i);
@@ -531,7 +536,7 @@ impl<'a> Body<'a> {
         let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
         let object = self.name("Builder");
         let fields_ident = self.name("Fields");
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let empty = self.empty();
         let (open, expected) = if self.is_named() {
             (quote!(#x::Event::ObjectStart), "an object")

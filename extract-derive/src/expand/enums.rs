@@ -43,14 +43,10 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
         .iter()
         .enumerate()
         .filter(|(_, v)| !v.attrs.skip)
-        .map(|(index, variant)| {
-            let mut body = Body::for_variant(gen, variant, index);
-            body.description = None;
-            Read {
-                index,
-                variant,
-                body,
-            }
+        .map(|(index, variant)| Read {
+            index,
+            variant,
+            body: Body::for_variant(gen, variant, index),
         })
         .collect();
     let internal = gen.cont.attrs.tag.is_some();
