@@ -181,6 +181,18 @@ impl<'a> Body<'a> {
         names
     }
 
+    /// `Active::F{i}` with a fresh builder (and, for an atomic field, no
+    /// value held yet): field `i` starts.
+    fn start(&self, active: &Ident, i: usize, f: &Field) -> TokenStream {
+        let x = &self.gen.x;
+        let v = field_variant(i);
+        if f.attrs.atomic.is_some() {
+            quote!(#active::#v(#x::Default::default(), #x::None))
+        } else {
+            quote!(#active::#v(#x::Default::default()))
+        }
+    }
+
     /// Every generated item of the body.
     pub fn items(&self) -> TokenStream {
         let fields = self.fields_items();
@@ -199,7 +211,7 @@ impl<'a> Body<'a> {
         let marker_variant = gen.marker_variant();
 
         let variants = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let b = field_builder_ty(gen, f);
             if f.attrs.atomic.is_some() {
                 let p = field_partial_ty(x, f);
@@ -210,7 +222,7 @@ impl<'a> Body<'a> {
         });
 
         let feed_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let slot = self.field_slot(i, f);
             let step_fn = if self.is_named() {
                 let name = &f.attrs.name.de;
@@ -223,6 +235,11 @@ impl<'a> Body<'a> {
             } else {
                 quote!(self.active = #active::None; self.index += 1;)
             };
+            let finish = quote! {
+                let (step, ended) = #step_fn;
+                if ended { #after_end }
+                step
+            };
             if f.attrs.atomic.is_some() {
                 quote! {
                     #active::#v(b, held) => {
@@ -232,25 +249,21 @@ impl<'a> Body<'a> {
                                 #x::Slot::set(&mut #slot, v);
                             }
                         }
-                        let (step, ended) = #step_fn;
-                        if ended { #after_end }
-                        step
+                        #finish
                     }
                 }
             } else {
                 quote! {
                     #active::#v(b) => {
                         let step = #x::feed_child(b, &mut self.skip, &mut #slot, event);
-                        let (step, ended) = #step_fn;
-                        if ended { #after_end }
-                        step
+                        #finish
                     }
                 }
             }
         });
 
         let path_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let p = field_partial_ty(x, f);
             let segment = if self.is_named() {
                 let name = &f.attrs.name.de;
@@ -267,7 +280,7 @@ impl<'a> Body<'a> {
         });
 
         let complete_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let p = field_partial_ty(x, f);
             let pattern = if self.is_named() {
                 let names = Self::path_names(f);
@@ -371,14 +384,9 @@ impl<'a> Body<'a> {
         let target = self.gen.partial_ty();
         let deny = self.gen.cont.attrs.deny_unknown_fields;
         let key_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
             let names = Self::read_names(f);
             let reset = self.reset(i, f);
-            let init = if f.attrs.atomic.is_some() {
-                quote!(#active::#v(#x::Default::default(), #x::None))
-            } else {
-                quote!(#active::#v(#x::Default::default()))
-            };
+            let init = self.start(active, i, f);
             quote! {
                 #(#names)|* => {
                     if self.done.take(#i) {
@@ -461,13 +469,9 @@ impl<'a> Body<'a> {
         let target = self.gen.partial_ty();
         let n = self.fields.len();
         let start_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
             let lit = Literal::usize_unsuffixed(i);
-            if f.attrs.atomic.is_some() {
-                quote!(#lit => #active::#v(#x::Default::default(), #x::None),)
-            } else {
-                quote!(#lit => #active::#v(#x::Default::default()),)
-            }
+            let start = self.start(active, i, f);
+            quote!(#lit => #start,)
         });
         let message = format!(
             "expected {n} element{}, found more",
@@ -618,4 +622,9 @@ impl<'a> Body<'a> {
             }
         }
     }
+}
+
+/// The `Active` variant of the `i`-th read field.
+fn field_variant(i: usize) -> Ident {
+    format_ident!("F{}", i)
 }
