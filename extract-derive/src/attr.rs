@@ -121,6 +121,24 @@ pub struct Name {
     pub ser: String,
     /// The name serde reads (the schema's and the parser's name).
     pub de: String,
+    /// `#[serde(alias = "...")]`: more names it is read from.
+    pub aliases: Vec<String>,
+}
+
+impl Name {
+    /// Every name it is read from: `de`, then the aliases.
+    pub fn read_names(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.de).chain(&self.aliases)
+    }
+
+    /// The names a path may give it: `de`, and `ser` when it differs.
+    pub fn path_names(&self) -> Vec<&String> {
+        let mut names = vec![&self.de];
+        if self.ser != self.de {
+            names.push(&self.ser);
+        }
+        names
+    }
 }
 
 /// The two sides of a serde `rename` / `rename_all`.
@@ -219,8 +237,6 @@ impl Constraints {
 pub struct Field {
     /// The JSON name.
     pub name: Name,
-    /// `#[serde(alias = "...")]`, read as the name too.
-    pub aliases: Vec<String>,
     /// The description.
     pub description: Option<String>,
     /// `#[serde(skip)]` / `#[serde(skip_deserializing)]`
@@ -241,8 +257,6 @@ pub struct Field {
 pub struct Variant {
     /// The JSON name.
     pub name: Name,
-    /// `#[serde(alias = "...")]`
-    pub aliases: Vec<String>,
     /// The description.
     pub description: Option<String>,
     /// `#[serde(skip)]` / `#[serde(skip_deserializing)]`
@@ -512,6 +526,7 @@ impl Container {
         let name = Name {
             ser: rename.ser.unwrap_or_else(|| ident.clone()),
             de: rename.de.unwrap_or(ident),
+            aliases: Vec::new(),
         };
         Container {
             krate: krate.get(),
@@ -591,10 +606,10 @@ impl Variant {
                     .de
                     .map_or_else(|| ident.clone(), |r| r.apply_to_variant(&ident))
             }),
+            aliases,
         };
         Variant {
             name,
-            aliases,
             description: description.get().or_else(|| get_doc(&variant.attrs)),
             skip,
             other,
@@ -758,10 +773,10 @@ impl Field {
                     .de
                     .map_or_else(|| ident.clone(), |r| r.apply_to_field(&ident))
             }),
+            aliases,
         };
         Field {
             name,
-            aliases,
             description: description.get().or_else(|| get_doc(&field.attrs)),
             skip,
             default,

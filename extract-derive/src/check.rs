@@ -114,7 +114,7 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
                  variants: use named fields",
             );
         }
-        for name in std::iter::once(&variant.attrs.name.de).chain(&variant.attrs.aliases) {
+        for name in variant.attrs.name.read_names() {
             if names.insert(name.clone(), ()).is_some() {
                 cx.error_spanned_by(
                     variant.ident,
@@ -190,7 +190,7 @@ fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
             }
         }
         if style == Style::Struct {
-            for name in std::iter::once(&attrs.name.de).chain(&attrs.aliases) {
+            for name in attrs.name.read_names() {
                 if names.insert(name.clone(), ()).is_some() {
                     cx.error_spanned_by(
                         &field.member,

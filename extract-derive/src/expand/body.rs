@@ -165,22 +165,6 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// The JSON names `f` is read from: its name and aliases.
-    fn read_names(f: &Field) -> Vec<String> {
-        let mut names = vec![f.attrs.name.de.clone()];
-        names.extend(f.attrs.aliases.iter().cloned());
-        names
-    }
-
-    /// The names a path may use for `f` (read and written names).
-    fn path_names(f: &Field) -> Vec<String> {
-        let mut names = vec![f.attrs.name.de.clone()];
-        if f.attrs.name.ser != f.attrs.name.de {
-            names.push(f.attrs.name.ser.clone());
-        }
-        names
-    }
-
     /// `Active::F{i}` with a fresh builder (and, for an atomic field, no
     /// value held yet): field `i` starts.
     fn start(&self, active: &Ident, i: usize, f: &Field) -> TokenStream {
@@ -283,7 +267,7 @@ impl<'a> Body<'a> {
             let v = field_variant(i);
             let p = field_partial_ty(x, f);
             let pattern = if self.is_named() {
-                let names = Self::path_names(f);
+                let names = f.attrs.name.path_names();
                 quote!(#(#names)|*)
             } else {
                 let lit = Literal::usize_unsuffixed(i);
@@ -384,7 +368,7 @@ impl<'a> Body<'a> {
         let target = self.gen.partial_ty();
         let deny = self.gen.cont.attrs.deny_unknown_fields;
         let key_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let names = Self::read_names(f);
+            let names = f.attrs.name.read_names();
             let reset = self.reset(i, f);
             let init = self.start(active, i, f);
             quote! {

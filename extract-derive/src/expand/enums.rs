@@ -30,10 +30,8 @@ impl Read<'_> {
         format_ident!("V{}", self.index)
     }
 
-    fn names(&self) -> Vec<String> {
-        let mut names = vec![self.variant.attrs.name.de.clone()];
-        names.extend(self.variant.attrs.aliases.iter().cloned());
-        names
+    fn names(&self) -> impl Iterator<Item = &String> {
+        self.variant.attrs.name.read_names()
     }
 }
 
