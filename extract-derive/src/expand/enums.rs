@@ -491,7 +491,7 @@ fn path_arms(gen: &Gen, read: &[Read], internal: bool) -> (Vec<TokenStream>, Vec
             });
         } else {
             let de = &r.variant.attrs.name.de;
-            let ser = &r.variant.attrs.name.ser;
+            let names = r.variant.attrs.name.path_names();
             paths.push(quote! {
                 __ExtractState::#state(b) => {
                     out.push(#x::Segment::Key(#x::String::from(#de)));
@@ -500,7 +500,7 @@ fn path_arms(gen: &Gen, read: &[Read], internal: bool) -> (Vec<TokenStream>, Vec
             });
             completes.push(quote! {
                 __ExtractState::#state(b) => match path.split_first() {
-                    #x::Some((#x::Segment::Key(key), rest)) if key == #de || key == #ser => {
+                    #x::Some((#x::Segment::Key(key), rest)) if #(key == #names)||* => {
                         #x::Builder::<#p>::is_complete_at(b, rest)
                     }
                     _ => false,
