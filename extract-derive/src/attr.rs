@@ -126,6 +126,26 @@ pub struct Name {
 }
 
 impl Name {
+    /// The name of a variant or field called `ident`, on each side: its
+    /// `rename`, else its rule (`rename_all`) applied by `apply`, else
+    /// `ident`.
+    fn resolve(
+        ident: &str,
+        rename: Pair<String>,
+        rules: Pair<RenameRule>,
+        apply: fn(RenameRule, &str) -> String,
+        aliases: Vec<String>,
+    ) -> Self {
+        let side = |rename: Option<String>, rule: Option<RenameRule>| {
+            rename.unwrap_or_else(|| rule.map_or_else(|| ident.to_owned(), |r| apply(r, ident)))
+        };
+        Name {
+            ser: side(rename.ser, rules.ser),
+            de: side(rename.de, rules.de),
+            aliases,
+        }
+    }
+
     /// Every name it is read from: `de`, then the aliases.
     pub fn read_names(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.de).chain(&self.aliases)
@@ -142,8 +162,8 @@ impl Name {
 }
 
 /// The two sides of a serde `rename` / `rename_all`.
-#[derive(Clone)]
-struct Pair<T> {
+#[derive(Clone, Copy)]
+pub struct Pair<T> {
     ser: Option<T>,
     de: Option<T>,
 }
@@ -593,21 +613,13 @@ impl Variant {
             Ok(())
         });
         let ident = unraw(&variant.ident);
-        let name = Name {
-            ser: rename.ser.unwrap_or_else(|| {
-                container
-                    .rename_all
-                    .ser
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_variant(&ident))
-            }),
-            de: rename.de.unwrap_or_else(|| {
-                container
-                    .rename_all
-                    .de
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_variant(&ident))
-            }),
+        let name = Name::resolve(
+            &ident,
+            rename,
+            container.rename_all,
+            RenameRule::apply_to_variant,
             aliases,
-        };
+        );
         Variant {
             name,
             description: description.get().or_else(|| get_doc(&variant.attrs)),
@@ -619,19 +631,12 @@ impl Variant {
 }
 
 /// The renaming that applies to the fields of a struct or of one variant.
-#[derive(Clone, Copy, Default)]
-pub struct FieldRules {
-    ser: Option<RenameRule>,
-    de: Option<RenameRule>,
-}
+pub type FieldRules = Pair<RenameRule>;
 
 impl FieldRules {
     /// The rules for the fields of the struct itself.
     pub fn of_struct(container: &Container) -> Self {
-        Self {
-            ser: container.rename_all.ser,
-            de: container.rename_all.de,
-        }
+        container.rename_all
     }
 
     /// The rules for the fields of a variant: its own `rename_all`, else the
@@ -762,19 +767,7 @@ impl Field {
             .ident
             .as_ref()
             .map_or_else(|| index.to_string(), unraw);
-        let name = Name {
-            ser: rename.ser.unwrap_or_else(|| {
-                rules
-                    .ser
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_field(&ident))
-            }),
-            de: rename.de.unwrap_or_else(|| {
-                rules
-                    .de
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_field(&ident))
-            }),
-            aliases,
-        };
+        let name = Name::resolve(&ident, rename, rules, RenameRule::apply_to_field, aliases);
         Field {
             name,
             description: description.get().or_else(|| get_doc(&field.attrs)),
