@@ -375,6 +375,15 @@ fn number_value(meta: &ParseNestedMeta) -> syn::Result<(String, f64)> {
     Ok((text, value))
 }
 
+/// `default` or `default = "path"`.
+fn default_value(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
+    Ok(if meta.input.peek(syn::Token![=]) {
+        DefaultValue::Path(lit_str(meta)?.parse()?)
+    } else {
+        DefaultValue::Trait
+    })
+}
+
 /// Consumes the value of a key we leave to serde.
 fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
@@ -514,11 +523,7 @@ impl Container {
                         .map_or_else(Span::call_site, syn::Ident::span),
                 });
             } else if path.is_ident("default") {
-                default = if meta.input.peek(syn::Token![=]) {
-                    DefaultValue::Path(lit_str(meta)?.parse()?)
-                } else {
-                    DefaultValue::Trait
-                };
+                default = default_value(meta)?;
             } else if path.is_ident("transparent") {
                 transparent = path.get_ident().map(syn::Ident::span);
             } else if path.is_ident("untagged") {
@@ -736,11 +741,7 @@ impl Field {
             } else if path.is_ident("skip") || path.is_ident("skip_deserializing") {
                 skip = path.get_ident().map(syn::Ident::span);
             } else if path.is_ident("default") {
-                default = if meta.input.peek(syn::Token![=]) {
-                    DefaultValue::Path(lit_str(meta)?.parse()?)
-                } else {
-                    DefaultValue::Trait
-                };
+                default = default_value(meta)?;
             } else if path.is_ident("flatten") {
                 unsupported_serde(
                     cx,
