@@ -375,6 +375,13 @@ fn number_value(meta: &ParseNestedMeta) -> syn::Result<(String, f64)> {
     Ok((text, value))
 }
 
+/// The span of the key being parsed, for errors found later.
+fn key_span(meta: &ParseNestedMeta) -> Span {
+    meta.path
+        .get_ident()
+        .map_or_else(Span::call_site, syn::Ident::span)
+}
+
 /// `default` or `default = "path"`.
 fn default_value(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
     Ok(if meta.input.peek(syn::Token![=]) {
@@ -507,25 +514,19 @@ impl Container {
             } else if path.is_ident("deny_unknown_fields") {
                 deny_unknown_fields = true;
             } else if path.is_ident("tag") {
-                let s = lit_str(meta)?;
                 tag = Some(Sp {
-                    value: s.value(),
-                    span: path
-                        .get_ident()
-                        .map_or_else(Span::call_site, syn::Ident::span),
+                    value: lit_str(meta)?.value(),
+                    span: key_span(meta),
                 });
             } else if path.is_ident("content") {
-                let s = lit_str(meta)?;
                 content = Some(Sp {
-                    value: s.value(),
-                    span: path
-                        .get_ident()
-                        .map_or_else(Span::call_site, syn::Ident::span),
+                    value: lit_str(meta)?.value(),
+                    span: key_span(meta),
                 });
             } else if path.is_ident("default") {
                 default = default_value(meta)?;
             } else if path.is_ident("transparent") {
-                transparent = path.get_ident().map(syn::Ident::span);
+                transparent = Some(key_span(meta));
             } else if path.is_ident("untagged") {
                 unsupported_serde(
                     cx,
@@ -599,7 +600,7 @@ impl Variant {
             } else if path.is_ident("skip") || path.is_ident("skip_deserializing") {
                 skip = true;
             } else if path.is_ident("other") {
-                other = path.get_ident().map(syn::Ident::span);
+                other = Some(key_span(meta));
             } else if path.is_ident("untagged") {
                 unsupported_serde(
                     cx,
@@ -670,9 +671,7 @@ impl Field {
         let mut pattern = Attr::none("pattern");
         each(cx, &field.attrs, "extract", |meta| {
             let path = &meta.path;
-            let span = path
-                .get_ident()
-                .map_or_else(Span::call_site, syn::Ident::span);
+            let span = key_span(meta);
             let sp = |value| Sp { value, span };
             if path.is_ident("description") {
                 description.set(cx, path, lit_str(meta)?.value());
@@ -739,7 +738,7 @@ impl Field {
             } else if path.is_ident("alias") {
                 aliases.push(lit_str(meta)?.value());
             } else if path.is_ident("skip") || path.is_ident("skip_deserializing") {
-                skip = path.get_ident().map(syn::Ident::span);
+                skip = Some(key_span(meta));
             } else if path.is_ident("default") {
                 default = default_value(meta)?;
             } else if path.is_ident("flatten") {
