@@ -285,15 +285,14 @@ fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let start_str = if units.is_empty() {
         quote!(#x::Step::Reject(#x::StreamIssue::expected(#expected, event)))
     } else {
+        // A name that arrives whole is matched where it lies: a name is
+        // copied only when it comes in pieces.
         quote! {{
-            let mut name = #x::String::new();
-            if text.len() <= #max {
-                name.push_str(text);
-            }
+            let name = if text.len() <= #max { text } else { "" };
             if last {
-                return self.unit(slot, &name);
+                return self.unit(slot, name);
             }
-            self.state = __ExtractState::Name(name);
+            self.state = __ExtractState::Name(#x::String::from(name));
             #x::Step::More
         }}
     };
