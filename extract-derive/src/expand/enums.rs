@@ -588,27 +588,23 @@ fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             }
         },
     };
-    let feed_arms = read.iter().filter(|r| r.variant.style != Style::Unit).map(|r| {
-        let state = r.state();
-        let slot = if r.variant.style == Style::Newtype {
-            newtype_slot(gen, r, true)
-        } else {
-            quote!(*slot)
-        };
-        quote! {
-            __ExtractState::#state(b) => {
-                let step = #x::feed_child(b, &mut self.skip, &mut #slot, event);
-                match step {
-                    #x::ChildStep::Continue(#x::None) => #x::Step::More,
-                    #x::ChildStep::Continue(#x::Some(issue)) => #x::Step::MoreWith(issue),
-                    #x::ChildStep::Ended { valid: true, issue: #x::None } => #x::Step::Done,
-                    #x::ChildStep::Ended { issue, .. } => #x::Step::Invalid(issue.unwrap_or_else(
-                        || #x::StreamIssue::new("invalid value"),
-                    )),
+    let feed_arms = read
+        .iter()
+        .filter(|r| r.variant.style != Style::Unit)
+        .map(|r| {
+            let state = r.state();
+            let slot = if r.variant.style == Style::Newtype {
+                newtype_slot(gen, r, true)
+            } else {
+                quote!(*slot)
+            };
+            quote! {
+                __ExtractState::#state(b) => {
+                    let step = #x::feed_child(b, &mut self.skip, &mut #slot, event);
+                    Self::content_step(step)
                 }
             }
-        }
-    });
+        });
     builder(
         gen,
         Machine {
@@ -630,6 +626,18 @@ fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                     match name {
                         #(#begin_arms)*
                         #begin_fallback
+                    }
+                }
+
+                #[inline]
+                fn content_step(step: #x::ChildStep) -> #x::Step {
+                    match step {
+                        #x::ChildStep::Continue(#x::None) => #x::Step::More,
+                        #x::ChildStep::Continue(#x::Some(issue)) => #x::Step::MoreWith(issue),
+                        #x::ChildStep::Ended { valid: true, issue: #x::None } => #x::Step::Done,
+                        #x::ChildStep::Ended { issue, .. } => #x::Step::Invalid(issue.unwrap_or_else(
+                            || #x::StreamIssue::new("invalid value"),
+                        )),
                     }
                 }
             },
