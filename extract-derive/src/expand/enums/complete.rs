@@ -16,8 +16,8 @@ use crate::expand::Gen;
 /// `{ checks }` run at the variant's path: an externally tagged variant's
 /// content is under its name; an internally tagged variant's fields are the
 /// object's own, and a unit variant has no content.
-fn in_variant(r: &Read, internal: bool, checks: &TokenStream) -> TokenStream {
-    if internal || r.variant.style == Style::Unit {
+fn in_variant(gen: &Gen, r: &Read, checks: &TokenStream) -> TokenStream {
+    if gen.cont.attrs.tag.is_some() || r.variant.style == Style::Unit {
         quote!({ #checks })
     } else {
         let name = &r.variant.attrs.name.de;
@@ -29,7 +29,7 @@ fn in_variant(r: &Read, internal: bool, checks: &TokenStream) -> TokenStream {
     }
 }
 
-pub fn check(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
+pub fn check(gen: &Gen, read: &[Read]) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let arms = read.iter().map(|r| {
@@ -40,7 +40,7 @@ pub fn check(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
             return quote!(#path(content) => <#ty as #x::Extract>::check(content, checker),);
         }
         let pattern = partial_pattern(&r.body, &path);
-        let checks = in_variant(r, internal, &check_fields(&r.body));
+        let checks = in_variant(gen, r, &check_fields(&r.body));
         quote!(#pattern => #checks)
     });
     quote! {
@@ -73,11 +73,11 @@ pub fn convert(gen: &Gen, read: &[Read]) -> TokenStream {
     }
 }
 
-pub fn validate(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
+pub fn validate(gen: &Gen, read: &[Read]) -> TokenStream {
     let arms = read.iter().map(|r| {
         let ident = r.variant.ident;
         let pattern = value_pattern(&r.body, &quote!(Self::#ident));
-        let fields = in_variant(r, internal, &validate_fields(&r.body));
+        let fields = in_variant(gen, r, &validate_fields(&r.body));
         quote!(#pattern => #fields)
     });
     let container = container_validate(gen);

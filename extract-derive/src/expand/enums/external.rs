@@ -5,12 +5,12 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{
-    all_names, builder, content_builder, max_name, newtype_slot, path_arms, Machine, Read,
-};
+use super::{all_names, builder, content_builder, max_name, Machine, Read};
 use crate::ast::Style;
+use crate::expand::schema::{body_schema, keywords};
 use crate::expand::Gen;
 
+/// The builder of an externally tagged enum.
 pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
@@ -37,7 +37,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
         if r.variant.style == Style::Unit {
             quote!(#state,)
         } else {
-            let (b, _) = content_builder(gen, r, false);
+            let (b, _) = content_builder(gen, r);
             quote!(#state(#b),)
         }
     });
@@ -86,7 +86,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             },
             Style::Newtype => {
-                let project = newtype_slot(gen, r, false);
+                let project = newtype_slot(gen, r);
                 quote! {
                     __ExtractState::#state(b) => {
                         let step = #x::feed_child(b, &mut self.skip, &mut #project, event);
@@ -224,7 +224,129 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 },
             },
             ended: quote!(__ExtractState::Close | __ExtractState::Unknown(_)),
-            path_arms: path_arms(gen, read, false),
+            path_arms: path_arms(gen, read),
         },
     )
+}
+
+/// The slot a newtype variant's content is written through (`slot` is the
+/// enum's): the variant's field, the variant made when the content appears.
+fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
+    let x = &gen.x;
+    let partial = &gen.partial_ident;
+    let target = gen.partial_ty();
+    let ident = r.variant.ident;
+    if r.variant.fields[0].option.is_some() {
+        quote!(#x::WrapSlot::new(
+            slot,
+            |p: &mut #target| match p {
+                #partial::#ident(v) => #x::Some(v),
+                _ => #x::None,
+            },
+            #partial::#ident,
+        ))
+    } else {
+        quote!(#x::WrapSlot::new(
+            slot,
+            |p: &mut #target| match p {
+                #partial::#ident(v) => #x::Option::as_mut(v),
+                _ => #x::None,
+            },
+            |v| #partial::#ident(#x::Some(v)),
+        ))
+    }
+}
+
+/// `active_path` and `is_complete_at` arms for the variants being built:
+/// the path goes through the variant's key.
+fn path_arms(gen: &Gen, read: &[Read]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let x = &gen.x;
+    let mut paths = Vec::new();
+    let mut completes = Vec::new();
+    for r in read {
+        if r.variant.style == Style::Unit {
+            continue;
+        }
+        let state = r.state();
+        let (_, p) = content_builder(gen, r);
+        let de = &r.variant.attrs.name.de;
+        let names = r.variant.attrs.name.path_names();
+        paths.push(quote! {
+            __ExtractState::#state(b) => {
+                out.push(#x::Segment::Key(#x::String::from(#de)));
+                #x::Builder::<#p>::active_path(b, out);
+            }
+        });
+        completes.push(quote! {
+            __ExtractState::#state(b) => match path.split_first() {
+                #x::Some((#x::Segment::Key(key), rest)) if #(key == #names)||* => {
+                    #x::Builder::<#p>::is_complete_at(b, rest)
+                }
+                _ => false,
+            },
+        });
+    }
+    (paths, completes)
+}
+
+/// The schema of an externally tagged enum: a string enum when every
+/// variant is a unit (their descriptions listed in the enum's), else any of
+/// the unit names and the one-key objects.
+pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    let mut description = gen.cont.attrs.description.clone();
+    let all_units = read.iter().all(|r| r.variant.style == Style::Unit);
+    if all_units {
+        let documented: Vec<String> =
+            read.iter()
+                .filter_map(|r| {
+                    r.variant.attrs.description.as_ref().map(|d| {
+                        format!("- `{}`: {}", r.variant.attrs.name.de, d.replace('\n', " "))
+                    })
+                })
+                .collect();
+        if !documented.is_empty() {
+            let lines = documented.join("\n");
+            description = Some(match description {
+                Some(d) => format!("{d}\n\n{lines}"),
+                None => lines,
+            });
+        }
+        let names = all_names(read);
+        let description = gen.opt_str(description.as_deref());
+        return quote!(#x::string_enum(#description, &[#(#names),*]));
+    }
+    let unit_names: Vec<String> = read
+        .iter()
+        .filter(|r| r.variant.style == Style::Unit)
+        .map(|r| r.variant.attrs.name.de.clone())
+        .collect();
+    let units =
+        (!unit_names.is_empty()).then(|| quote!(#x::string_enum(#x::None, &[#(#unit_names),*]),));
+    let variants = read
+        .iter()
+        .filter(|r| r.variant.style != Style::Unit)
+        .map(|r| {
+            let name = &r.variant.attrs.name.de;
+            let vdesc = gen.opt_str(r.variant.attrs.description.as_deref());
+            let content = match r.variant.style {
+                Style::Newtype => {
+                    let f = &r.variant.fields[0];
+                    let ty = f.ty;
+                    let kw = keywords(gen, f);
+                    let fdesc = gen.opt_str(f.attrs.description.as_deref());
+                    quote!(#x::field_schema::<#ty>(generator, #fdesc, #kw))
+                }
+                _ => {
+                    let body = body_schema(&r.body);
+                    quote!({ #body })
+                }
+            };
+            quote! {{
+                let content = #content;
+                #x::external_variant(#name, #vdesc, content)
+            }}
+        });
+    let description = gen.opt_str(description.as_deref());
+    quote!(#x::any_of(#description, #x::Vec::from([#units #(#variants),*])))
 }

@@ -5,23 +5,17 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{
-    all_names, builder, content_builder, max_name, newtype_slot, path_arms, Machine, Read,
-};
+use super::{all_names, builder, content_builder, max_name, Machine, Read};
 use crate::ast::Style;
+use crate::expand::schema::body_schema;
 use crate::expand::Gen;
 
+/// The builder of an internally tagged enum.
 pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
-    let tag = &gen
-        .cont
-        .attrs
-        .tag
-        .as_ref()
-        .expect("internally tagged")
-        .value;
+    let tag = tag(gen);
     let missing_tag = format!("missing field `{tag}` (the variant)");
     let max = max_name(read);
     let every_name = all_names(read);
@@ -30,7 +24,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
         .filter(|r| r.variant.style != Style::Unit)
         .map(|r| {
             let state = r.state();
-            let (b, _) = content_builder(gen, r, true);
+            let (b, _) = content_builder(gen, r);
             quote!(#state(#b),)
         });
     let begin_arms = read.iter().map(|r| {
@@ -46,7 +40,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             },
             Style::Newtype => {
-                let project = newtype_slot(gen, r, true);
+                let project = newtype_slot(gen, r);
                 quote! {
                     #(#names)|* => {
                         #x::Slot::set(slot, #partial::#ident(#x::Default::default()));
@@ -95,7 +89,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
         .map(|r| {
             let state = r.state();
             let slot = if r.variant.style == Style::Newtype {
-                newtype_slot(gen, r, true)
+                newtype_slot(gen, r)
             } else {
                 quote!(*slot)
             };
@@ -210,7 +204,84 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             },
             ended: quote!(__ExtractState::Rest(_)),
-            path_arms: path_arms(gen, read, true),
+            path_arms: path_arms(gen, read),
         },
     )
+}
+
+/// The tag's key.
+fn tag<'g>(gen: &'g Gen) -> &'g str {
+    &gen.cont
+        .attrs
+        .tag
+        .as_ref()
+        .expect("internally tagged")
+        .value
+}
+
+/// The slot a newtype variant's content is written through (`slot` is the
+/// enum's): the variant holds the content's partial itself.
+fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
+    let x = &gen.x;
+    let partial = &gen.partial_ident;
+    let target = gen.partial_ty();
+    let ident = r.variant.ident;
+    quote!(#x::ProjectSlot::new(
+        slot,
+        |p: &mut #target| match p {
+            #partial::#ident(v) => #x::Some(v),
+            _ => #x::None,
+        },
+        |p: &mut #target, v| *p = #partial::#ident(v),
+    ))
+}
+
+/// `active_path` and `is_complete_at` arms for the variants being built:
+/// the variant's fields are the object's own.
+fn path_arms(gen: &Gen, read: &[Read]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let x = &gen.x;
+    let mut paths = Vec::new();
+    let mut completes = Vec::new();
+    for r in read {
+        if r.variant.style == Style::Unit {
+            continue;
+        }
+        let state = r.state();
+        let (_, p) = content_builder(gen, r);
+        paths.push(quote! {
+            __ExtractState::#state(b) => #x::Builder::<#p>::active_path(b, out),
+        });
+        completes.push(quote! {
+            __ExtractState::#state(b) => #x::Builder::<#p>::is_complete_at(b, path),
+        });
+    }
+    (paths, completes)
+}
+
+/// The schema of an internally tagged enum: any of the variants' objects,
+/// each with the tag.
+pub fn internal_schema(gen: &Gen, read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    let tag = tag(gen);
+    let variants = read.iter().map(|r| {
+        let name = &r.variant.attrs.name.de;
+        let vdesc = gen.opt_str(r.variant.attrs.description.as_deref());
+        let content = match r.variant.style {
+            Style::Unit => quote!(#x::None),
+            Style::Newtype => {
+                let ty = r.variant.fields[0].ty;
+                quote!(#x::Some(<#ty as #x::Extract>::schema(generator)))
+            }
+            Style::Struct | Style::Tuple => {
+                let body = body_schema(&r.body);
+                quote!(#x::Some({ #body }))
+            }
+        };
+        quote! {{
+            let content = #content;
+            #x::internal_variant(generator, #tag, #name, #vdesc, content)
+        }}
+    });
+    let description = gen.opt_str(gen.cont.attrs.description.as_deref());
+    quote!(#x::any_of(#description, #x::Vec::from([#(#variants),*])))
 }

@@ -17,7 +17,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::body::Body;
-use super::schema::{body_schema, keywords, named, schema_name};
+use super::partial::is_internal_newtype;
+use super::schema::{named, schema_name};
 use super::{as_extract, decl, field_builder_ty, field_partial_ty, Gen};
 use crate::ast::{Style, Variant};
 
@@ -50,11 +51,16 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
             body: Body::for_variant(gen, variant, index),
         })
         .collect();
-    let internal = gen.cont.attrs.tag.is_some();
-    let builder = if internal {
-        internal::internal_builder(gen, &read)
+    let (builder, schema) = if gen.cont.attrs.tag.is_some() {
+        (
+            internal::internal_builder(gen, &read),
+            internal::internal_schema(gen, &read),
+        )
     } else {
-        external::external_builder(gen, &read)
+        (
+            external::external_builder(gen, &read),
+            external::external_schema(gen, &read),
+        )
     };
     let bodies = read
         .iter()
@@ -67,10 +73,10 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
             partial_ty: gen.partial_ty(),
             builder_ty: quote!(__ExtractBuilder #ty_generics),
             schema_name: schema_name(gen),
-            schema: named(gen, &schema(gen, &read, internal)),
-            check: complete::check(gen, &read, internal),
+            schema: named(gen, &schema),
+            check: complete::check(gen, &read),
             convert: complete::convert(gen, &read),
-            validate: complete::validate(gen, &read, internal),
+            validate: complete::validate(gen, &read),
             into_partial: complete::into_partial(gen, variants, &read),
         },
     );
@@ -174,11 +180,11 @@ fn builder(gen: &Gen, machine: Machine) -> TokenStream {
 }
 
 /// The builder type of a variant's content, and the partial it builds.
-fn content_builder(gen: &Gen, r: &Read, internal: bool) -> (TokenStream, TokenStream) {
+fn content_builder(gen: &Gen, r: &Read) -> (TokenStream, TokenStream) {
     let x = &gen.x;
     match r.variant.style {
         Style::Struct | Style::Tuple => (r.body.object_ty(), gen.partial_ty()),
-        Style::Newtype if internal => {
+        Style::Newtype if is_internal_newtype(gen, r.variant) => {
             let ty = r.variant.fields[0].ty;
             (
                 quote!(<#ty as #x::Extract>::Builder),
@@ -201,43 +207,6 @@ fn content_builder(gen: &Gen, r: &Read, internal: bool) -> (TokenStream, TokenSt
     }
 }
 
-/// The slot a newtype variant's content is written through (`slot` is the
-/// enum's).
-fn newtype_slot(gen: &Gen, r: &Read, internal: bool) -> TokenStream {
-    let x = &gen.x;
-    let partial = &gen.partial_ident;
-    let target = gen.partial_ty();
-    let ident = r.variant.ident;
-    if internal {
-        quote!(#x::ProjectSlot::new(
-            slot,
-            |p: &mut #target| match p {
-                #partial::#ident(v) => #x::Some(v),
-                _ => #x::None,
-            },
-            |p: &mut #target, v| *p = #partial::#ident(v),
-        ))
-    } else if r.variant.fields[0].option.is_some() {
-        quote!(#x::WrapSlot::new(
-            slot,
-            |p: &mut #target| match p {
-                #partial::#ident(v) => #x::Some(v),
-                _ => #x::None,
-            },
-            #partial::#ident,
-        ))
-    } else {
-        quote!(#x::WrapSlot::new(
-            slot,
-            |p: &mut #target| match p {
-                #partial::#ident(v) => #x::Option::as_mut(v),
-                _ => #x::None,
-            },
-            |v| #partial::#ident(#x::Some(v)),
-        ))
-    }
-}
-
 /// The longest name a variant is read from, plus one: longer strings can't
 /// match and are not buffered further.
 fn max_name(read: &[Read]) -> usize {
@@ -253,133 +222,4 @@ fn all_names(read: &[Read]) -> Vec<String> {
     read.iter()
         .map(|r| r.variant.attrs.name.de.clone())
         .collect()
-}
-
-/// `active_path` and `is_complete_at` arms for the variants being built.
-fn path_arms(gen: &Gen, read: &[Read], internal: bool) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    let x = &gen.x;
-    let mut paths = Vec::new();
-    let mut completes = Vec::new();
-    for r in read {
-        if r.variant.style == Style::Unit {
-            continue;
-        }
-        let state = r.state();
-        let (_, p) = content_builder(gen, r, internal);
-        if internal {
-            paths.push(quote! {
-                __ExtractState::#state(b) => #x::Builder::<#p>::active_path(b, out),
-            });
-            completes.push(quote! {
-                __ExtractState::#state(b) => #x::Builder::<#p>::is_complete_at(b, path),
-            });
-        } else {
-            let de = &r.variant.attrs.name.de;
-            let names = r.variant.attrs.name.path_names();
-            paths.push(quote! {
-                __ExtractState::#state(b) => {
-                    out.push(#x::Segment::Key(#x::String::from(#de)));
-                    #x::Builder::<#p>::active_path(b, out);
-                }
-            });
-            completes.push(quote! {
-                __ExtractState::#state(b) => match path.split_first() {
-                    #x::Some((#x::Segment::Key(key), rest)) if #(key == #names)||* => {
-                        #x::Builder::<#p>::is_complete_at(b, rest)
-                    }
-                    _ => false,
-                },
-            });
-        }
-    }
-    (paths, completes)
-}
-
-fn schema(gen: &Gen, read: &[Read], internal: bool) -> TokenStream {
-    let x = &gen.x;
-    let mut description = gen.cont.attrs.description.clone();
-    let all_units = read.iter().all(|r| r.variant.style == Style::Unit);
-    if internal {
-        let tag = &gen
-            .cont
-            .attrs
-            .tag
-            .as_ref()
-            .expect("internally tagged")
-            .value;
-        let variants = read.iter().map(|r| {
-            let name = &r.variant.attrs.name.de;
-            let vdesc = gen.opt_str(r.variant.attrs.description.as_deref());
-            let content = match r.variant.style {
-                Style::Unit => quote!(#x::None),
-                Style::Newtype => {
-                    let ty = r.variant.fields[0].ty;
-                    quote!(#x::Some(<#ty as #x::Extract>::schema(generator)))
-                }
-                Style::Struct | Style::Tuple => {
-                    let body = body_schema(&r.body);
-                    quote!(#x::Some({ #body }))
-                }
-            };
-            quote! {{
-                let content = #content;
-                #x::internal_variant(generator, #tag, #name, #vdesc, content)
-            }}
-        });
-        let description = gen.opt_str(description.as_deref());
-        return quote!(#x::any_of(#description, #x::Vec::from([#(#variants),*])));
-    }
-    if all_units {
-        let documented: Vec<String> =
-            read.iter()
-                .filter_map(|r| {
-                    r.variant.attrs.description.as_ref().map(|d| {
-                        format!("- `{}`: {}", r.variant.attrs.name.de, d.replace('\n', " "))
-                    })
-                })
-                .collect();
-        if !documented.is_empty() {
-            let lines = documented.join("\n");
-            description = Some(match description {
-                Some(d) => format!("{d}\n\n{lines}"),
-                None => lines,
-            });
-        }
-        let names = all_names(read);
-        let description = gen.opt_str(description.as_deref());
-        return quote!(#x::string_enum(#description, &[#(#names),*]));
-    }
-    let unit_names: Vec<String> = read
-        .iter()
-        .filter(|r| r.variant.style == Style::Unit)
-        .map(|r| r.variant.attrs.name.de.clone())
-        .collect();
-    let units =
-        (!unit_names.is_empty()).then(|| quote!(#x::string_enum(#x::None, &[#(#unit_names),*]),));
-    let variants = read
-        .iter()
-        .filter(|r| r.variant.style != Style::Unit)
-        .map(|r| {
-            let name = &r.variant.attrs.name.de;
-            let vdesc = gen.opt_str(r.variant.attrs.description.as_deref());
-            let content = match r.variant.style {
-                Style::Newtype => {
-                    let f = &r.variant.fields[0];
-                    let ty = f.ty;
-                    let kw = keywords(gen, f);
-                    let fdesc = gen.opt_str(f.attrs.description.as_deref());
-                    quote!(#x::field_schema::<#ty>(generator, #fdesc, #kw))
-                }
-                _ => {
-                    let body = body_schema(&r.body);
-                    quote!({ #body })
-                }
-            };
-            quote! {{
-                let content = #content;
-                #x::external_variant(#name, #vdesc, content)
-            }}
-        });
-    let description = gen.opt_str(description.as_deref());
-    quote!(#x::any_of(#description, #x::Vec::from([#units #(#variants),*])))
 }
