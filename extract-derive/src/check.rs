@@ -1,7 +1,7 @@
 //! Checks across attributes and shapes, once everything is parsed: each
 //! problem is recorded on the span at fault, all of them reported together.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use syn::{GenericArgument, GenericParam, PathArguments, Type};
 
@@ -93,7 +93,7 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
         cx.error_at(content.span, message);
     }
     let mut others = 0;
-    let mut names: HashMap<String, ()> = HashMap::new();
+    let mut names = HashSet::new();
     for variant in variants {
         if variant.attrs.skip {
             continue;
@@ -115,7 +115,7 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
             );
         }
         for name in variant.attrs.name.read_names() {
-            if names.insert(name.clone(), ()).is_some() {
+            if !names.insert(name) {
                 cx.error_spanned_by(
                     variant.ident,
                     format!("two variants are read from the name \"{name}\""),
@@ -141,7 +141,7 @@ fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
             );
         }
     }
-    let mut names: HashMap<String, ()> = HashMap::new();
+    let mut names = HashSet::new();
     for field in fields {
         check_owned(cx, field.ty);
         let attrs = &field.attrs;
@@ -191,7 +191,7 @@ fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
         }
         if style == Style::Struct {
             for name in attrs.name.read_names() {
-                if names.insert(name.clone(), ()).is_some() {
+                if !names.insert(name) {
                     cx.error_spanned_by(
                         &field.member,
                         format!("two fields are read from the JSON key \"{name}\""),
