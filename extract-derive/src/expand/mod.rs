@@ -129,7 +129,7 @@ pub fn decl(generics: &Generics) -> (TokenStream, Option<&syn::WhereClause>) {
 }
 
 /// `generics` with `where T: bound` for each type parameter.
-fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
+pub fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
     let mut generics = generics.clone();
     let params: Vec<Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
     let where_clause = generics.make_where_clause();
