@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{all_names, builder, content_builder, max_name, Machine, Read};
+use super::{builder, content_builder, de_names, max_name, Machine, Read};
 use crate::ast::Style;
 use crate::expand::schema::{body_schema, keywords};
 use crate::expand::Gen;
@@ -26,11 +26,8 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
         (true, _) => "an object",
         (false, true) => "a string or an object",
     };
-    let unit_names: Vec<String> = units
-        .iter()
-        .map(|r| r.variant.attrs.name.de.clone())
-        .collect();
-    let every_name = all_names(read);
+    let unit_names = de_names(units.iter().copied());
+    let every_name = de_names(read);
 
     let states = read.iter().map(|r| {
         let state = r.state();
@@ -312,15 +309,11 @@ pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
                 None => lines,
             });
         }
-        let names = all_names(read);
+        let names = de_names(read);
         let description = gen.opt_str(description.as_deref());
         return quote!(#x::string_enum(#description, &[#(#names),*]));
     }
-    let unit_names: Vec<String> = read
-        .iter()
-        .filter(|r| r.variant.style == Style::Unit)
-        .map(|r| r.variant.attrs.name.de.clone())
-        .collect();
+    let unit_names = de_names(read.iter().filter(|r| r.variant.style == Style::Unit));
     let units =
         (!unit_names.is_empty()).then(|| quote!(#x::string_enum(#x::None, &[#(#unit_names),*]),));
     let variants = read

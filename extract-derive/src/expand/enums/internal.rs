@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{all_names, builder, content_builder, max_name, Machine, Read};
+use super::{builder, content_builder, de_names, max_name, Machine, Read};
 use crate::ast::Style;
 use crate::expand::schema::body_schema;
 use crate::expand::Gen;
@@ -18,7 +18,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
     let tag = tag(gen);
     let missing_tag = format!("missing field `{tag}` (the variant)");
     let max = max_name(read);
-    let every_name = all_names(read);
+    let every_name = de_names(read);
     let states = read
         .iter()
         .filter(|r| r.variant.style != Style::Unit)

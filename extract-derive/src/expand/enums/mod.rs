@@ -218,8 +218,8 @@ fn max_name(read: &[Read]) -> usize {
         + 1
 }
 
-fn all_names(read: &[Read]) -> Vec<String> {
-    read.iter()
-        .map(|r| r.variant.attrs.name.de.clone())
-        .collect()
+/// The names the variants are read as (aliases aside): for messages and
+/// schemas.
+fn de_names<'r>(read: impl IntoIterator<Item = &'r Read<'r>>) -> Vec<&'r String> {
+    read.into_iter().map(|r| &r.variant.attrs.name.de).collect()
 }
