@@ -404,23 +404,18 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 }
 
 /// `rename = "x"` or `rename(serialize = "x", deserialize = "y")`.
-fn pair_value<T>(
+fn pair_value<T: Clone>(
     meta: &ParseNestedMeta,
     parse: impl Fn(&LitStr) -> syn::Result<T>,
 ) -> syn::Result<Pair<T>> {
     if meta.input.peek(syn::Token![=]) {
-        let s = lit_str(meta)?;
-        let a = parse(&s)?;
-        let b = parse(&s)?;
+        let value = parse(&lit_str(meta)?)?;
         return Ok(Pair {
-            ser: Some(a),
-            de: Some(b),
+            ser: Some(value.clone()),
+            de: Some(value),
         });
     }
-    let mut pair = Pair {
-        ser: None,
-        de: None,
-    };
+    let mut pair = Pair::default();
     meta.parse_nested_meta(|inner| {
         if inner.path.is_ident("serialize") {
             pair.ser = Some(parse(&lit_str(&inner)?)?);
