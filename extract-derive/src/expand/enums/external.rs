@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{builder, content_builder, de_names, max_name, Machine, Read};
+use super::{builder, content_arms, content_builder, de_names, max_name, Machine, Read};
 use crate::ast::Style;
 use crate::expand::schema::{body_schema, keywords};
 use crate::expand::Gen;
@@ -258,32 +258,25 @@ fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
 /// the path goes through the variant's key.
 fn path_arms(gen: &Gen, read: &[Read]) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let x = &gen.x;
-    let mut paths = Vec::new();
-    let mut completes = Vec::new();
-    for r in read {
-        if r.variant.style == Style::Unit {
-            continue;
-        }
-        let state = r.state();
-        let (_, p) = content_builder(gen, r);
+    content_arms(gen, read, |r, state, p| {
         let de = &r.variant.attrs.name.de;
         let names = r.variant.attrs.name.path_names();
-        paths.push(quote! {
+        let path = quote! {
             __ExtractState::#state(b) => {
                 out.push(#x::Segment::Key(#x::String::from(#de)));
                 #x::Builder::<#p>::active_path(b, out);
             }
-        });
-        completes.push(quote! {
+        };
+        let complete = quote! {
             __ExtractState::#state(b) => match path.split_first() {
                 #x::Some((#x::Segment::Key(key), rest)) if #(key == #names)||* => {
                     #x::Builder::<#p>::is_complete_at(b, rest)
                 }
                 _ => false,
             },
-        });
-    }
-    (paths, completes)
+        };
+        (path, complete)
+    })
 }
 
 /// The schema of an externally tagged enum: a string enum when every

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{builder, content_builder, de_names, max_name, Machine, Read};
+use super::{builder, content_arms, content_builder, de_names, max_name, Machine, Read};
 use crate::ast::Style;
 use crate::expand::schema::body_schema;
 use crate::expand::Gen;
@@ -240,22 +240,12 @@ fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
 /// the variant's fields are the object's own.
 fn path_arms(gen: &Gen, read: &[Read]) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let x = &gen.x;
-    let mut paths = Vec::new();
-    let mut completes = Vec::new();
-    for r in read {
-        if r.variant.style == Style::Unit {
-            continue;
-        }
-        let state = r.state();
-        let (_, p) = content_builder(gen, r);
-        paths.push(quote! {
-            __ExtractState::#state(b) => #x::Builder::<#p>::active_path(b, out),
-        });
-        completes.push(quote! {
-            __ExtractState::#state(b) => #x::Builder::<#p>::is_complete_at(b, path),
-        });
-    }
-    (paths, completes)
+    content_arms(gen, read, |_, state, p| {
+        (
+            quote!(__ExtractState::#state(b) => #x::Builder::<#p>::active_path(b, out),),
+            quote!(__ExtractState::#state(b) => #x::Builder::<#p>::is_complete_at(b, path),),
+        )
+    })
 }
 
 /// The schema of an internally tagged enum: any of the variants' objects,

@@ -207,6 +207,23 @@ fn content_builder(gen: &Gen, r: &Read) -> (TokenStream, TokenStream) {
     }
 }
 
+/// One pair of arms (say, `active_path`'s and `is_complete_at`'s) per
+/// variant with content, from `arms(variant, its state, the partial type
+/// its content's builder builds)`.
+fn content_arms(
+    gen: &Gen,
+    read: &[Read],
+    arms: impl Fn(&Read, &syn::Ident, &TokenStream) -> (TokenStream, TokenStream),
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    read.iter()
+        .filter(|r| r.variant.style != Style::Unit)
+        .map(|r| {
+            let (_, p) = content_builder(gen, r);
+            arms(r, &r.state(), &p)
+        })
+        .unzip()
+}
+
 /// The longest name a variant is read from, plus one: longer strings can't
 /// match and are not buffered further.
 fn max_name(read: &[Read]) -> usize {
