@@ -121,11 +121,49 @@ pub struct Name {
     pub ser: String,
     /// The name serde reads (the schema's and the parser's name).
     pub de: String,
+    /// `#[serde(alias = "...")]`: more names it is read from.
+    pub aliases: Vec<String>,
+}
+
+impl Name {
+    /// The name of a variant or field called `ident`, on each side: its
+    /// `rename`, else its rule (`rename_all`) applied by `apply`, else
+    /// `ident`.
+    fn resolve(
+        ident: &str,
+        rename: Pair<String>,
+        rules: Pair<RenameRule>,
+        apply: fn(RenameRule, &str) -> String,
+        aliases: Vec<String>,
+    ) -> Self {
+        let side = |rename: Option<String>, rule: Option<RenameRule>| {
+            rename.unwrap_or_else(|| rule.map_or_else(|| ident.to_owned(), |r| apply(r, ident)))
+        };
+        Name {
+            ser: side(rename.ser, rules.ser),
+            de: side(rename.de, rules.de),
+            aliases,
+        }
+    }
+
+    /// Every name it is read from: `de`, then the aliases.
+    pub fn read_names(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.de).chain(&self.aliases)
+    }
+
+    /// The names a path may give it: `de`, and `ser` when it differs.
+    pub fn path_names(&self) -> Vec<&String> {
+        let mut names = vec![&self.de];
+        if self.ser != self.de {
+            names.push(&self.ser);
+        }
+        names
+    }
 }
 
 /// The two sides of a serde `rename` / `rename_all`.
-#[derive(Clone)]
-struct Pair<T> {
+#[derive(Clone, Copy)]
+pub struct Pair<T> {
     ser: Option<T>,
     de: Option<T>,
 }
@@ -219,8 +257,6 @@ impl Constraints {
 pub struct Field {
     /// The JSON name.
     pub name: Name,
-    /// `#[serde(alias = "...")]`, read as the name too.
-    pub aliases: Vec<String>,
     /// The description.
     pub description: Option<String>,
     /// `#[serde(skip)]` / `#[serde(skip_deserializing)]`
@@ -241,8 +277,6 @@ pub struct Field {
 pub struct Variant {
     /// The JSON name.
     pub name: Name,
-    /// `#[serde(alias = "...")]`
-    pub aliases: Vec<String>,
     /// The description.
     pub description: Option<String>,
     /// `#[serde(skip)]` / `#[serde(skip_deserializing)]`
@@ -341,6 +375,22 @@ fn number_value(meta: &ParseNestedMeta) -> syn::Result<(String, f64)> {
     Ok((text, value))
 }
 
+/// The span of the key being parsed, for errors found later.
+fn key_span(meta: &ParseNestedMeta) -> Span {
+    meta.path
+        .get_ident()
+        .map_or_else(Span::call_site, syn::Ident::span)
+}
+
+/// `default` or `default = "path"`.
+fn default_value(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
+    Ok(if meta.input.peek(syn::Token![=]) {
+        DefaultValue::Path(lit_str(meta)?.parse()?)
+    } else {
+        DefaultValue::Trait
+    })
+}
+
 /// Consumes the value of a key we leave to serde.
 fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
@@ -354,23 +404,18 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 }
 
 /// `rename = "x"` or `rename(serialize = "x", deserialize = "y")`.
-fn pair_value<T>(
+fn pair_value<T: Clone>(
     meta: &ParseNestedMeta,
     parse: impl Fn(&LitStr) -> syn::Result<T>,
 ) -> syn::Result<Pair<T>> {
     if meta.input.peek(syn::Token![=]) {
-        let s = lit_str(meta)?;
-        let a = parse(&s)?;
-        let b = parse(&s)?;
+        let value = parse(&lit_str(meta)?)?;
         return Ok(Pair {
-            ser: Some(a),
-            de: Some(b),
+            ser: Some(value.clone()),
+            de: Some(value),
         });
     }
-    let mut pair = Pair {
-        ser: None,
-        de: None,
-    };
+    let mut pair = Pair::default();
     meta.parse_nested_meta(|inner| {
         if inner.path.is_ident("serialize") {
             pair.ser = Some(parse(&lit_str(&inner)?)?);
@@ -464,29 +509,19 @@ impl Container {
             } else if path.is_ident("deny_unknown_fields") {
                 deny_unknown_fields = true;
             } else if path.is_ident("tag") {
-                let s = lit_str(meta)?;
                 tag = Some(Sp {
-                    value: s.value(),
-                    span: path
-                        .get_ident()
-                        .map_or_else(Span::call_site, syn::Ident::span),
+                    value: lit_str(meta)?.value(),
+                    span: key_span(meta),
                 });
             } else if path.is_ident("content") {
-                let s = lit_str(meta)?;
                 content = Some(Sp {
-                    value: s.value(),
-                    span: path
-                        .get_ident()
-                        .map_or_else(Span::call_site, syn::Ident::span),
+                    value: lit_str(meta)?.value(),
+                    span: key_span(meta),
                 });
             } else if path.is_ident("default") {
-                default = if meta.input.peek(syn::Token![=]) {
-                    DefaultValue::Path(lit_str(meta)?.parse()?)
-                } else {
-                    DefaultValue::Trait
-                };
+                default = default_value(meta)?;
             } else if path.is_ident("transparent") {
-                transparent = path.get_ident().map(syn::Ident::span);
+                transparent = Some(key_span(meta));
             } else if path.is_ident("untagged") {
                 unsupported_serde(
                     cx,
@@ -512,6 +547,7 @@ impl Container {
         let name = Name {
             ser: rename.ser.unwrap_or_else(|| ident.clone()),
             de: rename.de.unwrap_or(ident),
+            aliases: Vec::new(),
         };
         Container {
             krate: krate.get(),
@@ -559,7 +595,7 @@ impl Variant {
             } else if path.is_ident("skip") || path.is_ident("skip_deserializing") {
                 skip = true;
             } else if path.is_ident("other") {
-                other = path.get_ident().map(syn::Ident::span);
+                other = Some(key_span(meta));
             } else if path.is_ident("untagged") {
                 unsupported_serde(
                     cx,
@@ -578,23 +614,15 @@ impl Variant {
             Ok(())
         });
         let ident = unraw(&variant.ident);
-        let name = Name {
-            ser: rename.ser.unwrap_or_else(|| {
-                container
-                    .rename_all
-                    .ser
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_variant(&ident))
-            }),
-            de: rename.de.unwrap_or_else(|| {
-                container
-                    .rename_all
-                    .de
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_variant(&ident))
-            }),
-        };
+        let name = Name::resolve(
+            &ident,
+            rename,
+            container.rename_all,
+            RenameRule::apply_to_variant,
+            aliases,
+        );
         Variant {
             name,
-            aliases,
             description: description.get().or_else(|| get_doc(&variant.attrs)),
             skip,
             other,
@@ -604,19 +632,12 @@ impl Variant {
 }
 
 /// The renaming that applies to the fields of a struct or of one variant.
-#[derive(Clone, Copy, Default)]
-pub struct FieldRules {
-    ser: Option<RenameRule>,
-    de: Option<RenameRule>,
-}
+pub type FieldRules = Pair<RenameRule>;
 
 impl FieldRules {
     /// The rules for the fields of the struct itself.
     pub fn of_struct(container: &Container) -> Self {
-        Self {
-            ser: container.rename_all.ser,
-            de: container.rename_all.de,
-        }
+        container.rename_all
     }
 
     /// The rules for the fields of a variant: its own `rename_all`, else the
@@ -645,9 +666,7 @@ impl Field {
         let mut pattern = Attr::none("pattern");
         each(cx, &field.attrs, "extract", |meta| {
             let path = &meta.path;
-            let span = path
-                .get_ident()
-                .map_or_else(Span::call_site, syn::Ident::span);
+            let span = key_span(meta);
             let sp = |value| Sp { value, span };
             if path.is_ident("description") {
                 description.set(cx, path, lit_str(meta)?.value());
@@ -714,13 +733,9 @@ impl Field {
             } else if path.is_ident("alias") {
                 aliases.push(lit_str(meta)?.value());
             } else if path.is_ident("skip") || path.is_ident("skip_deserializing") {
-                skip = path.get_ident().map(syn::Ident::span);
+                skip = Some(key_span(meta));
             } else if path.is_ident("default") {
-                default = if meta.input.peek(syn::Token![=]) {
-                    DefaultValue::Path(lit_str(meta)?.parse()?)
-                } else {
-                    DefaultValue::Trait
-                };
+                default = default_value(meta)?;
             } else if path.is_ident("flatten") {
                 unsupported_serde(
                     cx,
@@ -747,21 +762,9 @@ impl Field {
             .ident
             .as_ref()
             .map_or_else(|| index.to_string(), unraw);
-        let name = Name {
-            ser: rename.ser.unwrap_or_else(|| {
-                rules
-                    .ser
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_field(&ident))
-            }),
-            de: rename.de.unwrap_or_else(|| {
-                rules
-                    .de
-                    .map_or_else(|| ident.clone(), |r| r.apply_to_field(&ident))
-            }),
-        };
+        let name = Name::resolve(&ident, rename, rules, RenameRule::apply_to_field, aliases);
         Field {
             name,
-            aliases,
             description: description.get().or_else(|| get_doc(&field.attrs)),
             skip,
             default,

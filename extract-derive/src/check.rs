@@ -1,7 +1,7 @@
 //! Checks across attributes and shapes, once everything is parsed: each
 //! problem is recorded on the span at fault, all of them reported together.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use syn::{GenericArgument, GenericParam, PathArguments, Type};
 
@@ -93,7 +93,7 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
         cx.error_at(content.span, message);
     }
     let mut others = 0;
-    let mut names: HashMap<String, ()> = HashMap::new();
+    let mut names = HashSet::new();
     for variant in variants {
         if variant.attrs.skip {
             continue;
@@ -114,8 +114,8 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
                  variants: use named fields",
             );
         }
-        for name in std::iter::once(&variant.attrs.name.de).chain(&variant.attrs.aliases) {
-            if names.insert(name.clone(), ()).is_some() {
+        for name in variant.attrs.name.read_names() {
+            if !names.insert(name) {
                 cx.error_spanned_by(
                     variant.ident,
                     format!("two variants are read from the name \"{name}\""),
@@ -141,7 +141,7 @@ fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
             );
         }
     }
-    let mut names: HashMap<String, ()> = HashMap::new();
+    let mut names = HashSet::new();
     for field in fields {
         check_owned(cx, field.ty);
         let attrs = &field.attrs;
@@ -190,8 +190,8 @@ fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
             }
         }
         if style == Style::Struct {
-            for name in std::iter::once(&attrs.name.de).chain(&attrs.aliases) {
-                if names.insert(name.clone(), ()).is_some() {
+            for name in attrs.name.read_names() {
+                if !names.insert(name) {
                     cx.error_spanned_by(
                         &field.member,
                         format!("two fields are read from the JSON key \"{name}\""),

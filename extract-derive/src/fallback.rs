@@ -5,9 +5,10 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{parse_quote, DeriveInput, GenericParam};
+use syn::{DeriveInput, GenericParam};
 
 use crate::ctxt::Ctxt;
+use crate::expand::bounded;
 
 /// The errors and the stand-in impl.
 pub fn expand(cx: Ctxt, input: &DeriveInput, krate: &syn::Path) -> TokenStream {
@@ -24,16 +25,9 @@ pub fn expand(cx: Ctxt, input: &DeriveInput, krate: &syn::Path) -> TokenStream {
     }
     let x = quote!(#krate::__private);
     let ident = &input.ident;
-    let mut generics = input.generics.clone();
-    let params: Vec<syn::Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
-    let where_clause = generics.make_where_clause();
-    for param in &params {
-        where_clause
-            .predicates
-            .push(parse_quote!(#param: #x::Extract));
-    }
+    let generics = bounded(&input.generics, &quote!(#x::Extract));
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let partial_alias = params.is_empty().then(|| {
+    let partial_alias = generics.type_params().next().is_none().then(|| {
         let vis = &input.vis;
         let partial = format_ident!("Partial{}", ident);
         quote! {

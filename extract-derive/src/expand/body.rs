@@ -16,7 +16,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::{field_builder_ty, field_partial_ty, partial_member, Gen};
+use super::{decl, field_builder_ty, field_partial_ty, partial_member, Gen};
 use crate::ast::{Field, Style, Variant};
 
 /// A body of fields and where its partial lives.
@@ -29,18 +29,10 @@ pub struct Body<'a> {
     pub all: &'a [Field<'a>],
     /// The fields read from JSON, in order; a field's index here is its bit.
     pub fields: Vec<&'a Field<'a>>,
-    /// The partial type the body writes into.
-    pub target: TokenStream,
-    /// `PartialShape::Circle` when the body is a variant's.
-    pub variant_path: Option<TokenStream>,
     /// The variant, for a variant's body.
     pub variant: Option<&'a Variant<'a>>,
     /// Prefix of the generated items' names.
     prefix: String,
-    /// A key skipped silently (an internally tagged enum's tag).
-    pub tag: Option<String>,
-    /// The description of the object.
-    pub description: Option<String>,
 }
 
 impl<'a> Body<'a> {
@@ -51,30 +43,44 @@ impl<'a> Body<'a> {
             style,
             all: fields,
             fields: fields.iter().filter(|f| !f.is_skipped()).collect(),
-            target: gen.partial_ty(),
-            variant_path: None,
             variant: None,
             prefix: "__Extract".to_owned(),
-            tag: None,
-            description: gen.cont.attrs.description.clone(),
         }
     }
 
     /// The body of a struct or tuple variant.
     pub fn for_variant(gen: &'a Gen<'a>, variant: &'a Variant<'a>, index: usize) -> Self {
-        let partial = &gen.partial_ident;
-        let ident = variant.ident;
         Body {
             gen,
             style: variant.style,
             all: &variant.fields,
             fields: variant.fields.iter().filter(|f| !f.is_skipped()).collect(),
-            target: gen.partial_ty(),
-            variant_path: Some(quote!(#partial::#ident)),
             variant: Some(variant),
             prefix: format!("__ExtractV{index}"),
-            tag: gen.cont.attrs.tag.as_ref().map(|t| t.value.clone()),
-            description: variant.attrs.description.clone(),
+        }
+    }
+
+    /// `PartialShape::Circle` when the body is a variant's.
+    fn variant_path(&self) -> Option<TokenStream> {
+        let partial = &self.gen.partial_ident;
+        self.variant.map(|v| {
+            let ident = v.ident;
+            quote!(#partial::#ident)
+        })
+    }
+
+    /// A key skipped silently: an internally tagged enum's tag.
+    fn tag(&self) -> Option<&str> {
+        let tag = self.gen.cont.attrs.tag.as_ref()?;
+        self.variant.map(|_| tag.value.as_str())
+    }
+
+    /// The description of the object: the struct's. A variant's goes on
+    /// the variant's schema, around its content.
+    pub fn description(&self) -> Option<&str> {
+        match self.variant {
+            None => self.gen.cont.attrs.description.as_deref(),
+            Some(_) => None,
         }
     }
 
@@ -101,7 +107,7 @@ impl<'a> Body<'a> {
     /// The value of the partial with nothing filled in yet.
     pub fn empty(&self) -> TokenStream {
         let x = &self.gen.x;
-        match &self.variant_path {
+        match self.variant_path() {
             None => quote!(#x::Default::default()),
             Some(path) => {
                 let members = self.members();
@@ -122,9 +128,9 @@ impl<'a> Body<'a> {
     /// A slot for field `i`'s value in the partial held by `slot`.
     fn field_slot(&self, i: usize, f: &Field) -> TokenStream {
         let x = &self.gen.x;
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let member = &partial_member(self.style, i, f);
-        match &self.variant_path {
+        match self.variant_path() {
             None => quote!(#x::FieldSlot::new(slot, |p: &mut #target| &mut p.#member)),
             Some(path) => quote!(#x::ProjectSlot::new(
                 slot,
@@ -145,7 +151,7 @@ impl<'a> Body<'a> {
     fn reset(&self, i: usize, f: &Field) -> TokenStream {
         let x = &self.gen.x;
         let member = &partial_member(self.style, i, f);
-        match &self.variant_path {
+        match self.variant_path() {
             None => quote! {
                 if let #x::Some(p) = #x::Slot::get(slot) {
                     p.#member = #x::None;
@@ -159,20 +165,16 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// The JSON names `f` is read from: its name and aliases.
-    fn read_names(f: &Field) -> Vec<String> {
-        let mut names = vec![f.attrs.name.de.clone()];
-        names.extend(f.attrs.aliases.iter().cloned());
-        names
-    }
-
-    /// The names a path may use for `f` (read and written names).
-    fn path_names(f: &Field) -> Vec<String> {
-        let mut names = vec![f.attrs.name.de.clone()];
-        if f.attrs.name.ser != f.attrs.name.de {
-            names.push(f.attrs.name.ser.clone());
+    /// `Active::F{i}` with a fresh builder (and, for an atomic field, no
+    /// value held yet): field `i` starts.
+    fn start(&self, active: &Ident, i: usize, f: &Field) -> TokenStream {
+        let x = &self.gen.x;
+        let v = field_variant(i);
+        if f.attrs.atomic.is_some() {
+            quote!(#active::#v(#x::Default::default(), #x::None))
+        } else {
+            quote!(#active::#v(#x::Default::default()))
         }
-        names
     }
 
     /// Every generated item of the body.
@@ -182,30 +184,18 @@ impl<'a> Body<'a> {
         quote!(#fields #object)
     }
 
-    fn decl(&self) -> (TokenStream, TokenStream) {
-        let generics = &self.gen.generics;
-        let where_clause = &generics.where_clause;
-        let params = &generics.params;
-        let decl = if params.is_empty() {
-            TokenStream::new()
-        } else {
-            quote!(<#params>)
-        };
-        (decl, quote!(#where_clause))
-    }
-
     fn fields_items(&self) -> TokenStream {
         let gen = self.gen;
         let x = &gen.x;
-        let (decl, where_clause) = self.decl();
+        let (decl, where_clause) = decl(&gen.generics);
         let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
         let fields_ident = self.name("Fields");
         let active = self.name("Active");
         let words = self.words();
-        let marker_variant = gen.marker_ty().map(|m| quote!(__Marker(#m),));
+        let marker_variant = gen.marker_variant();
 
         let variants = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let b = field_builder_ty(gen, f);
             if f.attrs.atomic.is_some() {
                 let p = field_partial_ty(x, f);
@@ -216,7 +206,7 @@ impl<'a> Body<'a> {
         });
 
         let feed_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let slot = self.field_slot(i, f);
             let step_fn = if self.is_named() {
                 let name = &f.attrs.name.de;
@@ -229,6 +219,11 @@ impl<'a> Body<'a> {
             } else {
                 quote!(self.active = #active::None; self.index += 1;)
             };
+            let finish = quote! {
+                let (step, ended) = #step_fn;
+                if ended { #after_end }
+                step
+            };
             if f.attrs.atomic.is_some() {
                 quote! {
                     #active::#v(b, held) => {
@@ -238,25 +233,21 @@ impl<'a> Body<'a> {
                                 #x::Slot::set(&mut #slot, v);
                             }
                         }
-                        let (step, ended) = #step_fn;
-                        if ended { #after_end }
-                        step
+                        #finish
                     }
                 }
             } else {
                 quote! {
                     #active::#v(b) => {
                         let step = #x::feed_child(b, &mut self.skip, &mut #slot, event);
-                        let (step, ended) = #step_fn;
-                        if ended { #after_end }
-                        step
+                        #finish
                     }
                 }
             }
         });
 
         let path_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let p = field_partial_ty(x, f);
             let segment = if self.is_named() {
                 let name = &f.attrs.name.de;
@@ -273,10 +264,10 @@ impl<'a> Body<'a> {
         });
 
         let complete_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
+            let v = field_variant(i);
             let p = field_partial_ty(x, f);
             let pattern = if self.is_named() {
-                let names = Self::path_names(f);
+                let names = f.attrs.name.path_names();
                 quote!(#(#names)|*)
             } else {
                 let lit = Literal::usize_unsuffixed(i);
@@ -374,17 +365,12 @@ impl<'a> Body<'a> {
 
     fn named_event(&self, active: &Ident, feed_arms: &[TokenStream]) -> TokenStream {
         let x = &self.gen.x;
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let deny = self.gen.cont.attrs.deny_unknown_fields;
         let key_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
-            let names = Self::read_names(f);
+            let names = f.attrs.name.read_names();
             let reset = self.reset(i, f);
-            let init = if f.attrs.atomic.is_some() {
-                quote!(#active::#v(#x::Default::default(), #x::None))
-            } else {
-                quote!(#active::#v(#x::Default::default()))
-            };
+            let init = self.start(active, i, f);
             quote! {
                 #(#names)|* => {
                     if self.done.take(#i) {
@@ -395,8 +381,7 @@ impl<'a> Body<'a> {
             }
         });
         let tag_arm = self
-            .tag
-            .as_ref()
+            .tag()
             .map(|tag| quote!(#tag => #active::Unknown(#x::Default::default()),));
         let (issue_decl, unknown_arm, result) = if deny {
             let mut expected: Vec<String> = self
@@ -404,8 +389,8 @@ impl<'a> Body<'a> {
                 .iter()
                 .map(|f| f.attrs.name.de.clone())
                 .collect();
-            if let Some(tag) = &self.tag {
-                expected.insert(0, tag.clone());
+            if let Some(tag) = self.tag() {
+                expected.insert(0, tag.to_owned());
             }
             (
                 quote!(let mut issue = #x::None;),
@@ -465,16 +450,12 @@ impl<'a> Body<'a> {
 
     fn tuple_event(&self, active: &Ident, feed_arms: &[TokenStream]) -> TokenStream {
         let x = &self.gen.x;
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let n = self.fields.len();
         let start_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("F{}", i);
             let lit = Literal::usize_unsuffixed(i);
-            if f.attrs.atomic.is_some() {
-                quote!(#lit => #active::#v(#x::Default::default(), #x::None),)
-            } else {
-                quote!(#lit => #active::#v(#x::Default::default()),)
-            }
+            let start = self.start(active, i, f);
+            quote!(#lit => #start,)
         });
         let message = format!(
             "expected {n} element{}, found more",
@@ -539,11 +520,11 @@ impl<'a> Body<'a> {
     fn object_items(&self) -> TokenStream {
         let gen = self.gen;
         let x = &gen.x;
-        let (decl, where_clause) = self.decl();
+        let (decl, where_clause) = decl(&gen.generics);
         let (impl_generics, ty_generics, _) = gen.generics.split_for_impl();
         let object = self.name("Builder");
         let fields_ident = self.name("Fields");
-        let target = &self.target;
+        let target = self.gen.partial_ty();
         let empty = self.empty();
         let (open, expected) = if self.is_named() {
             (quote!(#x::Event::ObjectStart), "an object")
@@ -625,4 +606,9 @@ impl<'a> Body<'a> {
             }
         }
     }
+}
+
+/// The `Active` variant of the `i`-th read field.
+fn field_variant(i: usize) -> Ident {
+    format_ident!("F{}", i)
 }

@@ -156,6 +156,14 @@ fn absent(gen: &Gen, f: &Field, container_default: bool) -> Option<TokenStream> 
     }
 }
 
+/// `member: value,` for a skipped field: its default.
+pub fn skipped_field(gen: &Gen, f: &Field, container_default: bool) -> TokenStream {
+    let x = &gen.x;
+    let member = &f.member;
+    let value = absent(gen, f, container_default).unwrap_or_else(|| quote!(#x::Default::default()));
+    quote!(#member: #value,)
+}
+
 /// The value's field initializers (`member: expr,`), with `__f{i}:
 /// Option<Partial>` bound; `?` returns `None` from the enclosing function.
 pub fn convert_fields(body: &Body) -> TokenStream {
@@ -164,12 +172,10 @@ pub fn convert_fields(body: &Body) -> TokenStream {
     let container_default = needs_container_default(body);
     let mut read = 0;
     let inits = body.all.iter().map(|f| {
-        let member = &f.member;
         if f.is_skipped() {
-            let value =
-                absent(gen, f, container_default).unwrap_or_else(|| quote!(#x::Default::default()));
-            return quote!(#member: #value,);
+            return skipped_field(gen, f, container_default);
         }
+        let member = &f.member;
         let binding = f_binding(read);
         read += 1;
         let value = match f.option {

@@ -97,13 +97,13 @@ impl<'a> Gen<'a> {
         quote!(#ident #ty_generics)
     }
 
-    /// A marker field type using every type parameter (builders must use
-    /// them all, whatever the fields are).
-    pub fn marker_ty(&self) -> Option<TokenStream> {
+    /// `__Marker(PhantomData<…>),`: an enum variant using every type
+    /// parameter (builder types must use them all, whatever the fields are).
+    pub fn marker_variant(&self) -> Option<TokenStream> {
         let x = &self.x;
         let params = &self.type_params;
         self.is_generic()
-            .then(|| quote!(#x::PhantomData<fn() -> (#(#params,)*)>))
+            .then(|| quote!(__Marker(#x::PhantomData<fn() -> (#(#params,)*)>),))
     }
 
     /// `Some("text")` or `None`.
@@ -116,8 +116,20 @@ impl<'a> Gen<'a> {
     }
 }
 
+/// The parameters (`<T: Bound, …>`, empty without any) and the where
+/// clause of a type declared with `generics`.
+pub fn decl(generics: &Generics) -> (TokenStream, Option<&syn::WhereClause>) {
+    let params = &generics.params;
+    let decl = if params.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(<#params>)
+    };
+    (decl, generics.where_clause.as_ref())
+}
+
 /// `generics` with `where T: bound` for each type parameter.
-fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
+pub fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
     let mut generics = generics.clone();
     let params: Vec<Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
     let where_clause = generics.make_where_clause();
@@ -223,6 +235,7 @@ fn expand_struct(gen: &Gen, style: Style, fields: &[Field]) -> TokenStream {
     let impl_extract = extract_impl(
         gen,
         ExtractImpl {
+            partial_ty: gen.partial_ty(),
             builder_ty: b.object_ty(),
             schema_name: schema::schema_name(gen),
             schema: schema::struct_schema(gen, &b),
@@ -241,7 +254,9 @@ fn expand_struct(gen: &Gen, style: Style, fields: &[Field]) -> TokenStream {
 
 /// The bodies of the `Extract` methods of one derived type.
 pub(crate) struct ExtractImpl {
-    /// The hidden builder type.
+    /// The partial type.
+    pub partial_ty: TokenStream,
+    /// The builder type.
     pub builder_ty: TokenStream,
     /// Body of `schema_name`.
     pub schema_name: TokenStream,
@@ -257,14 +272,14 @@ pub(crate) struct ExtractImpl {
     pub into_partial: TokenStream,
 }
 
-/// `impl Extract for Self` from its method bodies: one shape for structs and
-/// enums alike.
+/// `impl Extract for Self` from its method bodies: one shape for structs,
+/// enums and transparent structs alike.
 pub(crate) fn extract_impl(gen: &Gen, parts: ExtractImpl) -> TokenStream {
     let x = &gen.x;
     let self_ty = gen.self_ty();
-    let partial_ty = gen.partial_ty();
     let (impl_generics, _, where_clause) = gen.generics.split_for_impl();
     let ExtractImpl {
+        partial_ty,
         builder_ty,
         schema_name,
         schema,

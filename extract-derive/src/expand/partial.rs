@@ -7,7 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{field_partial_ty, partial_member, Gen};
+use super::{decl, field_partial_ty, partial_member, Gen};
 use crate::ast::{Data, Field, Style, Variant};
 
 /// The partial type's definition (outside the `const _` block).
@@ -16,14 +16,7 @@ pub fn definition(gen: &Gen) -> TokenStream {
     let xfull = &gen.xfull;
     let vis = &cont.original.vis;
     let ident = &gen.partial_ident;
-    let generics = &gen.generics_full;
-    let params = &generics.params;
-    let decl = if params.is_empty() {
-        TokenStream::new()
-    } else {
-        quote!(<#params>)
-    };
-    let where_clause = &generics.where_clause;
+    let (decl, where_clause) = decl(&gen.generics_full);
     let serde_crate = quote!(#xfull::serde).to_string().replace(' ', "");
     let bound = gen.is_generic().then(|| quote!(#[serde(bound = "")]));
     let name = cont.ident.to_string();

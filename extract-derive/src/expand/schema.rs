@@ -63,7 +63,7 @@ pub fn keywords(gen: &Gen, f: &Field) -> TokenStream {
 pub fn body_schema(body: &Body) -> TokenStream {
     let gen = body.gen;
     let x = &gen.x;
-    let description = gen.opt_str(body.description.as_deref());
+    let description = gen.opt_str(body.description());
     if body.is_named() {
         let deny = gen.cont.attrs.deny_unknown_fields;
         let fields = body.fields.iter().map(|f| {

@@ -21,8 +21,6 @@ pub fn expand(gen: &Gen) -> TokenStream {
         .expect("checked: one read field");
     let ty = field.ty;
     let member = &field.member;
-    let self_ty = gen.self_ty();
-    let (impl_generics, _, where_clause) = gen.generics.split_for_impl();
     let schema_name = schema::schema_name(gen);
     let keywords = schema::keywords(gen, field);
     let description = gen
@@ -46,67 +44,41 @@ pub fn expand(gen: &Gen) -> TokenStream {
     } else {
         quote!(let v = partial; #constraints)
     };
-    let others = fields.iter().filter(|f| f.is_skipped()).map(|f| {
-        let member = &f.member;
-        let value = match &f.attrs.default {
-            crate::attr::DefaultValue::Path(path) => quote!(#path()),
-            _ => quote!(#x::Default::default()),
-        };
-        quote!(#member: #value,)
-    });
+    // Skipped fields take their own default, never the container's.
+    let others = fields
+        .iter()
+        .filter(|f| f.is_skipped())
+        .map(|f| super::complete::skipped_field(gen, f, false));
     let field_validator = field
         .attrs
         .validate
         .as_ref()
         .map(|path| quote!(#x::report_invalid(#path(&self.#member), checker);));
     let container_validator = super::complete::container_validate(gen);
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics #x::Extract for #self_ty #where_clause {
-            type Partial = <#ty as #x::Extract>::Partial;
-            type Builder = <#ty as #x::Extract>::Builder;
-
-            #[inline]
-
-            fn schema_name() -> #x::String {
-                #schema_name
-            }
-
-            #[inline]
-
-            fn schema(generator: &mut #x::SchemaGenerator) -> #x::serde_json::Value {
-                #schema
-            }
-
-            #[inline]
-
-            fn check(partial: &Self::Partial, checker: &mut #x::Checker) {
-                <#ty as #x::Extract>::check(partial, checker);
+    let e = quote!(<#ty as #x::Extract>);
+    super::extract_impl(
+        gen,
+        super::ExtractImpl {
+            partial_ty: quote!(#e::Partial),
+            builder_ty: quote!(#e::Builder),
+            schema_name,
+            schema,
+            check: quote! {
+                #e::check(partial, checker);
                 #check_constraints
-            }
-
-            #[inline]
-
-            fn convert(partial: Self::Partial) -> #x::Option<Self> {
+            },
+            convert: quote! {
                 #x::Some(Self {
-                    #member: <#ty as #x::Extract>::convert(partial)?,
+                    #member: #e::convert(partial)?,
                     #(#others)*
                 })
-            }
-
-            #[inline]
-
-            fn validate(&self, checker: &mut #x::Checker) {
-                <#ty as #x::Extract>::validate(&self.#member, checker);
+            },
+            validate: quote! {
+                #e::validate(&self.#member, checker);
                 #field_validator
                 #container_validator
-            }
-
-            #[inline]
-
-            fn into_partial(self) -> Self::Partial {
-                <#ty as #x::Extract>::into_partial(self.#member)
-            }
-        }
-    }
+            },
+            into_partial: quote!(#e::into_partial(self.#member)),
+        },
+    )
 }

@@ -1,0 +1,118 @@
+//! From a finished partial to the enum's value: `check`, `convert`,
+//! `validate` and `into_partial`, one arm per variant.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Read;
+use crate::ast::{Style, Variant};
+use crate::expand::complete::{
+    check_fields, container_validate, convert_fields, into_partial_fields, partial_pattern,
+    validate_fields, value_pattern,
+};
+use crate::expand::partial::is_internal_newtype;
+use crate::expand::Gen;
+
+/// `{ checks }` run at the variant's path: an externally tagged variant's
+/// content is under its name; an internally tagged variant's fields are the
+/// object's own, and a unit variant has no content.
+fn in_variant(gen: &Gen, r: &Read, checks: &TokenStream) -> TokenStream {
+    if gen.cont.attrs.tag.is_some() || r.variant.style == Style::Unit {
+        quote!({ #checks })
+    } else {
+        let name = &r.variant.attrs.name.de;
+        quote!({
+            checker.enter_field(#name);
+            #checks
+            checker.leave();
+        })
+    }
+}
+
+pub fn check(gen: &Gen, read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    let partial = &gen.partial_ident;
+    let arms = read.iter().map(|r| {
+        let ident = r.variant.ident;
+        let path = quote!(#partial::#ident);
+        if is_internal_newtype(gen, r.variant) {
+            let ty = r.variant.fields[0].ty;
+            return quote!(#path(content) => <#ty as #x::Extract>::check(content, checker),);
+        }
+        let pattern = partial_pattern(&r.body, &path);
+        let checks = in_variant(gen, r, &check_fields(&r.body));
+        quote!(#pattern => #checks)
+    });
+    quote! {
+        match partial {
+            #(#arms)*
+        }
+    }
+}
+
+pub fn convert(gen: &Gen, read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    let partial = &gen.partial_ident;
+    let arms = read.iter().map(|r| {
+        let ident = r.variant.ident;
+        let path = quote!(#partial::#ident);
+        if is_internal_newtype(gen, r.variant) {
+            let ty = r.variant.fields[0].ty;
+            return quote! {
+                #path(content) => #x::Some(Self::#ident(<#ty as #x::Extract>::convert(content)?)),
+            };
+        }
+        let pattern = partial_pattern(&r.body, &path);
+        let inits = convert_fields(&r.body);
+        quote!(#pattern => #x::Some(Self::#ident { #inits }),)
+    });
+    quote! {
+        match partial {
+            #(#arms)*
+        }
+    }
+}
+
+pub fn validate(gen: &Gen, read: &[Read]) -> TokenStream {
+    let arms = read.iter().map(|r| {
+        let ident = r.variant.ident;
+        let pattern = value_pattern(&r.body, &quote!(Self::#ident));
+        let fields = in_variant(gen, r, &validate_fields(&r.body));
+        quote!(#pattern => #fields)
+    });
+    let container = container_validate(gen);
+    quote! {
+        match self {
+            #(#arms)*
+            _ => {}
+        }
+        #container
+    }
+}
+
+pub fn into_partial(gen: &Gen, variants: &[Variant], read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    let partial = &gen.partial_ident;
+    let arms = read.iter().map(|r| {
+        let ident = r.variant.ident;
+        let pattern = value_pattern(&r.body, &quote!(Self::#ident));
+        if is_internal_newtype(gen, r.variant) {
+            let ty = r.variant.fields[0].ty;
+            return quote! {
+                #pattern => #partial::#ident(<#ty as #x::Extract>::into_partial(__v0)),
+            };
+        }
+        let inits = into_partial_fields(&r.body);
+        quote!(#pattern => #partial::#ident { #inits },)
+    });
+    let skipped = variants
+        .iter()
+        .any(|v| v.attrs.skip)
+        .then(|| quote!(_ => #x::Default::default(),));
+    quote! {
+        match self {
+            #(#arms)*
+            #skipped
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The builder of an internally tagged enum (`#[serde(tag = "type")]`):
+//! `{"type": "Variant", ...fields}`. Until the tag arrives, the fields'
+//! events are buffered; they are replayed into the variant's builder then.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{builder, content_arms, content_builder, de_names, max_name, Machine, Read};
+use crate::ast::Style;
+use crate::expand::schema::body_schema;
+use crate::expand::Gen;
+
+/// The builder of an internally tagged enum.
+pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    let partial = &gen.partial_ident;
+    let target = gen.partial_ty();
+    let tag = tag(gen);
+    let missing_tag = format!("missing field `{tag}` (the variant)");
+    let max = max_name(read);
+    let every_name = de_names(read);
+    let states = read
+        .iter()
+        .filter(|r| r.variant.style != Style::Unit)
+        .map(|r| {
+            let state = r.state();
+            let (b, _) = content_builder(gen, r);
+            quote!(#state(#b),)
+        });
+    let begin_arms = read.iter().map(|r| {
+        let state = r.state();
+        let names = r.names();
+        let ident = r.variant.ident;
+        match r.variant.style {
+            Style::Unit => quote! {
+                #(#names)|* => {
+                    #x::Slot::set(slot, #partial::#ident);
+                    self.state = __ExtractState::Rest(0);
+                    #x::Step::More
+                }
+            },
+            Style::Newtype => {
+                let project = newtype_slot(gen, r);
+                quote! {
+                    #(#names)|* => {
+                        #x::Slot::set(slot, #partial::#ident(#x::Default::default()));
+                        let mut b = #x::Default::default();
+                        let step = #x::replay(&mut b, &mut self.skip, &mut #project, buffer);
+                        self.state = __ExtractState::#state(b);
+                        step
+                    }
+                }
+            }
+            Style::Struct | Style::Tuple => quote! {
+                #(#names)|* => {
+                    let mut b = #x::Default::default();
+                    let step = #x::replay(&mut b, &mut self.skip, slot, buffer);
+                    self.state = __ExtractState::#state(b);
+                    step
+                }
+            },
+        }
+    });
+    let other = read.iter().find(|r| r.variant.attrs.other.is_some());
+    let begin_fallback = match other {
+        Some(r) => {
+            let ident = r.variant.ident;
+            quote! {
+                _ => {
+                    #x::Slot::set(slot, #partial::#ident);
+                    self.state = __ExtractState::Rest(0);
+                    #x::Step::More
+                }
+            }
+        }
+        None => quote! {
+            _ => {
+                self.issue = #x::Some(
+                    #x::StreamIssue::new(#x::unknown_variant(name, &[#(#every_name),*])).in_key(#tag),
+                );
+                self.state = __ExtractState::Bad(0);
+                #x::Step::More
+            }
+        },
+    };
+    let feed_arms = read
+        .iter()
+        .filter(|r| r.variant.style != Style::Unit)
+        .map(|r| {
+            let state = r.state();
+            let slot = if r.variant.style == Style::Newtype {
+                newtype_slot(gen, r)
+            } else {
+                quote!(*slot)
+            };
+            quote! {
+                __ExtractState::#state(b) => {
+                    let step = #x::feed_child(b, &mut self.skip, &mut #slot, event);
+                    Self::content_step(step)
+                }
+            }
+        });
+    builder(
+        gen,
+        Machine {
+            states: quote! {
+                Start,
+                Seek(u32, #x::EventBuffer),
+                Tag(#x::String, #x::EventBuffer),
+                #(#states)*
+                Rest(u32),
+                Bad(u32),
+            },
+            methods: quote! {
+                fn begin<S: #x::Slot<#target>>(
+                    &mut self,
+                    slot: &mut S,
+                    name: &str,
+                    buffer: #x::Vec<#x::OwnedEvent>,
+                ) -> #x::Step {
+                    match name {
+                        #(#begin_arms)*
+                        #begin_fallback
+                    }
+                }
+
+                #[inline]
+                fn content_step(step: #x::ChildStep) -> #x::Step {
+                    match step {
+                        #x::ChildStep::Continue(#x::None) => #x::Step::More,
+                        #x::ChildStep::Continue(#x::Some(issue)) => #x::Step::MoreWith(issue),
+                        #x::ChildStep::Ended { valid: true, issue: #x::None } => #x::Step::Done,
+                        #x::ChildStep::Ended { issue, .. } => #x::Step::Invalid(issue.unwrap_or_else(
+                            || #x::StreamIssue::new("invalid value"),
+                        )),
+                    }
+                }
+            },
+            event_arms: quote! {
+                __ExtractState::Start => {
+                    if !#x::matches!(event, #x::Event::ObjectStart) {
+                        return #x::Step::Reject(#x::StreamIssue::expected("an object", event));
+                    }
+                    self.state = __ExtractState::Seek(0, #x::Default::default());
+                    #x::Step::More
+                }
+                __ExtractState::Seek(depth, buffer) => {
+                    if *depth == 0 {
+                        match *event {
+                            #x::Event::Key(#tag) => {
+                                let buffer = #x::mem::take(buffer);
+                                self.state = __ExtractState::Tag(#x::String::new(), buffer);
+                                return #x::Step::More;
+                            }
+                            #x::Event::ObjectEnd => {
+                                return #x::Step::Invalid(#x::StreamIssue::new(#missing_tag));
+                            }
+                            _ => {}
+                        }
+                    }
+                    #x::object_rest(depth, event);
+                    buffer.push(event);
+                    #x::Step::More
+                }
+                __ExtractState::Tag(name, buffer) => match *event {
+                    #x::Event::Str { text, last, .. } => {
+                        if name.len() <= #max {
+                            name.push_str(text);
+                        }
+                        if !last {
+                            return #x::Step::More;
+                        }
+                        let name = #x::mem::take(name);
+                        let buffer = buffer.take();
+                        self.begin(slot, &name, buffer)
+                    }
+                    _ => {
+                        self.issue = #x::Some(
+                            #x::StreamIssue::expected("the variant's name (a string)", event)
+                                .in_key(#tag),
+                        );
+                        let mut depth = 0;
+                        #x::object_rest(&mut depth, event);
+                        self.state = __ExtractState::Bad(depth);
+                        #x::Step::More
+                    }
+                },
+                #(#feed_arms)*
+                __ExtractState::Rest(depth) => {
+                    if #x::object_rest(depth, event) {
+                        #x::Step::Done
+                    } else {
+                        #x::Step::More
+                    }
+                }
+                __ExtractState::Bad(depth) => {
+                    if #x::object_rest(depth, event) {
+                        #x::Step::Invalid(self.issue.take().unwrap_or_else(
+                            || #x::StreamIssue::new("invalid value"),
+                        ))
+                    } else {
+                        #x::Step::More
+                    }
+                }
+            },
+            ended: quote!(__ExtractState::Rest(_)),
+            path_arms: path_arms(gen, read),
+        },
+    )
+}
+
+/// The tag's key.
+fn tag<'g>(gen: &'g Gen) -> &'g str {
+    &gen.cont
+        .attrs
+        .tag
+        .as_ref()
+        .expect("internally tagged")
+        .value
+}
+
+/// The slot a newtype variant's content is written through (`slot` is the
+/// enum's): the variant holds the content's partial itself.
+fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
+    let x = &gen.x;
+    let partial = &gen.partial_ident;
+    let target = gen.partial_ty();
+    let ident = r.variant.ident;
+    quote!(#x::ProjectSlot::new(
+        slot,
+        |p: &mut #target| match p {
+            #partial::#ident(v) => #x::Some(v),
+            _ => #x::None,
+        },
+        |p: &mut #target, v| *p = #partial::#ident(v),
+    ))
+}
+
+/// `active_path` and `is_complete_at` arms for the variants being built:
+/// the variant's fields are the object's own.
+fn path_arms(gen: &Gen, read: &[Read]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let x = &gen.x;
+    content_arms(gen, read, |_, state, p| {
+        (
+            quote!(__ExtractState::#state(b) => #x::Builder::<#p>::active_path(b, out),),
+            quote!(__ExtractState::#state(b) => #x::Builder::<#p>::is_complete_at(b, path),),
+        )
+    })
+}
+
+/// The schema of an internally tagged enum: any of the variants' objects,
+/// each with the tag.
+pub fn internal_schema(gen: &Gen, read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    let tag = tag(gen);
+    let variants = read.iter().map(|r| {
+        let name = &r.variant.attrs.name.de;
+        let vdesc = gen.opt_str(r.variant.attrs.description.as_deref());
+        let content = match r.variant.style {
+            Style::Unit => quote!(#x::None),
+            Style::Newtype => {
+                let ty = r.variant.fields[0].ty;
+                quote!(#x::Some(<#ty as #x::Extract>::schema(generator)))
+            }
+            Style::Struct | Style::Tuple => {
+                let body = body_schema(&r.body);
+                quote!(#x::Some({ #body }))
+            }
+        };
+        quote! {{
+            let content = #content;
+            #x::internal_variant(generator, #tag, #name, #vdesc, content)
+        }}
+    });
+    let description = gen.opt_str(gen.cont.attrs.description.as_deref());
+    quote!(#x::any_of(#description, #x::Vec::from([#(#variants),*])))
+}
