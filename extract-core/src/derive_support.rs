@@ -106,6 +106,21 @@ pub fn element_step<const N: usize>(
     }
 }
 
+/// Appends a piece of a variant's name, as it arrives, to `name`, keeping
+/// only its first `max` bytes or a character more: a name that long is
+/// longer than every variant's (`max` is the longest plus one), so it matches
+/// none whatever follows, and the message about it shows how it began.
+#[inline]
+pub fn push_name_piece(name: &mut String, piece: &str, max: usize) {
+    let Some(room) = (max + 1).checked_sub(name.len()).filter(|&room| room > 0) else {
+        return;
+    };
+    let end = (room.min(piece.len())..=piece.len())
+        .find(|&end| piece.is_char_boundary(end))
+        .unwrap_or(piece.len());
+    name.push_str(piece.get(..end).unwrap_or(piece));
+}
+
 /// Tracks the rest of an object whose opening `{` was taken: true when
 /// `event` is the object's closing `}` (`depth` counts the containers
 /// opened inside it).
@@ -701,6 +716,19 @@ pub fn unknown_variant(found: &str, allowed: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_keeps_a_character_more_than_the_limit() {
+        let mut name = String::new();
+        push_name_piece(&mut name, "ab", 4);
+        push_name_piece(&mut name, "cé€", 4);
+        assert_eq!(name, "abcé");
+        push_name_piece(&mut name, "d", 4);
+        assert_eq!(name, "abcé", "a name past the limit grows no more");
+        let mut whole = String::new();
+        push_name_piece(&mut whole, "Red", 4);
+        assert_eq!(whole, "Red");
+    }
 
     #[test]
     fn messages_read_well() {

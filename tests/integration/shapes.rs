@@ -357,3 +357,22 @@ fn deeply_nested_types() {
     let value = round_trip::<C29>(&text);
     assert!(value.child.is_some() || value.items.is_empty());
 }
+
+/// A variant name whose first piece is already longer than every name can
+/// never match, whatever pieces follow (it once restarted from the second).
+#[test]
+fn a_name_longer_than_every_variant_never_matches() {
+    let long = "x".repeat(40);
+    let unit = stream::<Color>(&format!("\"{long}Red\""), &[41]).result;
+    let error = unit.expect_err("no variant is that long");
+    assert!(
+        error.to_string().contains("unknown variant \"xxxx"),
+        "{error}"
+    );
+    let tagged = stream::<Tagged>(&format!(r#"{{"type": "{long}nothing"}}"#), &[50]).result;
+    let error = tagged.expect_err("no variant is that long");
+    assert!(
+        error.to_string().contains("unknown variant \"xxxx"),
+        "{error}"
+    );
+}

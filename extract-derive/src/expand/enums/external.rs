@@ -44,11 +44,12 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
         // A name that arrives whole is matched where it lies: a name is
         // copied only when it comes in pieces.
         quote! {{
-            let name = if text.len() <= #max { text } else { "" };
             if last {
-                return self.unit(slot, name);
+                return self.unit(slot, text);
             }
-            self.state = __ExtractState::Name(#x::String::from(name));
+            let mut name = #x::String::new();
+            #x::push_name_piece(&mut name, text, #max);
+            self.state = __ExtractState::Name(name);
             #x::Step::More
         }}
     };
@@ -168,9 +169,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 },
                 __ExtractState::Name(name) => {
                     if let #x::Event::Str { text, last, .. } = *event {
-                        if name.len() <= #max {
-                            name.push_str(text);
-                        }
+                        #x::push_name_piece(name, text, #max);
                         if last {
                             let name = #x::mem::take(name);
                             return self.unit(slot, &name);

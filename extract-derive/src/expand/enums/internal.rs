@@ -164,9 +164,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
                 __ExtractState::Tag(name, buffer) => match *event {
                     #x::Event::Str { text, last, .. } => {
-                        if name.len() <= #max {
-                            name.push_str(text);
-                        }
+                        #x::push_name_piece(name, text, #max);
                         if !last {
                             return #x::Step::More;
                         }
