@@ -12,7 +12,16 @@
 //!   `memory/serde_chunks`, only parses each event's `data:` line with
 //!   `serde_json` into a `Value`: the floor any client pays per event.
 //! * `loopback/…`: `create_partial` / `create_iterable` against the replay
-//!   server over HTTP on 127.0.0.1 (the server on a thread of its own).
+//!   server over HTTP on 127.0.0.1 (the server on a thread of its own),
+//!   which writes the event stream in 16 KiB pieces. The baseline in the
+//!   same run, `loopback/drain`, reads the same response off a bare TCP
+//!   socket and throws it away: the transport's own cost per event.
+//! * `loopback_512/…`: the same with the server writing 512-byte pieces (two
+//!   events each, a `write` call per piece). There the server and the
+//!   loopback device are the bottleneck: `loopback_512/drain`, which parses
+//!   nothing, takes about as long per event as the client path does with
+//!   16 KiB pieces, so these figures say how fast the server writes, not
+//!   what the client costs.
 //!
 //! Snapshots are read two ways: lent (`PartialReader::feed`,
 //! `PartialStream::next_snapshot`), which must cost the same per event at
@@ -25,17 +34,28 @@
 //! does.
 
 use std::hint::black_box;
+use std::net::SocketAddr;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use extract::openai::{Client, ItemReader, Mode, PartialReader};
 use extract::testing::{ReplayServer, Reply};
 use futures::StreamExt;
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 
 mod support;
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+/// The replay server's write size for `loopback/…`: big enough that the
+/// server is not what the client waits for.
+const WRITE: usize = 16 << 10;
+
+/// The write size for `loopback_512/…` (the replay server's default for a
+/// recorded event stream).
+const SMALL_WRITE: usize = 512;
 
 /// The largest answer whose snapshots are cloned (clones are quadratic).
 const MAX_CLONED: usize = 100_000;
@@ -169,6 +189,29 @@ async fn loopback_items(client: &Client) -> usize {
     n
 }
 
+/// Reads the whole response to a streamed request off a bare TCP socket,
+/// parsing nothing: what the transport costs. Returns the bytes read.
+async fn drain(addr: SocketAddr) -> usize {
+    let mut socket = TcpStream::connect(addr).await.expect("the replay server");
+    let body = r#"{"model":"bench","stream":true,"messages":[{"role":"user","content":"x"}]}"#;
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    socket
+        .write_all(format!("{head}{body}").as_bytes())
+        .await
+        .expect("a request");
+    let mut buf = vec![0u8; 64 << 10];
+    let mut total = 0;
+    loop {
+        match socket.read(&mut buf).await.expect("a response") {
+            0 => return total,
+            n => total += n,
+        }
+    }
+}
+
 fn request(client: &Client) -> extract::openai::ChatRequest {
     client.chat().model("bench").mode(Mode::Tools).user("x")
 }
@@ -193,17 +236,23 @@ fn bench(c: &mut Criterion) {
         assert_eq!(partial_lent(&events), expected);
         assert_eq!(items(&events), records);
 
-        let server = server_rt
-            .block_on(ReplayServer::start([]))
-            .expect("a loopback port");
-        server.repeat(Reply::sse(body.clone()));
-        let client = server
-            .client_builder()
-            .max_response_bytes(MAX_BODY)
-            .build()
-            .expect("a client");
-        assert_eq!(rt.block_on(loopback_lent(&client)), expected);
-        assert_eq!(rt.block_on(loopback_items(&client)), records);
+        let serve = |write: usize| {
+            let server = server_rt
+                .block_on(ReplayServer::start([]))
+                .expect("a loopback port");
+            server.repeat(Reply::sse(body.clone()).split_every(write));
+            let client = server
+                .client_builder()
+                .max_response_bytes(MAX_BODY)
+                .build()
+                .expect("a client");
+            assert_eq!(rt.block_on(loopback_lent(&client)), expected);
+            assert_eq!(rt.block_on(loopback_items(&client)), records);
+            assert!(rt.block_on(drain(server.addr())) > body.len());
+            (server, client)
+        };
+        let (server, client) = serve(WRITE);
+        let (small_server, small_client) = serve(SMALL_WRITE);
 
         group.throughput(Throughput::Elements(events.len() as u64));
         let events = &events[..];
@@ -232,6 +281,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| items(black_box(e)));
         });
         group.bench_with_input(
+            BenchmarkId::new("loopback/drain", size),
+            &server.addr(),
+            |b, &addr| b.iter(|| rt.block_on(drain(addr))),
+        );
+        group.bench_with_input(
             BenchmarkId::new("loopback/partial_lent", size),
             &client,
             |b, c| {
@@ -248,6 +302,16 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("loopback/items", size), &client, |b, c| {
             b.iter(|| rt.block_on(loopback_items(c)));
         });
+        group.bench_with_input(
+            BenchmarkId::new("loopback_512/drain", size),
+            &small_server.addr(),
+            |b, &addr| b.iter(|| rt.block_on(drain(addr))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("loopback_512/items", size),
+            &small_client,
+            |b, c| b.iter(|| rt.block_on(loopback_items(c))),
+        );
     }
     group.finish();
 }
