@@ -12,6 +12,11 @@ use std::time::Duration;
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
 /// Default bound on one response body: 32 MiB.
+///
+/// A streamed body is mostly envelope: OpenAI sends each delta of a few
+/// characters as an event of about 265 bytes, so 32 MiB of event stream
+/// carries an answer of about 500 KB (some 125,000 tokens). Raise it with
+/// [`ClientBuilder::max_response_bytes`] for longer answers.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 << 20;
 
 /// A chat-completions client for OpenAI or any compatible server (Ollama,
