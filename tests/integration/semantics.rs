@@ -388,3 +388,81 @@ fn progress_inside_enums() {
     parser.feed(r#"{"kind": "Key", "code": "En"#).unwrap();
     assert_eq!(parser.active_path(), Some(Path::from(vec![key("code")])));
 }
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "t", content = "c")]
+enum Adjacent {
+    Click { x: i32, label: String },
+    Key(String),
+}
+
+#[test]
+fn an_adjacently_tagged_content_streams_once_its_tag_arrives() {
+    let text = r#"{"t": "Click", "c": {"label": "hello", "x": 1}}"#;
+    let cut = text.find("llo").unwrap();
+    let outcome = stream::<Adjacent>(text, &[cut, text.len() - 1]);
+    assert_eq!(
+        outcome.snapshots[0],
+        PartialAdjacent::Click {
+            x: None,
+            label: Some("he".to_owned())
+        },
+        "the field shows before the content closes"
+    );
+    assert_eq!(
+        outcome.snapshots[1],
+        PartialAdjacent::Click {
+            x: Some(1),
+            label: Some("hello".to_owned())
+        }
+    );
+    assert_eq!(
+        serde_json::to_value(&outcome.snapshots[1]).unwrap(),
+        serde_json::json!({"t": "Click", "c": {"x": 1, "label": "hello"}})
+    );
+    assert_eq!(
+        outcome.result.unwrap(),
+        Adjacent::Click {
+            x: 1,
+            label: "hello".into()
+        }
+    );
+}
+
+#[test]
+fn an_adjacently_tagged_content_before_its_tag_appears_when_the_tag_arrives() {
+    let text = r#"{"c": {"label": "ok", "x": 1}, "t": "Click"}"#;
+    let tag_at = text.find("\"Click\"").unwrap() + "\"Click\"".len();
+    let outcome = stream::<Adjacent>(text, &[tag_at - 1, tag_at]);
+    assert_eq!(outcome.snapshots[0], PartialAdjacent::default());
+    assert_eq!(
+        outcome.snapshots[1],
+        PartialAdjacent::Click {
+            x: Some(1),
+            label: Some("ok".to_owned())
+        }
+    );
+}
+
+#[test]
+fn progress_inside_adjacently_tagged_enums() {
+    use extract::{Path, StreamParser};
+    let key = |k: &str| Segment::Key(k.to_owned());
+    let mut parser = StreamParser::<Adjacent>::new();
+    parser
+        .feed(r#"{"t": "Click", "c": {"x": 1, "label": "He"#)
+        .unwrap();
+    assert_eq!(
+        parser.active_path(),
+        Some(Path::from(vec![key("c"), key("label")]))
+    );
+    assert!(parser.is_complete_at(&Path::from(vec![key("c"), key("x")])));
+    assert!(!parser.is_complete_at(&Path::from(vec![key("c"), key("label")])));
+    parser.feed(r#"llo"}"#).unwrap();
+    assert!(parser.is_complete_at(&Path::from(vec![key("c")])));
+    parser.feed("}").unwrap();
+    assert!(parser.is_complete_at(&Path::root()));
+    let mut parser = StreamParser::<Adjacent>::new();
+    parser.feed(r#"{"t": "Key", "c": "En"#).unwrap();
+    assert_eq!(parser.active_path(), Some(Path::from(vec![key("c")])));
+}
