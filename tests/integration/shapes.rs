@@ -443,57 +443,45 @@ fn adjacently_tagged_round_trips_with_either_key_first() {
 
 #[test]
 fn adjacently_tagged_problems() {
-    let error = |text: &str| {
+    let unknown = "t: unknown variant \"hexagon\", expected one of `nothing`, `side`, `label`, \
+                   `segment`, `big_circle`";
+    let missing_content = "(root): missing field `c` (the variant's content)";
+    let cases = [
+        (r#"{"t": "hexagon", "c": 1}"#, unknown),
+        (r#"{"c": 1, "t": "hexagon"}"#, unknown),
+        (r#"{"c": 4}"#, "(root): missing field `t` (the variant)"),
+        (r#"{"t": "side"}"#, missing_content),
+        (r#"{"t": "big_circle", "x": 1}"#, missing_content),
+        (
+            r#"{"t": 5, "c": 4}"#,
+            "t: expected the variant's name (a string), found a number",
+        ),
+        (
+            r#"{"t": {"a": [1]}, "c": 4}"#,
+            "t: expected the variant's name (a string), found an object",
+        ),
+        (
+            r#"{"t": "nothing", "c": 4}"#,
+            "c: expected null, found a number",
+        ),
+        (
+            r#"{"t": "side", "c": "four"}"#,
+            "c: expected an integer, found \"four\"",
+        ),
+        (
+            r#"{"c": {"radius": "r"}, "t": "big_circle"}"#,
+            "c.radius: expected a number, found \"r\"",
+        ),
+        ("[1]", "(root): expected an object, found an array"),
+    ];
+    for (text, message) in cases {
         assert!(
             serde_json::from_str::<Adjacent>(text).is_err(),
             "serde refuses {text} too"
         );
-        stream_bytewise::<Adjacent>(text)
-            .result
-            .unwrap_err()
-            .to_string()
-    };
-    assert_eq!(
-        error(r#"{"t": "hexagon", "c": 1}"#),
-        "t: unknown variant \"hexagon\", expected one of `nothing`, `side`, `label`, `segment`, `big_circle`"
-    );
-    assert_eq!(
-        error(r#"{"c": 1, "t": "hexagon"}"#),
-        "t: unknown variant \"hexagon\", expected one of `nothing`, `side`, `label`, `segment`, `big_circle`"
-    );
-    assert_eq!(
-        error(r#"{"c": 4}"#),
-        "(root): missing field `t` (the variant)"
-    );
-    assert_eq!(
-        error(r#"{"t": "side"}"#),
-        "(root): missing field `c` (the variant's content)"
-    );
-    assert_eq!(
-        error(r#"{"t": "big_circle", "x": 1}"#),
-        "(root): missing field `c` (the variant's content)"
-    );
-    assert_eq!(
-        error(r#"{"t": 5, "c": 4}"#),
-        "t: expected the variant's name (a string), found a number"
-    );
-    assert_eq!(
-        error(r#"{"t": {"a": [1]}, "c": 4}"#),
-        "t: expected the variant's name (a string), found an object"
-    );
-    assert_eq!(
-        error(r#"{"t": "nothing", "c": 4}"#),
-        "c: expected null, found a number"
-    );
-    assert_eq!(
-        error(r#"{"t": "side", "c": "four"}"#),
-        "c: expected an integer, found \"four\""
-    );
-    assert_eq!(
-        error(r#"{"c": {"radius": "r"}, "t": "big_circle"}"#),
-        "c.radius: expected a number, found \"r\""
-    );
-    assert_eq!(error("[1]"), "(root): expected an object, found an array");
+        let error = stream_bytewise::<Adjacent>(text).result.unwrap_err();
+        assert_eq!(error.to_string(), message, "{text}");
+    }
 }
 
 /// A tag longer than every variant's name, cut into two pieces: no piece

@@ -15,8 +15,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{
-    builder, content_builder, content_schema, keyed_path_arms, tag_arms, tag_states, unknown_tag,
-    wrap_slot, Keys, Machine, Read,
+    begin_method, builder, content_builder, content_schema, keyed_path_arms, tag_arms, tag_states,
+    unknown_tag, wrap_slot, Keys, Machine, Read,
 };
 use crate::ast::Style;
 use crate::expand::Gen;
@@ -140,7 +140,6 @@ pub fn adjacent_builder(gen: &Gen, read: &[Read], keys: Keys) -> TokenStream {
 fn begin(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
-    let target = gen.partial_ty();
     let arms = read.iter().map(|r| {
         let names = r.names();
         let ident = r.variant.ident;
@@ -161,13 +160,9 @@ fn begin(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
         let index = r.index;
         quote!(__ExtractState::Known(#index, true))
     });
-    quote! {
-        fn begin<S: #x::Slot<#target>>(
-            &mut self,
-            slot: &mut S,
-            name: &str,
-            events: #x::Vec<#x::OwnedEvent>,
-        ) -> #x::Step {
+    begin_method(
+        gen,
+        &quote! {
             self.state = match name {
                 #(#arms)*
                 #fallback
@@ -175,8 +170,8 @@ fn begin(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
             // The events are the object's own: it can't reject them, so
             // there is nothing to skip.
             #x::replay_all(self, &mut #x::None, slot, events)
-        }
-    }
+        },
+    )
 }
 
 /// `without_content`: the value of a variant whose content never came, if

@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{
-    builder, content_arms, content_builder, tag_arms, tag_states, unknown_tag, Machine, Read,
+    begin_method, builder, content_arms, content_builder, tag_arms, tag_states, unknown_tag,
+    Machine, Read,
 };
 use crate::ast::Style;
 use crate::expand::schema::body_schema;
@@ -16,7 +17,6 @@ use crate::expand::Gen;
 pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
-    let target = gen.partial_ty();
     let states = read
         .iter()
         .filter(|r| r.variant.style != Style::Unit)
@@ -43,7 +43,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
                     #(#names)|* => {
                         #x::Slot::set(slot, #partial::#ident(#x::Default::default()));
                         let mut b = #x::Default::default();
-                        let step = #x::replay(&mut b, &mut self.skip, &mut #project, buffer);
+                        let step = #x::replay(&mut b, &mut self.skip, &mut #project, events);
                         self.state = __ExtractState::#state(b);
                         step
                     }
@@ -52,7 +52,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
             Style::Struct | Style::Tuple => quote! {
                 #(#names)|* => {
                     let mut b = #x::Default::default();
-                    let step = #x::replay(&mut b, &mut self.skip, slot, buffer);
+                    let step = #x::replay(&mut b, &mut self.skip, slot, events);
                     self.state = __ExtractState::#state(b);
                     step
                 }
@@ -82,6 +82,15 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
                 }
             }
         });
+    let begin = begin_method(
+        gen,
+        &quote! {
+            match name {
+                #(#begin_arms)*
+                #begin_fallback
+            }
+        },
+    );
     let tag_states = tag_states(gen);
     let tag_arms = tag_arms(gen, read, tag, None);
     builder(
@@ -93,17 +102,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
                 Rest(u32),
             },
             methods: quote! {
-                fn begin<S: #x::Slot<#target>>(
-                    &mut self,
-                    slot: &mut S,
-                    name: &str,
-                    buffer: #x::Vec<#x::OwnedEvent>,
-                ) -> #x::Step {
-                    match name {
-                        #(#begin_arms)*
-                        #begin_fallback
-                    }
-                }
+                #begin
 
                 #[inline]
                 fn content_step(step: #x::ChildStep) -> #x::Step {

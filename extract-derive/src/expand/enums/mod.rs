@@ -410,6 +410,23 @@ fn tag_arms(gen: &Gen, read: &[Read], tag: &str, content: Option<&str>) -> Token
     }
 }
 
+/// `begin(slot, name, events)`, which [`tag_arms`] calls once the tag's
+/// name has arrived (`events`: those kept before it), around `body`.
+fn begin_method(gen: &Gen, body: &TokenStream) -> TokenStream {
+    let x = &gen.x;
+    let target = gen.partial_ty();
+    quote! {
+        fn begin<S: #x::Slot<#target>>(
+            &mut self,
+            slot: &mut S,
+            name: &str,
+            events: #x::Vec<#x::OwnedEvent>,
+        ) -> #x::Step {
+            #body
+        }
+    }
+}
+
 /// The arm of `begin` for a name no variant has: the `#[serde(other)]`
 /// variant (a unit) if there is one, set and followed by `then(variant)`,
 /// else an unknown variant, reported at the tag's key once the object ends.
