@@ -824,6 +824,51 @@ mod tests {
     }
 
     #[test]
+    fn before_the_tag_only_the_last_content_is_kept() {
+        // {"c": 1, "x": {"c": [2]}, "c": {"a": 3}, "t"
+        let events = [
+            Event::Key("c"),
+            Event::Number("1"),
+            Event::Key("x"),
+            Event::ObjectStart,
+            Event::Key("c"),
+            Event::ArrayStart,
+            Event::Number("2"),
+            Event::ArrayEnd,
+            Event::ObjectEnd,
+            Event::Key("c"),
+            Event::ObjectStart,
+            Event::Key("a"),
+            Event::Number("3"),
+            Event::ObjectEnd,
+            Event::Key("t"),
+        ];
+        let mut adjacent = BeforeTag::default();
+        let mut internal = BeforeTag::default();
+        for (i, event) in events.iter().enumerate() {
+            let expected = if i + 1 == events.len() {
+                Sought::Tag
+            } else {
+                Sought::More
+            };
+            assert_eq!(adjacent.event(event, "t", Some("c")), expected);
+            assert_eq!(internal.event(event, "t", None), expected);
+        }
+        let owned = |events: &[Event<'_>]| {
+            let mut buffer = EventBuffer::default();
+            events.iter().for_each(|e| buffer.push(e));
+            buffer.take()
+        };
+        assert_eq!(adjacent.take(), owned(&events[9..14]));
+        assert_eq!(internal.take(), owned(&events[..14]));
+        let mut unknown_end = BeforeTag::default();
+        assert_eq!(
+            unknown_end.event(&Event::ObjectEnd, "t", Some("c")),
+            Sought::End
+        );
+    }
+
+    #[test]
     fn messages_read_well() {
         let mut checker = Checker::new();
         checker.enter_field("users");

@@ -504,3 +504,48 @@ fn an_adjacent_tag_longer_than_every_variant_never_matches() {
         }
     }
 }
+
+/// Adjacently tagged, refusing unknown keys, with a catch-all variant.
+#[derive(Extract, Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(tag = "t", content = "c", deny_unknown_fields)]
+enum StrictAdjacent {
+    Side(u32),
+    #[serde(other)]
+    Other,
+}
+
+#[test]
+fn adjacently_tagged_unknown_keys_other_variants_and_repeats() {
+    assert_eq!(
+        round_trip::<StrictAdjacent>(r#"{"t": "Side", "c": 3}"#),
+        StrictAdjacent::Side(3)
+    );
+    assert_eq!(
+        round_trip::<StrictAdjacent>(r#"{"t": "hexagon"}"#),
+        StrictAdjacent::Other
+    );
+    assert_eq!(
+        round_trip::<StrictAdjacent>(r#"{"c": null, "t": "hexagon"}"#),
+        StrictAdjacent::Other
+    );
+    let text = r#"{"t": "Side", "c": 3, "z": 1}"#;
+    assert!(serde_json::from_str::<StrictAdjacent>(text).is_err());
+    assert_eq!(
+        stream_bytewise::<StrictAdjacent>(text)
+            .result
+            .unwrap_err()
+            .to_string(),
+        "(root): unknown field \"z\", expected one of `t`, `c`"
+    );
+    // serde refuses a repeated key; like every builder here, the last
+    // content wins (a repeated tag is skipped: the variant never changes).
+    for text in [
+        r#"{"t": "Side", "c": 3, "c": 4}"#,
+        r#"{"c": 3, "c": 4, "t": "Side"}"#,
+        r#"{"c": 3, "t": "Side", "c": 4}"#,
+        r#"{"t": "Side", "c": 4, "t": "Other"}"#,
+    ] {
+        let value = stream_bytewise::<StrictAdjacent>(text).result.unwrap();
+        assert_eq!(value, StrictAdjacent::Side(4), "{text}");
+    }
+}
