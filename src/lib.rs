@@ -59,7 +59,7 @@
 //! | unit enum variant | only once complete and valid |
 //! | struct | at `{`; its fields fill in |
 //! | `Vec` | at `[`; each item is pushed when it starts |
-//! | enum with data | once its variant is known (for `#[serde(tag)]`, once the tag arrives: fields sent before it are buffered and replayed) |
+//! | enum with data | once its variant is known (for `#[serde(tag)]`, once the tag arrives: fields sent before it are buffered and replayed; with `content` too, the content streams in after the tag, or is buffered and replayed if it comes first) |
 //! | `#[extract(atomic)]` field | only once its whole value is complete |
 //! | struct with a `#[extract(stream_required)]` field | only once that field has arrived |
 //!
@@ -105,11 +105,11 @@
 //! `rename_all` (every case), `rename_all_fields`, `alias`, `skip`,
 //! `skip_deserializing`, `default` (and `default = "path"`; in strict mode
 //! such a field may be `null`, which means the default),
-//! `deny_unknown_fields`, `transparent`, `tag` (internally tagged enums), and
-//! `other`. Serialization-only attributes are left to serde. Attributes that
-//! can't be streamed are compile errors saying what to do instead:
-//! `untagged`, `flatten`, `with`/`deserialize_with`, adjacently tagged
-//! (`tag` + `content`), `from`/`try_from`, `borrow`.
+//! `deny_unknown_fields`, `transparent`, `tag` (internally tagged enums),
+//! `tag` + `content` (adjacently tagged enums), and `other`.
+//! Serialization-only attributes are left to serde. Attributes that can't be
+//! streamed are compile errors saying what to do instead: `untagged`,
+//! `flatten`, `with`/`deserialize_with`, `from`/`try_from`, `borrow`.
 //!
 //! ```
 //! use extract::Extract;

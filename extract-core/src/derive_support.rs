@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::builder::{feed_child, Builder, ChildStep, OwnedEvent, Skip, Slot, Step};
+use crate::builder::{feed_child, Builder, ChildStep, EventBuffer, OwnedEvent, Skip, Slot, Step};
 use crate::impls::json_number;
 use crate::json::Event;
 use crate::schema::SchemaGenerator;
@@ -59,6 +59,20 @@ impl<const N: usize> Bits<N> {
     }
 }
 
+/// What an object makes of the step of the value under `key`: the issue
+/// gains the key. The flag is `Some(valid)` when the value ended.
+#[inline]
+pub fn keyed_step(step: ChildStep, key: &str) -> (Step, Option<bool>) {
+    match step {
+        ChildStep::Continue(None) => (Step::More, None),
+        ChildStep::Continue(Some(issue)) => (Step::MoreWith(issue.in_key(key)), None),
+        ChildStep::Ended { valid, issue } => match issue {
+            Some(issue) => (Step::MoreWith(issue.in_key(key)), Some(valid)),
+            None => (Step::More, Some(valid)),
+        },
+    }
+}
+
 /// What a struct makes of its field's step: the issue gains the field's
 /// key, a valid end sets the field's completion bit. The flag is true when
 /// the field's value ended.
@@ -69,19 +83,11 @@ pub fn field_step<const N: usize>(
     index: usize,
     done: &mut Bits<N>,
 ) -> (Step, bool) {
-    match step {
-        ChildStep::Continue(None) => (Step::More, false),
-        ChildStep::Continue(Some(issue)) => (Step::MoreWith(issue.in_key(name)), false),
-        ChildStep::Ended { valid, issue } => {
-            if valid {
-                done.set(index);
-            }
-            match issue {
-                Some(issue) => (Step::MoreWith(issue.in_key(name)), true),
-                None => (Step::More, true),
-            }
-        }
+    let (step, ended) = keyed_step(step, name);
+    if ended == Some(true) {
+        done.set(index);
     }
+    (step, ended.is_some())
 }
 
 /// [`field_step`] for the elements of a tuple (the path gains an index).
@@ -140,19 +146,83 @@ pub fn object_rest(depth: &mut u32, event: &Event<'_>) -> bool {
     }
 }
 
+/// What an event of a tagged enum's object meant before the tag's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sought {
+    /// Nothing yet: the event was kept or skipped.
+    More,
+    /// The tag's key: its value, the variant's name, comes next.
+    Tag,
+    /// The object's `}`: the tag is missing.
+    End,
+}
+
+/// The events of a tagged enum's object before its tag's key arrives,
+/// kept to be replayed once the variant is known: every event for an
+/// internally tagged enum (the variant's fields), only the content's key
+/// and value for an adjacently tagged one (the last content, if repeated;
+/// other keys are skipped).
+#[derive(Debug, Default, Clone)]
+pub struct BeforeTag {
+    depth: u32,
+    keep: bool,
+    buffer: EventBuffer,
+}
+
+impl BeforeTag {
+    /// Takes an event of the object (after its `{`): `tag` is the tag's
+    /// key, `content` the content's (`None` when internally tagged).
+    pub fn event(&mut self, event: &Event<'_>, tag: &str, content: Option<&str>) -> Sought {
+        if self.depth == 0 {
+            match *event {
+                Event::Key(key) if key == tag => return Sought::Tag,
+                Event::ObjectEnd => return Sought::End,
+                Event::Key(key) => {
+                    self.keep = content.is_none_or(|content| key == content);
+                    if self.keep && content.is_some() {
+                        self.buffer = EventBuffer::default();
+                    }
+                }
+                _ => {}
+            }
+        }
+        object_rest(&mut self.depth, event);
+        if self.keep {
+            self.buffer.push(event);
+        }
+        Sought::More
+    }
+
+    /// The events kept, oldest first.
+    #[must_use]
+    pub fn take(&mut self) -> Vec<OwnedEvent> {
+        self.buffer.take()
+    }
+}
+
 /// Starts `builder` on an object whose fields arrived before its variant
-/// was known: feeds it `{` and the buffered events. Returns the first
-/// problem found (the others are reported again, as missing fields, when
-/// the value is checked).
+/// was known: feeds it `{` and the buffered events (see [`replay_all`]).
 pub fn replay<P, B: Builder<P>, S: Slot<P>>(
     builder: &mut B,
     skip: &mut Option<Skip>,
     slot: &mut S,
     events: Vec<OwnedEvent>,
 ) -> Step {
-    let mut first = None;
     let open = std::iter::once(OwnedEvent::ObjectStart);
-    for event in open.chain(events) {
+    replay_all(builder, skip, slot, open.chain(events))
+}
+
+/// Feeds `builder` events kept while its variant was not known. Returns
+/// the first problem found (the others are reported again, as missing
+/// fields, when the value is checked).
+pub fn replay_all<P, B: Builder<P>, S: Slot<P>>(
+    builder: &mut B,
+    skip: &mut Option<Skip>,
+    slot: &mut S,
+    events: impl IntoIterator<Item = OwnedEvent>,
+) -> Step {
+    let mut first = None;
+    for event in events {
         let issue = match feed_child(builder, skip, slot, &event.as_event()) {
             ChildStep::Continue(issue) | ChildStep::Ended { issue, .. } => issue,
         };
@@ -630,6 +700,29 @@ pub fn external_variant(name: &str, description: Option<&str>, content: Value) -
     properties.into_object(description, true)
 }
 
+/// One variant of an adjacently tagged enum: an object with the tag fixed
+/// to the variant's name and, unless the variant is a unit, the content
+/// under its key; both required.
+#[must_use]
+pub fn adjacent_variant(
+    keys: (&str, &str),
+    name: &str,
+    description: Option<&str>,
+    content: Option<Value>,
+) -> Value {
+    let (tag, content_key) = keys;
+    let mut properties = Properties::new();
+    properties.insert(
+        tag,
+        serde_json::json!({ "type": "string", "const": name }),
+        true,
+    );
+    if let Some(content) = content {
+        properties.insert(content_key, content, true);
+    }
+    properties.into_object(description, true)
+}
+
 /// The schema of a variant of an internally tagged enum: the content's
 /// object schema (resolved through `$defs` for a newtype variant) with the
 /// tag property first, required, and fixed to the variant's name.
@@ -728,6 +821,51 @@ mod tests {
         let mut whole = String::new();
         push_name_piece(&mut whole, "Red", 4);
         assert_eq!(whole, "Red");
+    }
+
+    #[test]
+    fn before_the_tag_only_the_last_content_is_kept() {
+        // {"c": 1, "x": {"c": [2]}, "c": {"a": 3}, "t"
+        let events = [
+            Event::Key("c"),
+            Event::Number("1"),
+            Event::Key("x"),
+            Event::ObjectStart,
+            Event::Key("c"),
+            Event::ArrayStart,
+            Event::Number("2"),
+            Event::ArrayEnd,
+            Event::ObjectEnd,
+            Event::Key("c"),
+            Event::ObjectStart,
+            Event::Key("a"),
+            Event::Number("3"),
+            Event::ObjectEnd,
+            Event::Key("t"),
+        ];
+        let mut adjacent = BeforeTag::default();
+        let mut internal = BeforeTag::default();
+        for (i, event) in events.iter().enumerate() {
+            let expected = if i + 1 == events.len() {
+                Sought::Tag
+            } else {
+                Sought::More
+            };
+            assert_eq!(adjacent.event(event, "t", Some("c")), expected);
+            assert_eq!(internal.event(event, "t", None), expected);
+        }
+        let owned = |events: &[Event<'_>]| {
+            let mut buffer = EventBuffer::default();
+            events.iter().for_each(|e| buffer.push(e));
+            buffer.take()
+        };
+        assert_eq!(adjacent.take(), owned(&events[9..14]));
+        assert_eq!(internal.take(), owned(&events[..14]));
+        let mut unknown_end = BeforeTag::default();
+        assert_eq!(
+            unknown_end.event(&Event::ObjectEnd, "t", Some("c")),
+            Sought::End
+        );
     }
 
     #[test]

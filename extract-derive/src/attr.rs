@@ -221,6 +221,40 @@ pub struct Container {
     pub transparent: Option<Span>,
 }
 
+/// How an enum writes its variant, from serde's `tag` and `content`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tagging<'a> {
+    /// serde's default: `"Unit"` or `{"Variant": content}`.
+    External,
+    /// `#[serde(tag = "t")]`: `{"t": "Variant", ...fields}`.
+    Internal {
+        /// The tag's key.
+        tag: &'a str,
+    },
+    /// `#[serde(tag = "t", content = "c")]`: `{"t": "Variant", "c": content}`.
+    Adjacent {
+        /// The tag's key.
+        tag: &'a str,
+        /// The content's key.
+        content: &'a str,
+    },
+}
+
+impl Container {
+    /// How the enum's variant is written (`content` without `tag` is an
+    /// error reported by `check`; it reads as external here).
+    pub fn tagging(&self) -> Tagging<'_> {
+        match (&self.tag, &self.content) {
+            (None, _) => Tagging::External,
+            (Some(tag), None) => Tagging::Internal { tag: &tag.value },
+            (Some(tag), Some(content)) => Tagging::Adjacent {
+                tag: &tag.value,
+                content: &content.value,
+            },
+        }
+    }
+}
+
 /// A field's constraints.
 #[derive(Default, Clone)]
 pub struct Constraints {

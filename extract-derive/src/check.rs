@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use syn::{GenericArgument, GenericParam, PathArguments, Type};
 
 use crate::ast::{Container, Data, Field, Style, Variant};
+use crate::attr::Tagging;
 use crate::ctxt::Ctxt;
 
 /// Runs every check on `cont`.
@@ -83,14 +84,8 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
             "an enum without variants (or with all of them skipped) has no value to extract",
         );
     }
-    if let Some(content) = &attrs.content {
-        let message = if attrs.tag.is_some() {
-            "adjacently tagged enums (`tag` + `content`) are not supported: use \
-             `#[serde(tag = \"...\")]` alone (internally tagged)"
-        } else {
-            "`#[serde(content = \"...\")]` needs `tag`"
-        };
-        cx.error_at(content.span, message);
+    if let (Some(content), None) = (&attrs.content, &attrs.tag) {
+        cx.error_at(content.span, "`#[serde(content = \"...\")]` needs `tag`");
     }
     let mut others = 0;
     let mut names = HashSet::new();
@@ -107,7 +102,7 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
                 cx.error_at(span, "only one variant can be `#[serde(other)]`");
             }
         }
-        if attrs.tag.is_some() && variant.style == Style::Tuple {
+        if matches!(attrs.tagging(), Tagging::Internal { .. }) && variant.style == Style::Tuple {
             cx.error_spanned_by(
                 variant.ident,
                 "an internally tagged enum (`#[serde(tag = \"...\")]`) can't have tuple \

@@ -1,5 +1,6 @@
 //! Property tests: generated values of derived types (nested structs,
-//! externally and internally tagged enums, options, vecs, maps, recursion),
+//! externally, internally and adjacently tagged enums, options, vecs, maps,
+//! recursion),
 //! serialized by serde, fed to `StreamParser` in random splits.
 //!
 //! - The final value equals the original (and `serde_json::from_str`).
@@ -32,6 +33,7 @@ struct Doc {
     kind: Kind,
     shape: Shape,
     event: Event,
+    adjacent: Adjacent,
     child: Option<Box<Doc>>,
 }
 
@@ -65,6 +67,16 @@ enum Event {
     Click { x: i32, y: i32 },
     Key { code: String, repeat: Option<bool> },
     Nothing,
+}
+
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+enum Adjacent {
+    Move { dx: i32, note: Option<String> },
+    Say(String),
+    Maybe(Option<u8>),
+    Pair(i8, bool),
+    Stop,
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -110,6 +122,17 @@ fn event() -> impl Strategy<Value = Event> {
     ]
 }
 
+fn adjacent() -> impl Strategy<Value = Adjacent> {
+    prop_oneof![
+        (any::<i32>(), proptest::option::of(text()))
+            .prop_map(|(dx, note)| Adjacent::Move { dx, note }),
+        text().prop_map(Adjacent::Say),
+        proptest::option::of(any::<u8>()).prop_map(Adjacent::Maybe),
+        (any::<i8>(), any::<bool>()).prop_map(|(a, b)| Adjacent::Pair(a, b)),
+        Just(Adjacent::Stop),
+    ]
+}
+
 fn kind() -> impl Strategy<Value = Kind> {
     prop_oneof![Just(Kind::Alpha), Just(Kind::Beta), Just(Kind::Gamma)]
 }
@@ -123,13 +146,13 @@ fn leaf_doc() -> impl Strategy<Value = Doc> {
             prop::collection::vec(item(), 0..3),
             prop::collection::btree_map("[a-z]{0,4}", any::<i32>(), 0..3),
         ),
-        (kind(), shape(), event()),
+        (kind(), shape(), event(), adjacent()),
     )
         .prop_map(
             |(
                 (title, count, delta, ratio, flag),
                 (note, tags, items, meta),
-                (kind, shape, event),
+                (kind, shape, event, adjacent),
             )| Doc {
                 title,
                 count,
@@ -143,6 +166,7 @@ fn leaf_doc() -> impl Strategy<Value = Doc> {
                 kind,
                 shape,
                 event,
+                adjacent,
                 child: None,
             },
         )
@@ -205,6 +229,26 @@ proptest! {
         // `None` option is `null` in the value, left out of a partial).
         let back = serde_json::to_value(value.clone().into_partial()).unwrap();
         prop_assert!(extends(&previous, &back), "{previous}\nis not a view of\n{back}");
+    }
+
+    #[test]
+    fn an_adjacent_value_with_its_content_first_comes_back(
+        value in adjacent(),
+        points in prop::collection::vec(any::<usize>(), 0..8),
+    ) {
+        // serde writes the tag first: move the content before it.
+        let json = serde_json::to_value(&value).unwrap();
+        let text = match json.get("data") {
+            Some(data) => format!(r#"{{"data": {data}, "kind": {}}}"#, json["kind"]),
+            None => json.to_string(),
+        };
+        let mut parser = StreamParser::<Adjacent>::new();
+        for chunk in cut(text.as_bytes(), &points) {
+            parser.feed(&chunk).unwrap();
+        }
+        let done = parser.finish().unwrap();
+        prop_assert_eq!(&done, &serde_json::from_str::<Adjacent>(&text).unwrap());
+        prop_assert_eq!(done, value);
     }
 
     #[test]

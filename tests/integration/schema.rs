@@ -7,7 +7,7 @@ use insta::assert_json_snapshot;
 use serde::Serialize;
 
 use crate::seeds::{ExtractionValues, User, Users};
-use crate::shapes::{Color, Email, Inner, Page, Point, Shape, Tagged, Tree};
+use crate::shapes::{Adjacent, Color, Email, Inner, Page, Point, Shape, Tagged, Tree};
 
 macro_rules! snapshot {
     ($name:ident, $ty:ty) => {
@@ -31,6 +31,7 @@ snapshot!(users, Users);
 snapshot!(unit_enum, Color);
 snapshot!(external_enum, Shape);
 snapshot!(internal_enum, Tagged);
+snapshot!(adjacent_enum, Adjacent);
 snapshot!(generic_page, Page<Inner>);
 snapshot!(recursive_tree, Tree);
 snapshot!(newtype, Email);

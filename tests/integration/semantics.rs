@@ -293,22 +293,30 @@ enum Event {
     Key { code: String },
 }
 
+/// Streams `text` cut just before and just after the end of the tag's
+/// value `"Click"`: nothing shows before it, `expected` right after it.
+fn appears_at_its_tag<T: Extract>(
+    text: &str,
+    expected: &Partial<T>,
+) -> Result<T, extract::ValidationError> {
+    let tag_at = text.find("\"Click\"").unwrap() + "\"Click\"".len();
+    let outcome = stream::<T>(text, &[tag_at - 1, tag_at]);
+    assert_eq!(outcome.snapshots[0], Partial::<T>::default());
+    assert_eq!(&outcome.snapshots[1], expected);
+    outcome.result
+}
+
 #[test]
 fn an_internally_tagged_value_appears_once_its_tag_arrives() {
     let text = r#"{"label": "ok", "x": 1, "kind": "Click", "y": 2}"#;
-    let tag_at = text.find("\"Click\"").unwrap() + "\"Click\"".len();
-    let outcome = stream::<Event>(text, &[tag_at - 1, tag_at]);
-    assert_eq!(outcome.snapshots[0], PartialEvent::default());
+    let expected = PartialEvent::Click {
+        x: Some(1),
+        y: None,
+        label: Some("ok".to_owned()),
+    };
+    let result = appears_at_its_tag::<Event>(text, &expected);
     assert_eq!(
-        outcome.snapshots[1],
-        PartialEvent::Click {
-            x: Some(1),
-            y: None,
-            label: Some("ok".to_owned())
-        }
-    );
-    assert_eq!(
-        outcome.result.unwrap(),
+        result.unwrap(),
         Event::Click {
             x: 1,
             y: 2,
@@ -387,4 +395,77 @@ fn progress_inside_enums() {
     let mut parser = StreamParser::<Event>::new();
     parser.feed(r#"{"kind": "Key", "code": "En"#).unwrap();
     assert_eq!(parser.active_path(), Some(Path::from(vec![key("code")])));
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "t", content = "c")]
+enum Adjacent {
+    Click { x: i32, label: String },
+    Key(String),
+}
+
+#[test]
+fn an_adjacently_tagged_content_streams_once_its_tag_arrives() {
+    let text = r#"{"t": "Click", "c": {"label": "hello", "x": 1}}"#;
+    let cut = text.find("llo").unwrap();
+    let outcome = stream::<Adjacent>(text, &[cut, text.len() - 1]);
+    assert_eq!(
+        outcome.snapshots[0],
+        PartialAdjacent::Click {
+            x: None,
+            label: Some("he".to_owned())
+        },
+        "the field shows before the content closes"
+    );
+    assert_eq!(
+        outcome.snapshots[1],
+        PartialAdjacent::Click {
+            x: Some(1),
+            label: Some("hello".to_owned())
+        }
+    );
+    assert_eq!(
+        serde_json::to_value(&outcome.snapshots[1]).unwrap(),
+        serde_json::json!({"t": "Click", "c": {"x": 1, "label": "hello"}})
+    );
+    assert_eq!(
+        outcome.result.unwrap(),
+        Adjacent::Click {
+            x: 1,
+            label: "hello".into()
+        }
+    );
+}
+
+#[test]
+fn an_adjacently_tagged_content_before_its_tag_appears_when_the_tag_arrives() {
+    let text = r#"{"c": {"label": "ok", "x": 1}, "t": "Click"}"#;
+    let expected = PartialAdjacent::Click {
+        x: Some(1),
+        label: Some("ok".to_owned()),
+    };
+    assert!(appears_at_its_tag::<Adjacent>(text, &expected).is_ok());
+}
+
+#[test]
+fn progress_inside_adjacently_tagged_enums() {
+    use extract::{Path, StreamParser};
+    let key = |k: &str| Segment::Key(k.to_owned());
+    let mut parser = StreamParser::<Adjacent>::new();
+    parser
+        .feed(r#"{"t": "Click", "c": {"x": 1, "label": "He"#)
+        .unwrap();
+    assert_eq!(
+        parser.active_path(),
+        Some(Path::from(vec![key("c"), key("label")]))
+    );
+    assert!(parser.is_complete_at(&Path::from(vec![key("c"), key("x")])));
+    assert!(!parser.is_complete_at(&Path::from(vec![key("c"), key("label")])));
+    parser.feed(r#"llo"}"#).unwrap();
+    assert!(parser.is_complete_at(&Path::from(vec![key("c")])));
+    parser.feed("}").unwrap();
+    assert!(parser.is_complete_at(&Path::root()));
+    let mut parser = StreamParser::<Adjacent>::new();
+    parser.feed(r#"{"t": "Key", "c": "En"#).unwrap();
+    assert_eq!(parser.active_path(), Some(Path::from(vec![key("c")])));
 }

@@ -79,6 +79,22 @@ pub enum Tagged {
     Nothing,
 }
 
+/// A shape, adjacently tagged.
+#[derive(Extract, Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(tag = "t", content = "c", rename_all = "snake_case")]
+pub enum Adjacent {
+    /// No shape at all.
+    Nothing,
+    Side(u32),
+    Label(Option<String>),
+    Segment(Point, Point),
+    BigCircle {
+        /// In metres.
+        radius: f64,
+        label: Option<String>,
+    },
+}
+
 #[derive(Extract, Deserialize, Serialize, Debug, Clone, PartialEq)]
 pub struct Inner {
     pub depth: u8,
@@ -375,4 +391,161 @@ fn a_name_longer_than_every_variant_never_matches() {
         error.to_string().contains("unknown variant \"xxxx"),
         "{error}"
     );
+}
+
+#[test]
+fn adjacently_tagged_round_trips_with_either_key_first() {
+    let circle = Adjacent::BigCircle {
+        radius: 2.5,
+        label: Some("c".into()),
+    };
+    let cases = [
+        (r#"{"t": "nothing"}"#, Adjacent::Nothing),
+        (r#"{"t": "nothing", "c": null}"#, Adjacent::Nothing),
+        (r#"{"c": null, "t": "nothing"}"#, Adjacent::Nothing),
+        (r#"{"t": "side", "c": 4}"#, Adjacent::Side(4)),
+        (r#"{"c": 4, "t": "side"}"#, Adjacent::Side(4)),
+        (
+            r#"{"t": "label", "c": "x"}"#,
+            Adjacent::Label(Some("x".into())),
+        ),
+        (r#"{"c": null, "t": "label"}"#, Adjacent::Label(None)),
+        (r#"{"t": "label"}"#, Adjacent::Label(None)),
+        (
+            r#"{"t": "segment", "c": [[0, 1], [2, 3]]}"#,
+            Adjacent::Segment(Point(0.0, 1.0), Point(2.0, 3.0)),
+        ),
+        (
+            r#"{"c": [[0, 1], [2, 3]], "t": "segment"}"#,
+            Adjacent::Segment(Point(0.0, 1.0), Point(2.0, 3.0)),
+        ),
+        (
+            r#"{"t": "big_circle", "c": {"radius": 2.5, "label": "c"}}"#,
+            circle.clone(),
+        ),
+        (
+            r#"{"c": {"label": "c", "radius": 2.5}, "t": "big_circle"}"#,
+            circle.clone(),
+        ),
+        (
+            r#"{"x": [1, {"c": 2}], "c": {"radius": 2.5, "label": "c"}, "y": "t", "t": "big_circle", "z": {}}"#,
+            circle.clone(),
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(round_trip::<Adjacent>(text), expected, "{text}");
+    }
+    let all = round_trip::<Vec<Adjacent>>(
+        r#"[{"t": "side", "c": 1}, {"c": {"radius": 1, "label": null}, "t": "big_circle"}]"#,
+    );
+    assert_eq!(all.len(), 2);
+}
+
+#[test]
+fn adjacently_tagged_problems() {
+    let unknown = "t: unknown variant \"hexagon\", expected one of `nothing`, `side`, `label`, \
+                   `segment`, `big_circle`";
+    let missing_content = "(root): missing field `c` (the variant's content)";
+    let cases = [
+        (r#"{"t": "hexagon", "c": 1}"#, unknown),
+        (r#"{"c": 1, "t": "hexagon"}"#, unknown),
+        (r#"{"c": 4}"#, "(root): missing field `t` (the variant)"),
+        (r#"{"t": "side"}"#, missing_content),
+        (r#"{"t": "big_circle", "x": 1}"#, missing_content),
+        (
+            r#"{"t": 5, "c": 4}"#,
+            "t: expected the variant's name (a string), found a number",
+        ),
+        (
+            r#"{"t": {"a": [1]}, "c": 4}"#,
+            "t: expected the variant's name (a string), found an object",
+        ),
+        (
+            r#"{"t": "nothing", "c": 4}"#,
+            "c: expected null, found a number",
+        ),
+        (
+            r#"{"t": "side", "c": "four"}"#,
+            "c: expected an integer, found \"four\"",
+        ),
+        (
+            r#"{"c": {"radius": "r"}, "t": "big_circle"}"#,
+            "c.radius: expected a number, found \"r\"",
+        ),
+        ("[1]", "(root): expected an object, found an array"),
+    ];
+    for (text, message) in cases {
+        assert!(
+            serde_json::from_str::<Adjacent>(text).is_err(),
+            "serde refuses {text} too"
+        );
+        let error = stream_bytewise::<Adjacent>(text).result.unwrap_err();
+        assert_eq!(error.to_string(), message, "{text}");
+    }
+}
+
+/// A tag longer than every variant's name, cut into two pieces: no piece
+/// may make it match.
+#[test]
+fn an_adjacent_tag_longer_than_every_variant_never_matches() {
+    let long = "x".repeat(40);
+    for text in [
+        format!(r#"{{"t": "{long}side", "c": 1}}"#),
+        format!(r#"{{"c": 1, "t": "{long}side"}}"#),
+    ] {
+        for first in [5, 20] {
+            let cut = text.find('x').unwrap() + first;
+            let error = stream::<Adjacent>(&text, &[cut]).result;
+            let error = error.expect_err("no variant is that long");
+            assert!(
+                error.to_string().contains("unknown variant \"xxxx"),
+                "{error}"
+            );
+        }
+    }
+}
+
+/// Adjacently tagged, refusing unknown keys, with a catch-all variant.
+#[derive(Extract, Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(tag = "t", content = "c", deny_unknown_fields)]
+enum StrictAdjacent {
+    Side(u32),
+    #[serde(other)]
+    Other,
+}
+
+#[test]
+fn adjacently_tagged_unknown_keys_other_variants_and_repeats() {
+    assert_eq!(
+        round_trip::<StrictAdjacent>(r#"{"t": "Side", "c": 3}"#),
+        StrictAdjacent::Side(3)
+    );
+    assert_eq!(
+        round_trip::<StrictAdjacent>(r#"{"t": "hexagon"}"#),
+        StrictAdjacent::Other
+    );
+    assert_eq!(
+        round_trip::<StrictAdjacent>(r#"{"c": null, "t": "hexagon"}"#),
+        StrictAdjacent::Other
+    );
+    let text = r#"{"t": "Side", "c": 3, "z": 1}"#;
+    assert!(serde_json::from_str::<StrictAdjacent>(text).is_err());
+    assert_eq!(
+        stream_bytewise::<StrictAdjacent>(text)
+            .result
+            .unwrap_err()
+            .to_string(),
+        "(root): unknown field \"z\", expected one of `t`, `c`"
+    );
+    // serde refuses a repeated key; like every builder here, the last
+    // content wins (a repeated tag is skipped: the variant never changes).
+    for text in [
+        r#"{"t": "Side", "c": 3, "c": 4}"#,
+        r#"{"c": 3, "c": 4, "t": "Side"}"#,
+        r#"{"c": 3, "t": "Side", "c": 4}"#,
+        r#"{"t": "Side", "c": 4, "t": "Other"}"#,
+    ] {
+        let value = stream_bytewise::<StrictAdjacent>(text).result.unwrap();
+        assert_eq!(value, StrictAdjacent::Side(4), "{text}");
+    }
 }

@@ -18,6 +18,7 @@ use syn::Ident;
 
 use super::{decl, field_builder_ty, field_partial_ty, partial_member, Gen};
 use crate::ast::{Field, Style, Variant};
+use crate::attr::Tagging;
 
 /// A body of fields and where its partial lives.
 pub struct Body<'a> {
@@ -69,10 +70,13 @@ impl<'a> Body<'a> {
         })
     }
 
-    /// A key skipped silently: an internally tagged enum's tag.
+    /// A key skipped silently: an internally tagged enum's tag (an
+    /// adjacently tagged variant's fields are in an object of their own).
     fn tag(&self) -> Option<&str> {
-        let tag = self.gen.cont.attrs.tag.as_ref()?;
-        self.variant.map(|_| tag.value.as_str())
+        match self.gen.cont.attrs.tagging() {
+            Tagging::Internal { tag } => self.variant.map(|_| tag),
+            Tagging::External | Tagging::Adjacent { .. } => None,
+        }
     }
 
     /// The description of the object: the struct's. A variant's goes on

@@ -6,6 +6,7 @@ use quote::quote;
 
 use super::Read;
 use crate::ast::{Style, Variant};
+use crate::attr::Tagging;
 use crate::expand::complete::{
     check_fields, container_validate, convert_fields, into_partial_fields, partial_pattern,
     validate_fields, value_pattern,
@@ -14,18 +15,23 @@ use crate::expand::partial::is_internal_newtype;
 use crate::expand::Gen;
 
 /// `{ checks }` run at the variant's path: an externally tagged variant's
-/// content is under its name; an internally tagged variant's fields are the
-/// object's own, and a unit variant has no content.
+/// content is under its name, an adjacently tagged one's under the content
+/// key; an internally tagged variant's fields are the object's own, and a
+/// unit variant has no content.
 fn in_variant(gen: &Gen, r: &Read, checks: &TokenStream) -> TokenStream {
-    if gen.cont.attrs.tag.is_some() || r.variant.style == Style::Unit {
-        quote!({ #checks })
-    } else {
-        let name = &r.variant.attrs.name.de;
-        quote!({
-            checker.enter_field(#name);
+    let key = match gen.cont.attrs.tagging() {
+        _ if r.variant.style == Style::Unit => None,
+        Tagging::External => Some(r.variant.attrs.name.de.as_str()),
+        Tagging::Internal { .. } => None,
+        Tagging::Adjacent { content, .. } => Some(content),
+    };
+    match key {
+        Some(key) => quote!({
+            checker.enter_field(#key);
             #checks
             checker.leave();
-        })
+        }),
+        None => quote!({ #checks }),
     }
 }
 

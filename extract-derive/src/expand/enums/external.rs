@@ -5,9 +5,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{builder, content_arms, content_builder, de_names, max_name, Machine, Read};
+use super::{
+    builder, content_builder, content_schema, de_names, keyed_path_arms, max_name, wrap_slot,
+    Machine, Read,
+};
 use crate::ast::Style;
-use crate::expand::schema::{body_schema, keywords};
 use crate::expand::Gen;
 
 /// The builder of an externally tagged enum.
@@ -84,7 +86,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             },
             Style::Newtype => {
-                let project = newtype_slot(gen, r);
+                let project = wrap_slot(gen, r);
                 quote! {
                     __ExtractState::#state(b) => {
                         let step = #x::feed_child(b, &mut self.skip, &mut #project, event);
@@ -145,17 +147,11 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
 
                 #[inline]
                 fn variant_step(&mut self, step: #x::ChildStep, name: &str) -> #x::Step {
-                    match step {
-                        #x::ChildStep::Continue(#x::None) => #x::Step::More,
-                        #x::ChildStep::Continue(#x::Some(issue)) => #x::Step::MoreWith(issue.in_key(name)),
-                        #x::ChildStep::Ended { issue, .. } => {
-                            self.state = __ExtractState::Close;
-                            match issue {
-                                #x::Some(issue) => #x::Step::MoreWith(issue.in_key(name)),
-                                #x::None => #x::Step::More,
-                            }
-                        }
+                    let (step, ended) = #x::keyed_step(step, name);
+                    if ended.is_some() {
+                        self.state = __ExtractState::Close;
                     }
+                    step
                 }
             },
             event_arms: quote! {
@@ -220,62 +216,15 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 },
             },
             ended: quote!(__ExtractState::Close | __ExtractState::Unknown(_)),
-            path_arms: path_arms(gen, read),
+            path_arms: keyed_path_arms(gen, read, |r| {
+                let name = &r.variant.attrs.name;
+                (
+                    name.de.clone(),
+                    name.path_names().into_iter().cloned().collect(),
+                )
+            }),
         },
     )
-}
-
-/// The slot a newtype variant's content is written through (`slot` is the
-/// enum's): the variant's field, the variant made when the content appears.
-fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
-    let x = &gen.x;
-    let partial = &gen.partial_ident;
-    let target = gen.partial_ty();
-    let ident = r.variant.ident;
-    if r.variant.fields[0].option.is_some() {
-        quote!(#x::WrapSlot::new(
-            slot,
-            |p: &mut #target| match p {
-                #partial::#ident(v) => #x::Some(v),
-                _ => #x::None,
-            },
-            #partial::#ident,
-        ))
-    } else {
-        quote!(#x::WrapSlot::new(
-            slot,
-            |p: &mut #target| match p {
-                #partial::#ident(v) => #x::Option::as_mut(v),
-                _ => #x::None,
-            },
-            |v| #partial::#ident(#x::Some(v)),
-        ))
-    }
-}
-
-/// `active_path` and `is_complete_at` arms for the variants being built:
-/// the path goes through the variant's key.
-fn path_arms(gen: &Gen, read: &[Read]) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    let x = &gen.x;
-    content_arms(gen, read, |r, state, p| {
-        let de = &r.variant.attrs.name.de;
-        let names = r.variant.attrs.name.path_names();
-        let path = quote! {
-            __ExtractState::#state(b) => {
-                out.push(#x::Segment::Key(#x::String::from(#de)));
-                #x::Builder::<#p>::active_path(b, out);
-            }
-        };
-        let complete = quote! {
-            __ExtractState::#state(b) => match path.split_first() {
-                #x::Some((#x::Segment::Key(key), rest)) if #(key == #names)||* => {
-                    #x::Builder::<#p>::is_complete_at(b, rest)
-                }
-                _ => false,
-            },
-        };
-        (path, complete)
-    })
 }
 
 /// The schema of an externally tagged enum: a string enum when every
@@ -314,19 +263,7 @@ pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
         .map(|r| {
             let name = &r.variant.attrs.name.de;
             let vdesc = gen.opt_str(r.variant.attrs.description.as_deref());
-            let content = match r.variant.style {
-                Style::Newtype => {
-                    let f = &r.variant.fields[0];
-                    let ty = f.ty;
-                    let kw = keywords(gen, f);
-                    let fdesc = gen.opt_str(f.attrs.description.as_deref());
-                    quote!(#x::field_schema::<#ty>(generator, #fdesc, #kw))
-                }
-                _ => {
-                    let body = body_schema(&r.body);
-                    quote!({ #body })
-                }
-            };
+            let content = content_schema(gen, r);
             quote! {{
                 let content = #content;
                 #x::external_variant(#name, #vdesc, content)

@@ -5,20 +5,18 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{builder, content_arms, content_builder, de_names, max_name, Machine, Read};
+use super::{
+    begin_method, builder, content_arms, content_builder, tag_arms, tag_states, unknown_tag,
+    Machine, Read,
+};
 use crate::ast::Style;
 use crate::expand::schema::body_schema;
 use crate::expand::Gen;
 
-/// The builder of an internally tagged enum.
-pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
+/// The builder of an internally tagged enum whose tag's key is `tag`.
+pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
-    let target = gen.partial_ty();
-    let tag = tag(gen);
-    let missing_tag = format!("missing field `{tag}` (the variant)");
-    let max = max_name(read);
-    let every_name = de_names(read);
     let states = read
         .iter()
         .filter(|r| r.variant.style != Style::Unit)
@@ -45,7 +43,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                     #(#names)|* => {
                         #x::Slot::set(slot, #partial::#ident(#x::Default::default()));
                         let mut b = #x::Default::default();
-                        let step = #x::replay(&mut b, &mut self.skip, &mut #project, buffer);
+                        let step = #x::replay(&mut b, &mut self.skip, &mut #project, events);
                         self.state = __ExtractState::#state(b);
                         step
                     }
@@ -54,35 +52,19 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             Style::Struct | Style::Tuple => quote! {
                 #(#names)|* => {
                     let mut b = #x::Default::default();
-                    let step = #x::replay(&mut b, &mut self.skip, slot, buffer);
+                    let step = #x::replay(&mut b, &mut self.skip, slot, events);
                     self.state = __ExtractState::#state(b);
                     step
                 }
             },
         }
     });
-    let other = read.iter().find(|r| r.variant.attrs.other.is_some());
-    let begin_fallback = match other {
-        Some(r) => {
-            let ident = r.variant.ident;
-            quote! {
-                _ => {
-                    #x::Slot::set(slot, #partial::#ident);
-                    self.state = __ExtractState::Rest(0);
-                    #x::Step::More
-                }
-            }
+    let begin_fallback = unknown_tag(gen, read, tag, |_| {
+        quote! {
+            self.state = __ExtractState::Rest(0);
+            #x::Step::More
         }
-        None => quote! {
-            _ => {
-                self.issue = #x::Some(
-                    #x::StreamIssue::new(#x::unknown_variant(name, &[#(#every_name),*])).in_key(#tag),
-                );
-                self.state = __ExtractState::Bad(0);
-                #x::Step::More
-            }
-        },
-    };
+    });
     let feed_arms = read
         .iter()
         .filter(|r| r.variant.style != Style::Unit)
@@ -100,29 +82,27 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             }
         });
+    let begin = begin_method(
+        gen,
+        &quote! {
+            match name {
+                #(#begin_arms)*
+                #begin_fallback
+            }
+        },
+    );
+    let tag_states = tag_states(gen);
+    let tag_arms = tag_arms(gen, read, tag, None);
     builder(
         gen,
         Machine {
             states: quote! {
-                Start,
-                Seek(u32, #x::EventBuffer),
-                Tag(#x::String, #x::EventBuffer),
+                #tag_states
                 #(#states)*
                 Rest(u32),
-                Bad(u32),
             },
             methods: quote! {
-                fn begin<S: #x::Slot<#target>>(
-                    &mut self,
-                    slot: &mut S,
-                    name: &str,
-                    buffer: #x::Vec<#x::OwnedEvent>,
-                ) -> #x::Step {
-                    match name {
-                        #(#begin_arms)*
-                        #begin_fallback
-                    }
-                }
+                #begin
 
                 #[inline]
                 fn content_step(step: #x::ChildStep) -> #x::Step {
@@ -137,65 +117,11 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             },
             event_arms: quote! {
-                __ExtractState::Start => {
-                    if !#x::matches!(event, #x::Event::ObjectStart) {
-                        return #x::Step::Reject(#x::StreamIssue::expected("an object", event));
-                    }
-                    self.state = __ExtractState::Seek(0, #x::Default::default());
-                    #x::Step::More
-                }
-                __ExtractState::Seek(depth, buffer) => {
-                    if *depth == 0 {
-                        match *event {
-                            #x::Event::Key(#tag) => {
-                                let buffer = #x::mem::take(buffer);
-                                self.state = __ExtractState::Tag(#x::String::new(), buffer);
-                                return #x::Step::More;
-                            }
-                            #x::Event::ObjectEnd => {
-                                return #x::Step::Invalid(#x::StreamIssue::new(#missing_tag));
-                            }
-                            _ => {}
-                        }
-                    }
-                    #x::object_rest(depth, event);
-                    buffer.push(event);
-                    #x::Step::More
-                }
-                __ExtractState::Tag(name, buffer) => match *event {
-                    #x::Event::Str { text, last, .. } => {
-                        #x::push_name_piece(name, text, #max);
-                        if !last {
-                            return #x::Step::More;
-                        }
-                        let name = #x::mem::take(name);
-                        let buffer = buffer.take();
-                        self.begin(slot, &name, buffer)
-                    }
-                    _ => {
-                        self.issue = #x::Some(
-                            #x::StreamIssue::expected("the variant's name (a string)", event)
-                                .in_key(#tag),
-                        );
-                        let mut depth = 0;
-                        #x::object_rest(&mut depth, event);
-                        self.state = __ExtractState::Bad(depth);
-                        #x::Step::More
-                    }
-                },
+                #tag_arms
                 #(#feed_arms)*
                 __ExtractState::Rest(depth) => {
                     if #x::object_rest(depth, event) {
                         #x::Step::Done
-                    } else {
-                        #x::Step::More
-                    }
-                }
-                __ExtractState::Bad(depth) => {
-                    if #x::object_rest(depth, event) {
-                        #x::Step::Invalid(self.issue.take().unwrap_or_else(
-                            || #x::StreamIssue::new("invalid value"),
-                        ))
                     } else {
                         #x::Step::More
                     }
@@ -205,16 +131,6 @@ pub fn internal_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             path_arms: path_arms(gen, read),
         },
     )
-}
-
-/// The tag's key.
-fn tag<'g>(gen: &'g Gen) -> &'g str {
-    &gen.cont
-        .attrs
-        .tag
-        .as_ref()
-        .expect("internally tagged")
-        .value
 }
 
 /// The slot a newtype variant's content is written through (`slot` is the
@@ -248,9 +164,8 @@ fn path_arms(gen: &Gen, read: &[Read]) -> (Vec<TokenStream>, Vec<TokenStream>) {
 
 /// The schema of an internally tagged enum: any of the variants' objects,
 /// each with the tag.
-pub fn internal_schema(gen: &Gen, read: &[Read]) -> TokenStream {
+pub fn internal_schema(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
     let x = &gen.x;
-    let tag = tag(gen);
     let variants = read.iter().map(|r| {
         let name = &r.variant.attrs.name.de;
         let vdesc = gen.opt_str(r.variant.attrs.description.as_deref());
