@@ -198,12 +198,8 @@ fn make_strict(schema: &mut Value) {
         let target = map.remove("$ref").unwrap_or(Value::Null);
         map.insert("anyOf".to_owned(), json!([{ "$ref": target }]));
     }
-    for (_, child) in map.iter_mut() {
-        match child {
-            Value::Object(_) => make_strict(child),
-            Value::Array(items) => items.iter_mut().for_each(make_strict),
-            _ => {}
-        }
+    for (keyword, child) in map.iter_mut() {
+        for_each_subschema(keyword, child, make_strict);
     }
     if let Some(Value::Object(props)) = map.get("properties") {
         let keys: Vec<String> = props.keys().cloned().collect();
@@ -241,6 +237,40 @@ fn make_strict(schema: &mut Value) {
         if let Some(value) = map.remove(*keyword) {
             note(map, keyword, &value.to_string());
         }
+    }
+}
+
+/// Calls `f` on each schema inside the value of `keyword`: the value itself
+/// (`items`, `not`, …), each element (`anyOf`, `prefixItems`, …) or each
+/// value of a name-to-schema map (`properties`, `$defs`, …). Values of other
+/// keywords are data (`enum`, `const`, `default`, `required`, …) and are
+/// left alone, so a property named like a keyword stays a property.
+fn for_each_subschema(keyword: &str, value: &mut Value, mut f: impl FnMut(&mut Value)) {
+    const ONE: &[&str] = &[
+        "items",
+        "additionalProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    ];
+    const EACH: &[&str] = &["anyOf", "oneOf", "allOf", "prefixItems"];
+    const BY_NAME: &[&str] = &[
+        "properties",
+        "$defs",
+        "definitions",
+        "patternProperties",
+        "dependentSchemas",
+    ];
+    match value {
+        Value::Object(_) if ONE.contains(&keyword) => f(value),
+        Value::Array(items) if EACH.contains(&keyword) => items.iter_mut().for_each(f),
+        Value::Object(map) if BY_NAME.contains(&keyword) => map.values_mut().for_each(f),
+        _ => {}
     }
 }
 

@@ -79,3 +79,49 @@ struct Room {
 }
 
 snapshot!(documented, Documented);
+
+/// Fields named like JSON Schema keywords: their names are property names,
+/// not keywords, in both schemas.
+#[derive(Extract, Debug)]
+#[allow(dead_code)] // only the schema is looked at
+struct KeywordNames {
+    default: String,
+    properties: Vec<String>,
+    contains: bool,
+    required: u8,
+    #[serde(rename = "additionalProperties")]
+    additional_properties: Option<String>,
+    #[serde(rename = "$ref")]
+    reference: String,
+}
+
+#[test]
+fn fields_named_like_keywords_stay_properties() {
+    let names = [
+        "default",
+        "properties",
+        "contains",
+        "required",
+        "additionalProperties",
+        "$ref",
+    ];
+    for (which, schema) in [
+        ("schema", KeywordNames::json_schema()),
+        ("strict", KeywordNames::json_schema_strict()),
+    ] {
+        let properties = schema["properties"].as_object().expect("properties");
+        let keys: Vec<&str> = properties.keys().map(String::as_str).collect();
+        assert_eq!(keys, names, "{which}: {schema:#}");
+        assert_eq!(properties["default"]["type"], "string", "{which}");
+        assert_eq!(properties["properties"]["type"], "array", "{which}");
+        assert_eq!(properties["contains"]["type"], "boolean", "{which}");
+        assert_eq!(properties["$ref"]["type"], "string", "{which}");
+    }
+    let strict = KeywordNames::json_schema_strict();
+    assert_eq!(strict["additionalProperties"], false);
+    assert_eq!(strict["required"], serde_json::json!(names));
+    assert_eq!(
+        strict["properties"]["additionalProperties"]["type"],
+        serde_json::json!(["string", "null"])
+    );
+}
