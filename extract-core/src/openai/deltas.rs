@@ -7,6 +7,8 @@
 //! so a repeated `"name":"f"` stays `f`, not `ff`. Usage is taken from
 //! whichever chunk carries it (a `choices: []` chunk or one with choices).
 
+use std::collections::HashMap;
+
 use super::wire::{Chunk, Completion as WholeCompletion, Usage};
 use crate::work::{self, Layer};
 use serde::Serialize;
@@ -66,8 +68,9 @@ pub(crate) enum Piece<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Assembler {
     completion: Completion,
-    /// The server's `index` of each entry of `completion.tool_calls`.
-    indices: Vec<Option<u32>>,
+    /// Where in `completion.tool_calls` the call of each server `index` is:
+    /// a lookup per fragment, so a stream of many calls stays linear.
+    by_index: HashMap<u32, usize>,
 }
 
 impl Assembler {
@@ -78,7 +81,7 @@ impl Assembler {
 
     /// Takes the completion out, leaving an empty one.
     pub fn take(&mut self) -> Completion {
-        self.indices.clear();
+        self.by_index.clear();
         std::mem::take(&mut self.completion)
     }
 
@@ -189,7 +192,7 @@ impl Assembler {
     ) -> Result<(), E> {
         let id = id.filter(|s| !s.is_empty());
         let existing = match index {
-            Some(_) => self.indices.iter().position(|&i| i == index),
+            Some(index) => self.by_index.get(&index).copied(),
             None => match (self.completion.tool_calls.last(), id) {
                 (None, _) => None,
                 (Some(last), Some(id)) if !last.id.is_empty() && last.id != id => None,
@@ -200,8 +203,10 @@ impl Assembler {
             Some(call) => call,
             None => {
                 self.completion.tool_calls.push(ToolCall::default());
-                self.indices.push(index);
                 let call = self.completion.tool_calls.len() - 1;
+                if let Some(index) = index {
+                    self.by_index.insert(index, call);
+                }
                 on_piece(Piece::ToolStarted { call })?;
                 call
             }
@@ -284,6 +289,33 @@ mod tests {
         assert_eq!(c.finish_reason.as_deref(), Some("tool_calls"));
         assert_eq!(pieces[0], "ToolStarted { call: 0 }");
         assert_eq!(pieces.len(), 5);
+    }
+
+    /// Fragments of many calls, interleaved and with sparse, unordered
+    /// indices, each reach their own call (a lookup per fragment, not a
+    /// search through every call so far).
+    #[test]
+    fn many_interleaved_calls_by_index() {
+        let indices: Vec<u32> = (0..2_000).map(|k| (k * 7_919) % 1_000_003).collect();
+        let fragment = |index: u32, arguments: &str| {
+            format!(
+                r#"{{"choices":[{{"delta":{{"tool_calls":[{{"index":{index},"function":{{"arguments":"{arguments}"}}}}]}}}}]}}"#
+            )
+        };
+        let mut chunks: Vec<String> = indices.iter().map(|&i| fragment(i, "[")).collect();
+        chunks.extend(indices.iter().rev().map(|&i| fragment(i, &i.to_string())));
+        chunks.extend(indices.iter().map(|&i| fragment(i, "]")));
+        let chunks: Vec<&str> = chunks.iter().map(String::as_str).collect();
+        let (c, pieces) = run(&chunks);
+        assert_eq!(c.tool_calls.len(), indices.len());
+        for (call, index) in c.tool_calls.iter().zip(&indices) {
+            assert_eq!(call.arguments, format!("[{index}]"));
+        }
+        let started = pieces
+            .iter()
+            .filter(|p| p.starts_with("ToolStarted"))
+            .count();
+        assert_eq!(started, indices.len());
     }
 
     #[test]
