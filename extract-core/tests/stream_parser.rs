@@ -177,6 +177,24 @@ fn repeated_keys_last_wins_like_serde_json() {
     assert_eq!(ours, theirs);
 }
 
+/// In a `Value`, a repeated key is written in place of the earlier value
+/// while it streams, byte by byte, whatever keys came between.
+#[test]
+fn repeated_keys_in_a_value_stream_in_place() {
+    let text = r#"{"a": "one", "b": [1, {"c": "x"}], "d": true, "a": {"e": "two"}, "b": 3}"#;
+    let mut parser = StreamParser::<Value>::new();
+    let mut saw_new_a = false;
+    for byte in text.as_bytes() {
+        parser.feed([*byte]).unwrap();
+        if parser.partial().get("a") == Some(&serde_json::json!({"e": "tw"})) {
+            saw_new_a = true;
+        }
+    }
+    assert!(saw_new_a, "the second \"a\" showed as it arrived");
+    let theirs: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(parser.finish().unwrap(), theirs);
+}
+
 #[test]
 fn options_take_null() {
     let mut parser = StreamParser::<Vec<Option<String>>>::new();

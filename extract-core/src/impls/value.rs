@@ -67,12 +67,17 @@ fn insert(container: &mut Value, frame: &Frame, value: Value) {
     match (container, frame) {
         (Value::Array(items), Frame::Array(_)) => items.push(value),
         (Value::Object(map), Frame::Object(key)) => {
-            if let Some(earlier) = map.insert(key.clone(), value) {
-                // Rare: a repeated key. Move the new value to the end.
-                if let Some(new) = map.shift_remove(key.as_str()) {
+            if map.insert(key.clone(), value).is_some() {
+                // Rare: a repeated key. Move the new value to the end in
+                // O(1): the entry that was last takes the key's old place.
+                // (`shift_remove` would keep the others' order but move
+                // them all, which a hostile answer repeating one key of a
+                // large object would make quadratic.) Objects compare
+                // without regard to order, and serde_json's own order for a
+                // repeated key (its first place) is not kept either way.
+                if let Some(new) = map.swap_remove(key.as_str()) {
                     map.insert(key.clone(), new);
                 }
-                drop(earlier);
             }
         }
         _ => {}
