@@ -117,8 +117,13 @@ impl<C: ?Sized + Collector> Attempt<C> {
                 &mut self.done,
             )
         });
+        // Once `[DONE]` has come the body is over: a later read is not
+        // looked at, so a broken line after it in the same read is no
+        // error either (the events after it were ignored already).
         if let Err(Fail(error)) = result {
-            self.failure = Some(error);
+            if !self.done {
+                self.failure = Some(error);
+            }
         }
     }
 

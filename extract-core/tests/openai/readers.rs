@@ -228,6 +228,25 @@ fn a_body_over_the_limit_ends_the_same_whatever_the_reads() {
     assert!(error.contains("limit"), "{error}");
 }
 
+/// Found by the `openai_reader` fuzz target: a line that is not UTF-8
+/// after `[DONE]` failed the body when it came in the same read as
+/// `[DONE]`, and was never looked at when it came in a later read.
+#[test]
+fn what_follows_done_is_ignored_whatever_the_reads() {
+    let body = [
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[1, 2]\"},\"finish_reason\":\"stop\"}]}\n\n".as_slice(),
+        b"data: [DONE]\n\ndata:\xff\n\n",
+    ]
+    .concat();
+    for read in [body.len(), 1, 7, 64] {
+        assert_eq!(
+            bounded_outcome(&body, read, usize::MAX),
+            Ok(vec![1, 2]),
+            "reads of {read}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn next_snapshot_lends_the_same_snapshots_the_stream_yields() {
     let answer = json!({
