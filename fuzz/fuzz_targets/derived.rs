@@ -2,7 +2,8 @@
 //! parsed by `StreamParser<Doc>` fed whole and in chunks of the sizes its
 //! first bytes give. Nothing may panic; the outcome (the value, or the
 //! error's text) must not depend on the chunking; and whenever
-//! `serde_json::from_slice::<Doc>` accepts the text, ours must give an equal
+//! `serde_json::from_slice::<Doc>` accepts the text (and serde_json reads it
+//! as a `Value` too: see the comment below), ours must give an equal
 //! value, unless the value breaks a constraint serde does not check
 //! (`#[extract(min_items = 1)]`), in which case ours must be a validation
 //! error. The same text also goes through `ItemParser<Item>` (the `items`
