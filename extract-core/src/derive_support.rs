@@ -113,17 +113,22 @@ pub fn element_step<const N: usize>(
 }
 
 /// Appends a piece of a variant's name, as it arrives, to `name`, keeping
-/// only its first `max` bytes or a character more: a name that long is
-/// longer than every variant's (`max` is the longest plus one), so it matches
-/// none whatever follows, and the message about it shows how it began.
+/// only its first characters: more than `max` bytes (the longest variant's
+/// name plus one), so a name cut there matches none whatever followed, and
+/// more than a message shows of a name ([`SHOWN`] characters), so the
+/// message about it is the same as when the name arrives whole.
 #[inline]
 pub fn push_name_piece(name: &mut String, piece: &str, max: usize) {
-    let Some(room) = (max + 1).checked_sub(name.len()).filter(|&room| room > 0) else {
+    let keep = max.max(SHOWN) + 1;
+    // At most `keep` characters are counted: the name is never longer.
+    let room = keep.saturating_sub(name.chars().count());
+    if room == 0 {
         return;
-    };
-    let end = (room.min(piece.len())..=piece.len())
-        .find(|&end| piece.is_char_boundary(end))
-        .unwrap_or(piece.len());
+    }
+    let end = piece
+        .char_indices()
+        .nth(room)
+        .map_or(piece.len(), |(end, _)| end);
     name.push_str(piece.get(..end).unwrap_or(piece));
 }
 
@@ -441,9 +446,12 @@ impl Pattern {
 /// A string quoted for a message, cut after 80 characters.
 struct Shorten<'a>(&'a str);
 
+/// How many characters of a name or text a message shows.
+const SHOWN: usize = 80;
+
 impl Display for Shorten<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.char_indices().nth(80) {
+        match self.0.char_indices().nth(SHOWN) {
             Some((end, _)) => write!(f, "{:?}…", &self.0[..end]),
             None => write!(f, "{:?}", self.0),
         }
@@ -811,16 +819,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_name_keeps_a_character_more_than_the_limit() {
+    fn a_name_keeps_a_character_more_than_it_shows_or_matches() {
+        let long = "é".repeat(100);
         let mut name = String::new();
         push_name_piece(&mut name, "ab", 4);
-        push_name_piece(&mut name, "cé€", 4);
-        assert_eq!(name, "abcé");
+        push_name_piece(&mut name, &long, 4);
+        assert_eq!(name.chars().count(), SHOWN + 1);
         push_name_piece(&mut name, "d", 4);
-        assert_eq!(name, "abcé", "a name past the limit grows no more");
+        assert_eq!(
+            name.chars().count(),
+            SHOWN + 1,
+            "a name past the limit grows no more"
+        );
         let mut whole = String::new();
         push_name_piece(&mut whole, "Red", 4);
         assert_eq!(whole, "Red");
+        let mut longer = String::new();
+        push_name_piece(&mut longer, &"x".repeat(200), 150);
+        assert_eq!(
+            longer.len(),
+            151,
+            "a variant's name longer than a message shows"
+        );
+    }
+
+    /// Found by the `derived` fuzz target: an unknown unit variant that
+    /// arrived whole was shown whole, one that arrived in pieces only up to
+    /// the longest variant's length, so the message depended on the chunks.
+    #[test]
+    fn a_name_in_pieces_is_shown_as_a_name_arriving_whole() {
+        for found in [
+            "co/ntrot",
+            &"é".repeat(79),
+            &"é".repeat(80),
+            &"x".repeat(300),
+        ] {
+            let whole = unknown_variant(found, &["Red"]);
+            for at in (0..=found.len()).filter(|&at| found.is_char_boundary(at)) {
+                let mut name = String::new();
+                push_name_piece(&mut name, &found[..at], 4);
+                push_name_piece(&mut name, &found[at..], 4);
+                assert_eq!(unknown_variant(&name, &["Red"]), whole, "cut at {at}");
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use extract_core::json::LexerOptions;
 use libfuzzer_sys::fuzz_target;
 
+mod chunks;
 #[path = "../../extract-core/tests/common/mod.rs"]
 mod common;
 
@@ -26,21 +27,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(e.offset() <= input.len() as u64, "{e} past the end");
     }
 
-    // Chunk sizes cycle through `sizes` (0 feeds an empty chunk).
-    let mut cuts = Vec::new();
-    if !sizes.is_empty() {
-        let mut at = 0;
-        for &size in sizes.iter().cycle() {
-            if at >= input.len() {
-                break;
-            }
-            at = (at + usize::from(size)).min(input.len());
-            cuts.push(at);
-            if size == 0 {
-                at += 1;
-            }
-        }
-    }
+    let cuts = chunks::cuts(sizes, input.len());
     assert_eq!(
         common::outcome(input, &cuts, &opts),
         whole,

@@ -469,3 +469,23 @@ fn progress_inside_adjacently_tagged_enums() {
     parser.feed(r#"{"t": "Key", "c": "En"#).unwrap();
     assert_eq!(parser.active_path(), Some(Path::from(vec![key("c")])));
 }
+
+/// Found by the `derived` fuzz target: an unknown unit variant arriving in
+/// one piece was named whole in the error, but cut to the longest variant's
+/// length when it arrived in pieces, so the error depended on the chunks.
+#[test]
+fn an_unknown_variant_is_named_the_same_whatever_the_chunks() {
+    use extract::StreamParser;
+
+    let error = |chunks: &[&str]| {
+        let mut parser = StreamParser::<Color>::new();
+        for chunk in chunks {
+            parser.feed_str(chunk).unwrap();
+        }
+        parser.finish().unwrap_err().to_string()
+    };
+    let whole = error(&["\"Purplish\""]);
+    assert!(whole.contains("unknown variant \"Purplish\""), "{whole}");
+    assert_eq!(error(&["\"Purp", "lish\""]), whole);
+    assert_eq!(error(&["\"Purplish", "\""]), whole);
+}

@@ -67,7 +67,8 @@ fn insert(container: &mut Value, frame: &Frame, value: Value) {
     match (container, frame) {
         (Value::Array(items), Frame::Array(_)) => items.push(value),
         (Value::Object(map), Frame::Object(key)) => {
-            if map.insert(key.clone(), value).is_some() {
+            let repeated = map.insert(key.clone(), value).is_some();
+            if repeated {
                 // Rare: a repeated key. Move the new value to the end in
                 // O(1): the entry that was last takes the key's old place.
                 // (`shift_remove` would keep the others' order but move

@@ -81,18 +81,29 @@ impl<C: ?Sized + Collector> Attempt<C> {
     }
 
     /// Takes one network read.
+    ///
+    /// The bytes within the limit are taken first, and only a byte past it
+    /// that still matters (the body is not over) fails: so the outcome does
+    /// not depend on where the reads are cut. A read that crosses the limit
+    /// after `[DONE]` or an error event ends as a body cut there would.
     pub fn read(&mut self, bytes: &[u8]) {
         if self.is_over() {
             return;
         }
-        self.bytes = self.bytes.saturating_add(bytes.len());
-        if self.bytes > self.limit {
+        let room = self.limit.saturating_sub(self.bytes);
+        let (within, past) = bytes.split_at(bytes.len().min(room));
+        self.bytes = self.bytes.saturating_add(within.len());
+        self.take(within);
+        if !past.is_empty() && !self.is_over() {
             self.failure = Some(Error::TooLarge {
                 limit: self.limit,
                 received: Box::default(),
             });
-            return;
         }
+    }
+
+    /// Takes bytes within the limit.
+    fn take(&mut self, bytes: &[u8]) {
         if self.framing == Framing::Whole {
             self.whole.extend_from_slice(bytes);
             return;
@@ -106,8 +117,13 @@ impl<C: ?Sized + Collector> Attempt<C> {
                 &mut self.done,
             )
         });
+        // Once `[DONE]` has come the body is over: a later read is not
+        // looked at, so a broken line after it in the same read is no
+        // error either (the events after it were ignored already).
         if let Err(Fail(error)) = result {
-            self.failure = Some(error);
+            if !self.done {
+                self.failure = Some(error);
+            }
         }
     }
 

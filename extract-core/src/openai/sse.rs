@@ -75,7 +75,9 @@ impl SseDecoder {
         mut bytes: &[u8],
         mut on_event: impl FnMut(SseEvent<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        if self.after_cr {
+        // An empty read says nothing about the byte after the `\r`: the
+        // next read that has one decides.
+        if self.after_cr && !bytes.is_empty() {
             self.after_cr = false;
             if let [b'\n', rest @ ..] = bytes {
                 bytes = rest;
@@ -214,6 +216,11 @@ mod tests {
         let whole = decode(&[body]);
         for at in 0..=body.len() {
             assert_eq!(decode(&[&body[..at], &body[at..]]), whole, "split at {at}");
+            assert_eq!(
+                decode(&[&body[..at], b"", &body[at..]]),
+                whole,
+                "split at {at}, an empty read between"
+            );
         }
         let bytes: Vec<&[u8]> = body.chunks(1).collect();
         assert_eq!(decode(&bytes), whole, "byte by byte");
@@ -231,6 +238,18 @@ mod tests {
         assert_eq!(all_splits(b"data: a\r\n\r\ndata: b\r\n\r\n"), expected);
         assert_eq!(all_splits(b"data: a\r\rdata: b\r\r"), expected);
         assert_eq!(all_splits(b"data: a\r\n\ndata: b\n\r\n"), expected);
+    }
+
+    /// Found by the `openai_reader` fuzz target: an empty read between the
+    /// `\r` and the `\n` of a CRLF made them two line ends, so a blank line
+    /// (dispatching the event) that the body does not hold.
+    #[test]
+    fn an_empty_read_inside_a_crlf_keeps_it_one_line_end() {
+        assert_eq!(
+            decode(&[b"data: a\r", b"", b"\ndata: b\n\n"]),
+            vec![ev("", "a\nb")]
+        );
+        assert_eq!(decode(&[b"data\r", b"", b"", b"\n"]), vec![ev("", "")]);
     }
 
     #[test]

@@ -183,6 +183,70 @@ fn partial_reader_bounds_the_body() {
     );
 }
 
+/// What `body` read in reads of `read` bytes under a `limit` ends with.
+fn bounded_outcome(body: &[u8], read: usize, limit: usize) -> Result<Vec<u32>, String> {
+    let mut reader = PartialReader::<Vec<u32>>::new(Mode::Json).max_response_bytes(limit);
+    for piece in body.chunks(read) {
+        reader.feed(piece).map_err(|error| error.to_string())?;
+    }
+    reader.finish().map_err(|error| error.to_string())
+}
+
+/// Found by the `openai_reader` fuzz target: a read crossing the limit was
+/// refused whole, so a body failed with `TooLarge` read at once but with
+/// what it held within the limit (an error, `[DONE]`) read in pieces. The
+/// bytes within the limit are now read first, whatever the reads.
+#[test]
+fn a_body_over_the_limit_ends_the_same_whatever_the_reads() {
+    let answer = concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[1, 2]\"},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let padding = ": past the limit\n\n".repeat(8);
+    let done = [answer.as_bytes(), padding.as_bytes()].concat();
+    let broken = [
+        b"data: {\"choices\":[\xff]}\n\n".as_slice(),
+        padding.as_bytes(),
+    ]
+    .concat();
+    let late = [padding.as_bytes(), answer.as_bytes()].concat();
+    let limits = [answer.len(), 30, padding.len() + 10];
+    for (body, limit) in [&done, &broken, &late].into_iter().zip(limits) {
+        assert!(body.len() > limit);
+        let whole = bounded_outcome(body, body.len(), limit);
+        for read in [1, 7, 64] {
+            assert_eq!(bounded_outcome(body, read, limit), whole, "reads of {read}");
+        }
+    }
+    assert_eq!(
+        bounded_outcome(&done, done.len(), answer.len()),
+        Ok(vec![1, 2])
+    );
+    let error = bounded_outcome(&broken, broken.len(), 30).unwrap_err();
+    assert!(error.contains("not valid UTF-8"), "{error}");
+    let error = bounded_outcome(&late, late.len(), limits[2]).unwrap_err();
+    assert!(error.contains("limit"), "{error}");
+}
+
+/// Found by the `openai_reader` fuzz target: a line that is not UTF-8
+/// after `[DONE]` failed the body when it came in the same read as
+/// `[DONE]`, and was never looked at when it came in a later read.
+#[test]
+fn what_follows_done_is_ignored_whatever_the_reads() {
+    let body = [
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[1, 2]\"},\"finish_reason\":\"stop\"}]}\n\n".as_slice(),
+        b"data: [DONE]\n\ndata:\xff\n\n",
+    ]
+    .concat();
+    for read in [body.len(), 1, 7, 64] {
+        assert_eq!(
+            bounded_outcome(&body, read, usize::MAX),
+            Ok(vec![1, 2]),
+            "reads of {read}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn next_snapshot_lends_the_same_snapshots_the_stream_yields() {
     let answer = json!({
