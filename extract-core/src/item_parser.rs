@@ -304,15 +304,15 @@ impl<T: Extract> ItemParser<T> {
     ///
     /// [`Error::Syntax`] for malformed JSON (the parser then refuses further
     /// input). [`Error::Validation`] for an item that is not a valid `T`
-    /// (its path is `items[i]…`): items completed before it in the same
-    /// chunk are returned first, and the error and the items after it come
-    /// with the next call, so nothing is lost and the order is kept; the
-    /// parser stays usable.
+    /// (its path is `items[i]…`); the parser stays usable.
+    ///
+    /// Either way, items the chunk completed before the error are returned
+    /// first, and the error comes with the next call (to `feed` or
+    /// [`finish`](Self::finish)), followed by the items after it: nothing is
+    /// lost and the order is kept.
     pub fn feed(&mut self, chunk: impl AsRef<[u8]>) -> Result<Vec<T>, Error> {
-        if let Err(error) = self.lexer.feed(chunk.as_ref(), &mut self.sink) {
-            return Err(self.syntax_error(error));
-        }
-        self.drain_ready()
+        let fed = self.lexer.feed(chunk.as_ref(), &mut self.sink);
+        self.ready(fed)
     }
 
     /// Feeds the next chunk of text: like [`feed`](Self::feed), without the
@@ -322,10 +322,8 @@ impl<T: Extract> ItemParser<T> {
     ///
     /// As [`feed`](Self::feed).
     pub fn feed_str(&mut self, chunk: &str) -> Result<Vec<T>, Error> {
-        if let Err(error) = self.lexer.feed_str(chunk, &mut self.sink) {
-            return Err(self.syntax_error(error));
-        }
-        self.drain_ready()
+        let fed = self.lexer.feed_str(chunk, &mut self.sink);
+        self.ready(fed)
     }
 
     /// Feeds the next chunk; returns every item it completed, valid or not,
@@ -333,15 +331,29 @@ impl<T: Extract> ItemParser<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Syntax`] for malformed JSON.
+    /// [`Error::Syntax`] for malformed JSON; the items the chunk completed
+    /// before it are returned first, and the error comes with the next call.
     pub fn feed_results(
         &mut self,
         chunk: impl AsRef<[u8]>,
     ) -> Result<Vec<Result<T, Error>>, Error> {
-        if let Err(error) = self.lexer.feed(chunk.as_ref(), &mut self.sink) {
-            return Err(self.syntax_error(error));
+        match self.lexer.feed(chunk.as_ref(), &mut self.sink) {
+            Err(error) if self.sink.out.is_empty() => Err(self.syntax_error(error)),
+            _ => Ok(self.sink.out.drain(..).collect()),
         }
-        Ok(self.sink.out.drain(..).collect())
+    }
+
+    /// Feeds the next chunk of text; returns every item it completed, valid
+    /// or not, in order, then the syntax error that stopped it, if any (for
+    /// the chat runtime, which reports the error at once).
+    #[cfg(feature = "openai")]
+    pub(crate) fn feed_str_then_error(
+        &mut self,
+        chunk: &str,
+    ) -> (Vec<Result<T, Error>>, Option<Error>) {
+        let fed = self.lexer.feed_str(chunk, &mut self.sink);
+        let items = self.sink.out.drain(..).collect();
+        (items, fed.err().map(|error| self.syntax_error(error)))
     }
 
     /// The item being written, if one has appeared.
@@ -380,6 +392,16 @@ impl<T: Extract> ItemParser<T> {
             return Err(self.syntax_error(error));
         }
         Ok(self.sink.out.drain(..).collect())
+    }
+
+    /// What a `feed` hands out: the items completed, or the first error.
+    /// Items completed before a syntax error come first; the lexer is
+    /// poisoned, so the next call reports the error.
+    fn ready(&mut self, fed: Result<(), SyntaxError>) -> Result<Vec<T>, Error> {
+        match fed {
+            Err(error) if self.sink.out.is_empty() => Err(self.syntax_error(error)),
+            _ => self.drain_ready(),
+        }
     }
 
     fn drain_ready(&mut self) -> Result<Vec<T>, Error> {

@@ -244,6 +244,32 @@ fn items_are_handed_out_as_each_closes() {
     assert!(parser.finish().unwrap().is_empty());
 }
 
+/// Items a chunk completed before a syntax error are handed out first; the
+/// error comes with the next call, and stays.
+#[test]
+fn items_before_a_syntax_error_are_not_lost() {
+    let mut parser = ItemParser::<u8>::new();
+    assert_eq!(parser.feed("[1, 2, }").unwrap(), vec![1, 2]);
+    let error = parser.feed("").unwrap_err();
+    assert!(matches!(error, Error::Syntax { .. }), "{error}");
+    assert!(error.to_string().contains("byte 7"), "{error}");
+    assert!(matches!(parser.finish(), Err(Error::Syntax { .. })));
+
+    let mut parser = ItemParser::<u8>::new();
+    let results = parser.feed_results("[1, x").unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(matches!(
+        parser.feed_results("]"),
+        Err(Error::Syntax { .. })
+    ));
+
+    let mut parser = ItemParser::<u8>::new();
+    assert!(
+        matches!(parser.feed("[}"), Err(Error::Syntax { .. })),
+        "no item: the error at once"
+    );
+}
+
 #[test]
 fn items_from_a_top_level_array_and_invalid_items_in_order() {
     let mut parser = ItemParser::<u8>::new();

@@ -191,10 +191,13 @@ impl<T: Extract> Collector for ItemCollector<T> {
     type Output = Vec<T>;
 
     fn feed(&mut self, text: &str) -> Result<(), Error> {
-        for result in self.parser.feed_results(text)? {
+        // Items the text completed before a syntax error are handed out
+        // before it.
+        let (results, error) = self.parser.feed_str_then_error(text);
+        for result in results {
             self.ready.push_back(result?);
         }
-        Ok(())
+        error.map_or(Ok(()), Err)
     }
 
     fn partial_json(&self) -> Option<Value> {

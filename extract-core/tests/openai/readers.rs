@@ -150,6 +150,21 @@ async fn item_reader_keeps_the_items_before_an_invalid_one() {
     assert!(matches!(reader.finish(), Err(Error::Config { .. })));
 }
 
+/// Items completed in the same delta as a syntax error are handed out, then
+/// the error, in the same `feed`.
+#[test]
+fn item_reader_keeps_the_items_before_a_syntax_error() {
+    let body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[1, 2, }\"}}]}\n\n";
+    let mut reader = ItemReader::<u32>::new(Mode::Json);
+    let results: Vec<Result<u32, Error>> = reader.feed(body.as_bytes()).collect();
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert_eq!(results[0].as_ref().unwrap(), &1);
+    assert_eq!(results[1].as_ref().unwrap(), &2);
+    let error = results[2].as_ref().unwrap_err();
+    assert!(matches!(error, Error::Syntax { .. }), "{error}");
+    assert_eq!(error.raw_text(), Some("[1, 2, }"));
+}
+
 #[test]
 fn partial_reader_reports_a_broken_stream_with_what_it_received() {
     let body = concat!(
