@@ -195,6 +195,35 @@ fn repeated_keys_in_a_value_stream_in_place() {
     assert_eq!(parser.finish().unwrap(), theirs);
 }
 
+/// An entry whose key is over a kilobyte appears once its value has ended
+/// (writing it in place would look the long key up again for every piece of
+/// the value); entries with shorter keys show their value as it streams.
+#[test]
+fn a_map_entry_with_a_huge_key_appears_when_its_value_ends() {
+    let long = "k".repeat(2_000);
+    let text = format!(r#"{{"short": "abcdef", "{long}": {{"x": "ghijkl"}}, "after": "z"}}"#);
+    let mut parser = StreamParser::<HashMap<String, Value>>::new();
+    let (mut short_grew, mut long_early, mut long_whole) = (false, false, false);
+    for byte in text.as_bytes() {
+        parser.feed([*byte]).unwrap();
+        let partial = parser.partial();
+        short_grew |= partial.get("short") == Some(&json!("abc"));
+        match partial.get(&long) {
+            Some(value) if value == &json!({"x": "ghijkl"}) => long_whole = true,
+            Some(_) => long_early = true,
+            None => {}
+        }
+    }
+    assert!(short_grew, "a short key's value streams");
+    assert!(
+        !long_early,
+        "the long key's entry waits for its value's end"
+    );
+    assert!(long_whole);
+    let theirs: HashMap<String, Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(parser.finish().unwrap(), theirs);
+}
+
 #[test]
 fn options_take_null() {
     let mut parser = StreamParser::<Vec<Option<String>>>::new();

@@ -64,11 +64,22 @@ impl<V, M: StringMap<V>, S: Slot<M>> Slot<V> for EntrySlot<'_, S, M> {
     }
 }
 
+/// The longest key whose entry is written in the map as its value streams.
+///
+/// Writing in place looks the key up on every event of the value, which
+/// costs the key's length each time. Past this length the value is built
+/// aside and the entry appears once the value has ended, so a hostile answer
+/// (a key of a megabyte, then its value in tiny pieces) stays linear.
+const MAX_LIVE_KEY: usize = 1 << 10;
+
 /// Builds a string-keyed map: it appears at `{`; each entry appears when its
-/// value does; a repeated key replaces the earlier value.
+/// value does (for a key longer than a kilobyte, when its value has ended);
+/// a repeated key replaces the earlier value.
 pub struct MapBuilder<V: Extract, M> {
     /// Erased (see `ErasedBuilder`), allocated once, reset per entry.
     value: Option<BoxedBuilder<V::Partial>>,
+    /// The value of an entry whose key is too long to write in place.
+    aside: Option<V::Partial>,
     key: String,
     started: bool,
     in_value: bool,
@@ -81,6 +92,7 @@ impl<V: Extract, M> Default for MapBuilder<V, M> {
     fn default() -> Self {
         Self {
             value: None,
+            aside: None,
             key: String::new(),
             started: false,
             in_value: false,
@@ -109,6 +121,7 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
                     self.key.push_str(key);
                     self.in_value = true;
                     self.shown = false;
+                    self.aside = None;
                     match &mut self.value {
                         Some(value) => value.reset(),
                         None => self.value = Some(Box::new(V::Builder::default())),
@@ -121,13 +134,24 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
         let Some(value) = self.value.as_deref_mut() else {
             return Step::More;
         };
-        let mut entry = EntrySlot {
-            parent: slot,
-            key: &self.key,
-            shown: &mut self.shown,
-            marker: std::marker::PhantomData,
+        let step = if self.key.len() <= MAX_LIVE_KEY {
+            let mut entry = EntrySlot {
+                parent: slot,
+                key: &self.key,
+                shown: &mut self.shown,
+                marker: std::marker::PhantomData,
+            };
+            feed_erased(value, &mut self.skip, &mut entry, event)
+        } else {
+            let step = feed_erased(value, &mut self.skip, &mut self.aside, event);
+            if matches!(step, ChildStep::Ended { .. }) {
+                if let (Some(done), Some(map)) = (self.aside.take(), slot.get()) {
+                    map.put(&self.key, done);
+                }
+            }
+            step
         };
-        match feed_erased(value, &mut self.skip, &mut entry, event) {
+        match step {
             ChildStep::Continue(None) => Step::More,
             ChildStep::Continue(Some(issue)) => Step::MoreWith(issue.in_key(&self.key)),
             ChildStep::Ended { issue, .. } => {
