@@ -35,19 +35,24 @@ fn in_variant(gen: &Gen, r: &Read, checks: &TokenStream) -> TokenStream {
     }
 }
 
-pub fn check(gen: &Gen, read: &[Read]) -> TokenStream {
-    let x = &gen.x;
+/// `match partial { … }` with one arm per variant: `newtype(r, ty)` for an
+/// internally tagged newtype variant (its partial holds the content's
+/// partial, `content`, directly), else `arm(r, pattern)` with the pattern
+/// that binds the variant's fields.
+fn match_partial(
+    gen: &Gen,
+    read: &[Read],
+    newtype: impl Fn(&Read, &syn::Type) -> TokenStream,
+    arm: impl Fn(&Read, TokenStream) -> TokenStream,
+) -> TokenStream {
     let partial = &gen.partial_ident;
     let arms = read.iter().map(|r| {
         let ident = r.variant.ident;
-        let path = quote!(#partial::#ident);
         if is_internal_newtype(gen, r.variant) {
-            let ty = r.variant.fields[0].ty;
-            return quote!(#path(content) => <#ty as #x::Extract>::check(content, checker),);
+            let body = newtype(r, r.variant.fields[0].ty);
+            return quote!(#partial::#ident(content) => #body,);
         }
-        let pattern = partial_pattern(&r.body, &path);
-        let checks = in_variant(gen, r, &check_fields(&r.body));
-        quote!(#pattern => #checks)
+        arm(r, partial_pattern(&r.body, &quote!(#partial::#ident)))
     });
     quote! {
         match partial {
@@ -56,27 +61,34 @@ pub fn check(gen: &Gen, read: &[Read]) -> TokenStream {
     }
 }
 
+pub fn check(gen: &Gen, read: &[Read]) -> TokenStream {
+    let x = &gen.x;
+    match_partial(
+        gen,
+        read,
+        |_, ty| quote!(<#ty as #x::Extract>::check(content, checker)),
+        |r, pattern| {
+            let checks = in_variant(gen, r, &check_fields(&r.body));
+            quote!(#pattern => #checks)
+        },
+    )
+}
+
 pub fn convert(gen: &Gen, read: &[Read]) -> TokenStream {
     let x = &gen.x;
-    let partial = &gen.partial_ident;
-    let arms = read.iter().map(|r| {
-        let ident = r.variant.ident;
-        let path = quote!(#partial::#ident);
-        if is_internal_newtype(gen, r.variant) {
-            let ty = r.variant.fields[0].ty;
-            return quote! {
-                #path(content) => #x::Some(Self::#ident(<#ty as #x::Extract>::convert(content)?)),
-            };
-        }
-        let pattern = partial_pattern(&r.body, &path);
-        let inits = convert_fields(&r.body);
-        quote!(#pattern => #x::Some(Self::#ident { #inits }),)
-    });
-    quote! {
-        match partial {
-            #(#arms)*
-        }
-    }
+    match_partial(
+        gen,
+        read,
+        |r, ty| {
+            let ident = r.variant.ident;
+            quote!(#x::Some(Self::#ident(<#ty as #x::Extract>::convert(content)?)))
+        },
+        |r, pattern| {
+            let ident = r.variant.ident;
+            let inits = convert_fields(&r.body);
+            quote!(#pattern => #x::Some(Self::#ident { #inits }),)
+        },
+    )
 }
 
 pub fn validate(gen: &Gen, read: &[Read]) -> TokenStream {
