@@ -108,15 +108,8 @@ impl<C: ?Sized + Collector> Attempt<C> {
             self.whole.extend_from_slice(bytes);
             return;
         }
-        let result = self.sse.feed(bytes, |event| {
-            on_event(
-                event,
-                &mut self.assembler,
-                &mut self.adapter,
-                self.collector.as_mut(),
-                &mut self.done,
-            )
-        });
+        let (sse, sink) = self.decoder();
+        let result = sse.feed(bytes, sink);
         // Once `[DONE]` has come the body is over: a later read is not
         // looked at, so a broken line after it in the same read is no
         // error either (the events after it were ignored already).
@@ -125,6 +118,28 @@ impl<C: ?Sized + Collector> Attempt<C> {
                 self.failure = Some(error);
             }
         }
+    }
+
+    /// The SSE decoder, and where it hands each event it completes: the
+    /// assembler, then the adapter, then the collector ([`on_event`]).
+    fn decoder(
+        &mut self,
+    ) -> (
+        &mut SseDecoder,
+        impl FnMut(SseEvent<'_>) -> Result<(), Fail> + '_,
+    ) {
+        let Self {
+            sse,
+            assembler,
+            adapter,
+            collector,
+            done,
+            ..
+        } = self;
+        let sink = move |event: SseEvent<'_>| {
+            on_event(event, assembler, adapter, collector.as_mut(), done)
+        };
+        (sse, sink)
     }
 
     /// The body ended (or `[DONE]` came): decides the outcome.
@@ -178,15 +193,8 @@ impl<C: ?Sized + Collector> Attempt<C> {
         if self.framing == Framing::Whole {
             self.apply_whole()?;
         } else if !self.done {
-            let flushed = self.sse.finish(|event| {
-                on_event(
-                    event,
-                    &mut self.assembler,
-                    &mut self.adapter,
-                    self.collector.as_mut(),
-                    &mut self.done,
-                )
-            });
+            let (sse, sink) = self.decoder();
+            let flushed = sse.finish(sink);
             if let Err(Fail(error)) = flushed {
                 return Err(match error {
                     Error::Protocol { .. } => interrupted("the body ended inside an event"),
