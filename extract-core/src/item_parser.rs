@@ -337,10 +337,9 @@ impl<T: Extract> ItemParser<T> {
         &mut self,
         chunk: impl AsRef<[u8]>,
     ) -> Result<Vec<Result<T, Error>>, Error> {
-        match self.lexer.feed(chunk.as_ref(), &mut self.sink) {
-            Err(error) if self.sink.out.is_empty() => Err(self.syntax_error(error)),
-            _ => Ok(self.sink.out.drain(..).collect()),
-        }
+        let fed = self.lexer.feed(chunk.as_ref(), &mut self.sink);
+        self.error_now(fed)?;
+        Ok(self.sink.out.drain(..).collect())
     }
 
     /// Feeds the next chunk of text; returns every item it completed, valid
@@ -395,12 +394,18 @@ impl<T: Extract> ItemParser<T> {
     }
 
     /// What a `feed` hands out: the items completed, or the first error.
-    /// Items completed before a syntax error come first; the lexer is
-    /// poisoned, so the next call reports the error.
     fn ready(&mut self, fed: Result<(), SyntaxError>) -> Result<Vec<T>, Error> {
+        self.error_now(fed)?;
+        self.drain_ready()
+    }
+
+    /// The syntax error a `feed` ended with, unless items the chunk completed
+    /// before it are waiting: those come first, and the lexer, poisoned,
+    /// reports the error again at the next call.
+    fn error_now(&self, fed: Result<(), SyntaxError>) -> Result<(), Error> {
         match fed {
             Err(error) if self.sink.out.is_empty() => Err(self.syntax_error(error)),
-            _ => self.drain_ready(),
+            _ => Ok(()),
         }
     }
 
