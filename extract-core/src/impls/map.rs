@@ -121,7 +121,6 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
                     self.key.push_str(key);
                     self.in_value = true;
                     self.shown = false;
-                    self.aside = None;
                     match &mut self.value {
                         Some(value) => value.reset(),
                         None => self.value = Some(Box::new(V::Builder::default())),
