@@ -158,8 +158,3 @@ pub use extract_derive::Extract;
 
 #[doc(hidden)]
 pub use extract_core::__private;
-
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;

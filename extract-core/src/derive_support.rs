@@ -115,7 +115,7 @@ pub fn element_step<const N: usize>(
 /// Appends a piece of a variant's name, as it arrives, to `name`, keeping
 /// only its first characters: more than `max` bytes (the longest variant's
 /// name plus one), so a name cut there matches none whatever followed, and
-/// more than a message shows of a name ([`SHOWN`] characters), so the
+/// more than a message shows of a name (`SHOWN`, 80 characters), so the
 /// message about it is the same as when the name arrives whole.
 #[inline]
 pub fn push_name_piece(name: &mut String, piece: &str, max: usize) {

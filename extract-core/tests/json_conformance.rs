@@ -1,5 +1,5 @@
-//! The lexer against nst/JSONTestSuite (`test_parsing/`, in the shared
-//! fixtures): every `y_` file accepted, with the same `Value` as
+//! The lexer against nst/JSONTestSuite (`test_parsing/`, copied into
+//! `tests/fixtures/json-test-suite`): every `y_` file accepted, with the same `Value` as
 //! `serde_json::from_slice`; every `n_` file rejected, at an offset inside the
 //! input; no `i_` file panics. Each file is fed whole, byte by byte and in
 //! seeded random cuts, and must give the same outcome every time.
@@ -13,7 +13,7 @@ use extract_core::json::LexerOptions;
 
 const SUITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/json-test-suite"
+    "/tests/fixtures/json-test-suite"
 );
 
 /// The suite's files whose name starts with `prefix`, with their bytes.
@@ -21,9 +21,8 @@ fn files(prefix: &str) -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(SUITE);
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| {
         panic!(
-            "cannot read the JSON test suite at {}: {e}. The fixtures live in \
-             `shared/fixtures/json-test-suite` beside the repository (clone `shared/` \
-             next to it).",
+            "cannot read the JSON test suite at {}: {e} (it is part of the \
+             repository: see tests/fixtures/README.md)",
             dir.display()
         )
     });

@@ -295,8 +295,7 @@ mod tests {
     /// without a blank line still yield their last event.
     #[test]
     fn recorded_streams() {
-        let root =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/sse");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sse");
         let providers = std::fs::read_dir(&root)
             .unwrap_or_else(|e| panic!("fixtures missing at {}: {e}", root.display()));
         let mut files = 0;

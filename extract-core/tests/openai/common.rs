@@ -16,9 +16,10 @@ pub const MODES: [Mode; 6] = [
     Mode::ParallelTools,
 ];
 
-/// The recorded provider streams (`shared/fixtures/sse/`, beside the
-/// repository), one folder per provider.
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/sse");
+/// The recorded provider streams (`tests/fixtures/sse/`, with their
+/// sources and licences in `tests/fixtures/README.md`), one folder per
+/// provider.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sse");
 
 /// A JSON object with any values.
 pub type Object = BTreeMap<String, Value>;

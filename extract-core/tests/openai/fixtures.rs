@@ -1,4 +1,4 @@
-//! Every recorded OpenAI-compatible stream of `shared/fixtures/sse/`
+//! Every recorded OpenAI-compatible stream of `tests/fixtures/sse/`
 //! (OpenAI, OpenRouter, Groq, vLLM), replayed byte for byte through the
 //! client over HTTP: whole, and cut into small network writes.
 //!
@@ -18,7 +18,7 @@ fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(FIXTURES).join(name);
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
-            "the recorded stream {} is missing ({e}); the fixtures live in ../shared/fixtures/sse",
+            "the recorded stream {} is missing ({e}); the fixtures live in extract-core/tests/fixtures/sse",
             path.display()
         )
     })

@@ -1,7 +1,7 @@
 //! The chat-completions runtime against the built-in replay server, over
 //! real HTTP on a loopback port: every mode with `create`, `create_partial`
 //! and `create_iterable`; every fault; retries; streaming timing; and every
-//! recorded OpenAI-compatible stream of `shared/fixtures/sse/`.
+//! recorded OpenAI-compatible stream of `tests/fixtures/sse/`.
 //!
 //! No test touches the network beyond 127.0.0.1 or needs an API key.
 

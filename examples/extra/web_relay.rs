@@ -1,0 +1,45 @@
+//! A web page that shows an extraction filling in live.
+//!
+//! ```sh
+//! cargo run -p extract-examples --example web_relay   # then open http://127.0.0.1:3000/
+//! ```
+//!
+//! Paste meeting notes, press Extract, and watch the conference details
+//! and the users table fill in as the model writes: the server relays
+//! `create_partial`'s typed snapshots to the page as JSON Patch over
+//! Server-Sent Events, and the page's 4 kB client applies them. Close the
+//! tab or press Stop and the request to the model is cancelled.
+//!
+//! With `OPENAI_API_KEY` set it asks OpenAI (`OPENAI_MODEL`, default
+//! `gpt-4o-mini`; `OPENAI_BASE_URL` for another endpoint). Without it, it
+//! starts the built-in replay server, which streams a recorded answer over
+//! the very same HTTP + SSE code path. `PORT` changes the port (default
+//! 3000; 0 picks a free one).
+
+#[path = "web_relay/app.rs"]
+mod app;
+#[path = "../shared/backend.rs"]
+mod backend;
+
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Keep the replay server (if any) alive as long as the web server.
+    let backend = backend::connect(|replay| {
+        replay.repeat(app::conference::replay_reply(Duration::from_millis(25)));
+    })
+    .await?;
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("Open http://{}/", listener.local_addr()?);
+    let app = app::App {
+        client: backend.client.clone(),
+        model: backend.model.clone(),
+    };
+    axum::serve(listener, app::router(app)).await?;
+    Ok(())
+}

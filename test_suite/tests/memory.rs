@@ -1,0 +1,333 @@
+//! Peak memory of one streamed extraction: a ~1 MB answer streamed as a
+//! tool call in 8-character deltas from the replay server, read with
+//! `create_partial` (every snapshot taken) into a derived type and into a
+//! `serde_json::Value`.
+//!
+//! The target (the performance issue's): the peak of live heap bytes on the
+//! reading thread during the call is at most three times the final value's
+//! own heap size plus the length of the raw answer text (which the runtime
+//! keeps, as `Completion::tool_calls[0].arguments`).
+//!
+//! A counting global allocator tracks live bytes and their peak per thread,
+//! and only while the thread is armed: the server runs on a thread of its
+//! own and is not counted. A `realloc` counts as its size change (what an
+//! allocator that grows in place, or remaps a large block, holds).
+//!
+//! `cargo test -p extract-test-suite --test memory -- --nocapture` prints the figures.
+
+#![allow(
+    unsafe_code,
+    reason = "a global allocator is unsafe to implement; it only forwards to `System`"
+)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::mpsc;
+
+use extract::openai::{Client, Mode};
+use extract::testing::{ReplayServer, Reply};
+use extract::Extract;
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::Value;
+use support::document::Document;
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+// ---- the counting allocator ----------------------------------------------
+
+/// `System`, counting the live bytes of each armed thread.
+struct Counting;
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// One thread's counts. `const`-initialised and without `Drop`, so reaching
+/// it never allocates (and never registers a destructor).
+struct Counts {
+    armed: Cell<bool>,
+    /// Live bytes allocated (less those freed) since the thread was armed.
+    live: Cell<isize>,
+    /// The highest `live` since the thread was armed.
+    peak: Cell<isize>,
+}
+
+thread_local! {
+    static COUNTS: Counts = const {
+        Counts {
+            armed: Cell::new(false),
+            live: Cell::new(0),
+            peak: Cell::new(0),
+        }
+    };
+}
+
+/// Adds `delta` bytes to this thread's live count, if it is armed.
+fn count(delta: isize) {
+    let _ = COUNTS.try_with(|c| {
+        if c.armed.get() {
+            let live = c.live.get() + delta;
+            c.live.set(live);
+            if live > c.peak.get() {
+                c.peak.set(live);
+            }
+        }
+    });
+}
+
+fn signed(bytes: usize) -> isize {
+    isize::try_from(bytes).unwrap_or(isize::MAX)
+}
+
+// SAFETY: every call is forwarded to `System` with the caller's arguments;
+// the counting touches only a thread-local `Cell` and never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, which is `System`'s.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            count(signed(layout.size()));
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            count(signed(layout.size()));
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller upholds `dealloc`'s contract: `ptr` came from
+        // this allocator, so from `System`, with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        count(-signed(layout.size()));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for `dealloc`, and the caller upholds `realloc`'s contract.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            count(signed(new_size) - signed(layout.size()));
+        }
+        new
+    }
+}
+
+/// Counts this thread's allocations from now on, from zero.
+fn arm() {
+    COUNTS.with(|c| {
+        c.live.set(0);
+        c.peak.set(0);
+        c.armed.set(true);
+    });
+}
+
+fn disarm() {
+    COUNTS.with(|c| c.armed.set(false));
+}
+
+fn live() -> isize {
+    COUNTS.with(|c| c.live.get())
+}
+
+fn peak() -> isize {
+    COUNTS.with(|c| c.peak.get())
+}
+
+// ---- the answer -----------------------------------------------------------
+
+/// Bytes of the answer.
+const ANSWER_BYTES: usize = 1_000_000;
+/// Characters per streamed delta.
+const DELTA_CHARS: usize = 8;
+/// Bytes per network write of the event stream (which is about 25 times
+/// the answer). Each read yields a snapshot, a clone of the whole partial:
+/// one write per event would make the test quadratic in time.
+const WRITE_BYTES: usize = 16 << 10;
+
+/// Starts a replay server on a thread and runtime of its own, answering
+/// every request with `doc`; returns its base URL. The server lives until
+/// the test process ends.
+fn serve(doc: &str) -> String {
+    let reply = Reply::json(doc)
+        .fragment(DELTA_CHARS)
+        .split_every(WRITE_BYTES);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        rt.block_on(async move {
+            let server = ReplayServer::start([]).await.expect("a loopback port");
+            server.repeat(reply);
+            tx.send(server.base_url()).expect("the test is waiting");
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().expect("the server started")
+}
+
+/// What one `create_partial` call cost on the reading thread, in bytes
+/// over what was live before it.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    /// The highest live heap during the whole call.
+    peak: isize,
+    /// The highest live heap until the last snapshot (which it includes):
+    /// everything but the end of the call.
+    streaming_peak: isize,
+    /// The largest snapshot's own heap size.
+    largest_snapshot: isize,
+    /// Snapshots yielded.
+    snapshots: usize,
+    /// The final value's own heap size.
+    value: isize,
+    /// The capacity of the raw answer text the runtime keeps (the tool
+    /// call's arguments in `Completion`).
+    kept_text: usize,
+}
+
+/// One `create_partial` call reading `T` (checked against `expected`), every
+/// snapshot taken and dropped at once.
+fn call<T>(client: &Client, expected: &T) -> Figures
+where
+    T: Extract + PartialEq + std::fmt::Debug,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    arm();
+    let (value, streaming_peak, largest_snapshot, snapshots, kept_text) = rt.block_on(async {
+        let request = client.chat().model("m").mode(Mode::Tools).user("x");
+        let mut stream = request.create_partial::<T>().await.expect("a stream");
+        let (mut streaming_peak, mut largest_snapshot, mut snapshots) = (0, 0, 0);
+        while let Some(snapshot) = stream.next().await {
+            let snapshot = snapshot.expect("a snapshot");
+            streaming_peak = peak();
+            let held = live();
+            drop(snapshot);
+            largest_snapshot = largest_snapshot.max(held - live());
+            snapshots += 1;
+        }
+        let kept_text = stream
+            .completion()
+            .and_then(|c| c.tool_calls.first())
+            .map_or(0, |call| call.arguments.capacity());
+        let value = stream.take_value().expect("a final value");
+        (
+            value,
+            streaming_peak,
+            largest_snapshot,
+            snapshots,
+            kept_text,
+        )
+    });
+    let peak = peak();
+    // Comparing allocates nothing (unless it fails).
+    assert!(
+        value == *expected,
+        "the streamed value differs from the document"
+    );
+    let held = live();
+    drop(value);
+    let value = held - live();
+    disarm();
+    Figures {
+        peak,
+        streaming_peak,
+        largest_snapshot,
+        snapshots,
+        value,
+        kept_text,
+    }
+}
+
+/// The peak of parsing the answer alone (no HTTP, no snapshots) in
+/// `DELTA_CHARS`-byte chunks.
+fn parse_alone<T: Extract>(doc: &str) -> isize {
+    let chunks = support::chunks(doc, DELTA_CHARS);
+    arm();
+    let value = support::stream_parse::<T>(&chunks);
+    let peak = peak();
+    drop(value);
+    disarm();
+    peak
+}
+
+fn mb(bytes: isize) -> f64 {
+    bytes as f64 / 1e6
+}
+
+/// Streams the answer into `T`, prints the figures, and returns them with
+/// the target: 3 x value + answer.
+fn measure<T>(name: &str, doc: &str) -> (Figures, isize)
+where
+    T: Extract + PartialEq + std::fmt::Debug + for<'de> Deserialize<'de>,
+{
+    let expected: T = serde_json::from_str(doc).expect("the document is valid");
+    let client = Client::builder()
+        .base_url(serve(doc))
+        .api_key("test-key")
+        .build()
+        .expect("a client");
+    let f = call(&client, &expected);
+    let alone = parse_alone::<T>(doc);
+    let answer = signed(doc.len());
+    let bound = 3 * f.value + answer;
+    let x = |bytes: isize| bytes as f64 / f.value as f64;
+    let of_bound = |bytes: isize| bytes as f64 / bound as f64;
+    println!(
+        "{name}: answer {:.2} MB in {DELTA_CHARS}-char deltas; value {:.2} MB ({:.2}x answer); \
+         target 3x value + answer = {:.2} MB\n\
+         {name}:   whole call:     peak {:.2} MB = {:.2}x value = {:.2} of the target\n\
+         {name}:   until the end:  peak {:.2} MB = {:.2}x value = {:.2} of the target; \
+         {} snapshots, the largest {:.2} MB = {:.2}x value = {:.0}% of that peak\n\
+         {name}:   raw text kept {:.2} MB; parsing alone (no HTTP, no snapshots): peak {:.2} MB = {:.2}x value",
+        mb(answer),
+        mb(f.value),
+        f.value as f64 / answer as f64,
+        mb(bound),
+        mb(f.peak),
+        x(f.peak),
+        of_bound(f.peak),
+        mb(f.streaming_peak),
+        x(f.streaming_peak),
+        of_bound(f.streaming_peak),
+        f.snapshots,
+        mb(f.largest_snapshot),
+        x(f.largest_snapshot),
+        100.0 * f.largest_snapshot as f64 / f.streaming_peak as f64,
+        mb(signed(f.kept_text)),
+        mb(alone),
+        x(alone),
+    );
+    (f, bound)
+}
+
+#[test]
+fn json_value_peak_is_within_three_values_plus_the_answer() {
+    let doc = support::records_document(ANSWER_BYTES);
+    let (f, bound) = measure::<Value>("Value", &doc);
+    assert!(
+        f.streaming_peak <= bound,
+        "{f:?}: over {bound} B while streaming"
+    );
+    assert!(f.peak <= bound, "{f:?}: over {bound} B");
+}
+
+/// Over the whole call, its end included: the runtime must not build what
+/// only an error needs (the partial as JSON, 2x the value for this type,
+/// and a copy of the raw text) on success.
+#[test]
+fn derived_type_peak_is_within_three_values_plus_the_answer() {
+    let doc = support::records_document(ANSWER_BYTES);
+    let (f, bound) = measure::<Document>("Document", &doc);
+    assert!(f.peak <= bound, "{f:?}: over {bound} B");
+}
