@@ -42,12 +42,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_partial::<ExtractionValues>()
         .await?;
 
+    // On a terminal the table is redrawn in place, below what is already on
+    // the screen (the line saying where answers come from stays visible):
+    // each redraw moves the cursor back up over the previous table and
+    // clears from there down.
     let terminal = std::io::stdout().is_terminal();
+    let mut drawn_lines = 0;
     while let Some(snapshot) = stream.next().await {
         let snapshot = snapshot?;
         if terminal {
-            print!("\x1b[2J\x1b[H");
-            draw(&snapshot);
+            erase_lines(drawn_lines);
+            let table = table(&snapshot);
+            drawn_lines = table.lines().count();
+            print!("{table}");
         } else {
             println!("{}", serde_json::to_string(&snapshot)?);
         }
@@ -58,34 +65,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("the stream ended without a value")?;
 
     if terminal {
-        print!("\x1b[2J\x1b[H");
+        erase_lines(drawn_lines);
     }
     println!("completed extraction:");
-    draw(&extraction.into_partial());
+    print!("{}", table(&extraction.into_partial()));
     Ok(())
 }
 
-/// Prints a snapshot as a table: what has arrived, `…` for what has not.
-fn draw(snapshot: &Partial<ExtractionValues>) {
+/// Moves the cursor up `lines` lines, to the start of the line, and
+/// clears everything from there down (ANSI escapes).
+fn erase_lines(lines: usize) {
+    if lines > 0 {
+        print!("\x1b[{lines}A\r\x1b[J");
+    }
+}
+
+/// A snapshot as a table: what has arrived, `…` for what has not.
+fn table(snapshot: &Partial<ExtractionValues>) -> String {
     let text = |value: &Option<String>| value.clone().unwrap_or_else(|| "…".to_owned());
-    println!("┌──────────┬──────────────────────────────────────────────");
-    println!("│ date     │ {}", text(&snapshot.date));
-    println!("│ location │ {}", text(&snapshot.location));
     let budget = snapshot
         .budget
         .map_or_else(|| "…".to_owned(), |b| format!("${b:.0}"));
-    println!("│ budget   │ {budget}");
-    println!("│ deadline │ {}", text(&snapshot.deadline));
-    println!("├──────────┴──────────────────────────────────────────────");
     let users = snapshot.users.as_deref().unwrap_or_default();
-    println!("│ users ({})", users.len());
-    for user in users {
-        println!(
+    let mut lines = vec![
+        "┌──────────┬──────────────────────────────────────────────".to_owned(),
+        format!("│ date     │ {}", text(&snapshot.date)),
+        format!("│ location │ {}", text(&snapshot.location)),
+        format!("│ budget   │ {budget}"),
+        format!("│ deadline │ {}", text(&snapshot.deadline)),
+        "├──────────┴──────────────────────────────────────────────".to_owned(),
+        format!("│ users ({})", users.len()),
+    ];
+    lines.extend(users.iter().map(|user| {
+        format!(
             "│   {:<14} {:<22} {}",
             text(&user.name),
             text(&user.handle),
             text(&user.twitter)
-        );
-    }
-    println!("└─────────────────────────────────────────────────────────");
+        )
+    }));
+    lines.push("└─────────────────────────────────────────────────────────".to_owned());
+    lines.join("\n") + "\n"
 }

@@ -3,7 +3,8 @@
 //! Derive [`Extract`] on plain structs and enums; get a JSON Schema, a
 //! [`Partial`] snapshot type and an incremental deserializer generated at
 //! compile time. [`StreamParser`] and [`ItemParser`] turn chunks split at
-//! any byte into typed partials and complete items, parsing each byte once.
+//! any byte into typed partials and complete items, parsing each byte once;
+//! the [`Client`] asks a model and streams its answer through them.
 //!
 //! # Quick start
 //!
@@ -33,6 +34,80 @@
 //! assert_eq!(schema["required"], serde_json::json!(["name", "age"]));
 //! # Ok::<(), extract::Error>(())
 //! ```
+//!
+//! # Asking a model
+//!
+//! With the default `openai` feature, a [`Client`] sends the schema to a
+//! chat model and reads the streamed answer through the same parser. One
+//! request, built once, can be sent four ways:
+//!
+//! | call | gives |
+//! | --- | --- |
+//! | [`create::<T>()`](openai::ChatRequest::create) | the validated `T`, re-asked on validation errors (`max_retries`) |
+//! | [`create::<Iterable<T>>()`](openai::ChatRequest::create) | a validated `Vec<T>` |
+//! | [`create_partial::<T>()`](openai::ChatRequest::create_partial) | a [`PartialStream`](openai::PartialStream) of typed [`Partial<T>`] snapshots as tokens arrive, then the `T` |
+//! | [`create_iterable::<T>()`](openai::ChatRequest::create_iterable) | an [`ItemStream`](openai::ItemStream) of complete `T`s, each as its closing brace arrives |
+//!
+//! The replay server of the `testing` feature speaks the same HTTP and
+//! event-stream protocol on a loopback port, so the whole path runs with
+//! no key and no network (tests, examples, CI):
+//!
+//! ```
+//! use extract::testing::{ReplayServer, Reply};
+//! use extract::{Extract, Iterable, Mode};
+//! use futures::StreamExt;
+//!
+//! #[derive(Extract, Debug, PartialEq)]
+//! struct User {
+//!     name: String,
+//!     age: u32,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = ReplayServer::start([
+//!     Reply::json(r#"{"name": "Ann", "age": 3}"#),
+//!     Reply::json(r#"{"name": "Ann", "age": 3}"#).fragment(4),
+//!     Reply::json(r#"{"items": [{"name": "Ann", "age": 3}, {"name": "Bo", "age": 4}]}"#),
+//! ])
+//! .await?;
+//! // `Client::from_env()` reads OPENAI_API_KEY and OPENAI_BASE_URL instead.
+//! let client = server.client();
+//! let ask = client.chat().model("gpt-4o-mini").mode(Mode::Tools).user("Ann is 3, Bo is 4.");
+//!
+//! let user = ask.clone().create::<User>().await?;
+//! assert_eq!(user, User { name: "Ann".into(), age: 3 });
+//!
+//! let mut snapshots = ask.clone().create_partial::<User>().await?;
+//! let mut names = Vec::new();
+//! while let Some(snapshot) = snapshots.next().await {
+//!     names.push(snapshot?.name.clone()); // None, then "Ann" as it grows
+//! }
+//! assert_eq!(names.last().unwrap().as_deref(), Some("Ann"));
+//!
+//! let mut users = ask.create_iterable::<User>().await?;
+//! while let Some(user) = users.next().await {
+//!     println!("{:?}", user?); // each user as soon as its `}` arrives
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Errors are one [`Error`] enum; every failure after bytes arrived keeps
+//! the raw text and the last partial ([`Error::raw_text`],
+//! [`Error::partial`]). The relay turns a stream into an HTTP body that a
+//! browser renders as it arrives (`extract::relay`, feature `relay`).
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `openai` | yes | [`Client`], [`Mode`], the [`openai`] module: requests, streams, retries (reqwest, tokio) |
+//! | `relay` | no | `extract::relay`: Server-Sent Events / NDJSON bodies with JSON Patch deltas, and the JavaScript client |
+//! | `axum` | no | `IntoResponse` for the relay bodies (axum 0.8); implies `relay` |
+//! | `testing` | no | `extract::testing`: the loopback replay server for tests, examples and benchmarks |
+//!
+//! Without default features, the derive, the parser, [`StreamParser`] and
+//! [`ItemParser`] need no network stack.
 //!
 //! # What the derive generates
 //!
