@@ -9,14 +9,14 @@
 #![warn(missing_docs)]
 
 pub mod builder;
+#[cfg(feature = "openai")]
+pub mod client;
 mod derive_support;
 mod error;
 mod extract;
 mod impls;
 mod item_parser;
 pub mod json;
-#[cfg(feature = "openai")]
-pub mod openai;
 mod path;
 #[cfg(feature = "relay")]
 pub mod relay;
@@ -36,7 +36,13 @@ pub use stream_parser::StreamParser;
 pub use validation::{Checker, Issue, StreamIssue, ValidationError};
 
 #[cfg(feature = "openai")]
-pub use openai::{Client, Mode};
+pub use client::{Client, Mode, Provider};
+
+/// The former name of [`client`], kept so that `extract::openai::…` paths
+/// still resolve.
+#[cfg(feature = "openai")]
+#[doc(hidden)]
+pub use client as openai;
 
 /// What `#[derive(Extract)]` expands to reaches the runtime only through
 /// here. Not public API.

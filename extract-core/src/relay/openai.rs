@@ -6,7 +6,7 @@ use std::pin::Pin;
 use serde_json::Value;
 
 use super::{ItemBody, PartialBody, Relay};
-use crate::openai::{ItemStream, PartialStream};
+use crate::client::{ItemStream, PartialStream};
 use crate::Extract;
 
 impl<T: Extract> PartialStream<T> {

@@ -3,7 +3,7 @@
 
 use super::render::{actions, whole_body, Action};
 use super::script::{Answer, Pause, Reply};
-use crate::openai::{Backoff, Client, ClientBuilder};
+use crate::client::{Backoff, Client, ClientBuilder};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::io;

@@ -5,10 +5,10 @@
 //! closes the connection and cancels the request. Both are `Unpin`, so
 //! `stream.next().await` works without pinning.
 
-use super::deltas::Completion;
+use super::assembler::Completion;
 use super::engine::{Engine, Step};
 use super::output::{ItemCollector, ValueCollector};
-use super::wire::Usage;
+use super::usage::Usage;
 use crate::{Error, Extract, Partial};
 use futures::Stream;
 use std::collections::VecDeque;

@@ -1,7 +1,7 @@
 //! [`Mode`]: how the schema is sent and where the JSON answer comes back.
 
 use super::message::Message;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// How a request asks for structured output, and where the answer's JSON is read.
 ///
@@ -45,6 +45,23 @@ impl Mode {
     pub fn uses_tools(self) -> bool {
         matches!(self, Mode::Tools | Mode::ToolsStrict | Mode::ParallelTools)
     }
+
+    /// The schema is sent in the provider's strict form (`ToolsStrict`,
+    /// `JsonSchema`).
+    #[must_use]
+    pub fn is_strict(self) -> bool {
+        matches!(self, Mode::ToolsStrict | Mode::JsonSchema)
+    }
+
+    /// Every mode, in a stable order.
+    pub const ALL: [Mode; 6] = [
+        Mode::Tools,
+        Mode::ToolsStrict,
+        Mode::JsonSchema,
+        Mode::Json,
+        Mode::MdJson,
+        Mode::ParallelTools,
+    ];
 
     /// The name used in logs and spans.
     #[must_use]
@@ -111,70 +128,49 @@ pub(crate) fn sanitize_name(name: &str) -> String {
     out
 }
 
-/// Adds what `mode` needs to the request body and to the messages.
-pub(crate) fn shape(
-    mode: Mode,
-    spec: &Spec,
-    body: &mut Map<String, Value>,
-    messages: &mut Vec<Message>,
-) {
-    let target = spec.target(mode);
-    match mode {
-        Mode::Tools | Mode::ToolsStrict | Mode::ParallelTools => {
-            let strict = mode == Mode::ToolsStrict;
-            let schema = if strict {
-                (target.strict_schema)()
-            } else {
-                (target.schema)()
-            };
-            let description = description_of(&schema, &target.name);
-            let mut function = json!({
-                "name": target.name,
-                "description": description,
-                "parameters": schema,
-            });
-            if strict {
-                function["strict"] = Value::Bool(true);
-            }
-            body.insert(
-                "tools".into(),
-                json!([{ "type": "function", "function": function }]),
-            );
-            let choice = if mode == Mode::ParallelTools {
-                json!("auto")
-            } else {
-                json!({ "type": "function", "function": { "name": target.name } })
-            };
-            body.insert("tool_choice".into(), choice);
+impl Target {
+    /// The schema to send: strict in the strict modes (`ToolsStrict`,
+    /// `JsonSchema`), as derived otherwise.
+    #[must_use]
+    pub fn schema_for(&self, mode: Mode) -> Value {
+        if mode.is_strict() {
+            (self.strict_schema)()
+        } else {
+            (self.schema)()
         }
-        Mode::JsonSchema => {
-            let schema = (target.strict_schema)();
-            let mut format = json!({ "name": target.name, "schema": schema, "strict": true });
-            if let Some(description) = schema_description(&format["schema"]) {
-                format["description"] = Value::String(description);
-            }
-            body.insert(
-                "response_format".into(),
-                json!({ "type": "json_schema", "json_schema": format }),
-            );
-        }
-        Mode::Json => {
-            body.insert("response_format".into(), json!({ "type": "json_object" }));
-            messages.insert(0, Message::system(schema_prompt(&(target.schema)(), false)));
-        }
-        Mode::MdJson => {
-            messages.insert(0, Message::system(schema_prompt(&(target.schema)(), true)));
-        }
+    }
+
+    /// The description of a tool or response format: the schema's own, or
+    /// a sentence naming the target.
+    #[must_use]
+    pub fn description(&self, schema: &Value) -> String {
+        schema_description(schema).unwrap_or_else(|| {
+            format!(
+                "Record the extracted `{}`, filling every required field.",
+                self.name
+            )
+        })
     }
 }
 
-fn schema_description(schema: &Value) -> Option<String> {
-    schema.get("description")?.as_str().map(str::to_owned)
+/// The instructions the prompt-based modes add, for every provider: in
+/// `Json` and `MdJson`, a first system message with the schema (`Json` asks
+/// for bare JSON, `MdJson` for a ```` ```json ```` block).
+pub(crate) fn instruct(mode: Mode, target: &Target, messages: &mut Vec<Message>) {
+    let fenced = match mode {
+        Mode::Json => false,
+        Mode::MdJson => true,
+        _ => return,
+    };
+    messages.insert(
+        0,
+        Message::system(schema_prompt(&(target.schema)(), fenced)),
+    );
 }
 
-fn description_of(schema: &Value, name: &str) -> String {
-    schema_description(schema)
-        .unwrap_or_else(|| format!("Record the extracted `{name}`, filling every required field."))
+/// The schema's own `description`, if it has one.
+pub(crate) fn schema_description(schema: &Value) -> Option<String> {
+    schema.get("description")?.as_str().map(str::to_owned)
 }
 
 /// The system message of the `Json` and `MdJson` modes.
@@ -195,6 +191,7 @@ fn schema_prompt(schema: &Value, fenced: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn schema() -> Value {
         json!({"type": "object", "description": "A user.", "properties": {"name": {"type": "string"}}})
@@ -220,23 +217,23 @@ mod tests {
     }
 
     #[test]
-    fn tools_force_the_function() {
-        let (mut body, mut messages) = (Map::new(), Vec::new());
-        shape(Mode::ToolsStrict, &spec(), &mut body, &mut messages);
-        assert_eq!(body["tool_choice"]["function"]["name"], "User");
-        assert_eq!(body["tools"][0]["function"]["strict"], true);
-        assert_eq!(body["tools"][0]["function"]["description"], "A user.");
-        assert!(messages.is_empty());
+    fn strict_modes_send_the_strict_schema() {
+        let target = spec().whole;
+        assert_eq!(target.schema_for(Mode::Tools), schema());
+        assert_eq!(target.description(&schema()), "A user.");
+        assert!(target.description(&json!({})).contains("`User`"));
     }
 
     #[test]
     fn json_modes_put_the_schema_in_a_system_message() {
         for mode in [Mode::Json, Mode::MdJson] {
-            let (mut body, mut messages) = (Map::new(), vec![Message::user("hi")]);
-            shape(mode, &spec(), &mut body, &mut messages);
+            let mut messages = vec![Message::user("hi")];
+            instruct(mode, &spec().whole, &mut messages);
             assert_eq!(messages.len(), 2);
             assert!(messages[0].content().unwrap().contains("\"properties\""));
-            assert_eq!(body.contains_key("response_format"), mode == Mode::Json);
         }
+        let mut messages = vec![Message::user("hi")];
+        instruct(Mode::Tools, &spec().whole, &mut messages);
+        assert_eq!(messages.len(), 1);
     }
 }

@@ -9,15 +9,15 @@
 //! 64 KiB pieces, and compared with the same case at a tenth of the size.
 //!
 //! The pipeline is the one an attempt runs (`attempt.rs`): the SSE decoder,
-//! each event's `chat.completion.chunk` parsed by serde_json (not counted),
+//! each event's `chat.completion.chunk` decoded (serde_json, not counted),
 //! the delta assembler, the adapter of the mode's route, and a
 //! `StreamParser<Value>` with the chat runtime's lexer options.
 
 use super::adapter::{Adapter, Route};
-use super::deltas::Assembler;
+use super::assembler::Assembler;
 use super::output::lexer_options;
+use super::providers::Provider;
 use super::sse::{SseDecoder, SseError, SseEvent};
-use super::wire::Chunk;
 use crate::work::{self, Counts, Layer};
 use crate::{Error, StreamParser};
 use serde_json::{json, Value};
@@ -208,18 +208,16 @@ impl From<Error> for Broken {
 /// Reads `body` in `read`-byte pieces through the whole pipeline.
 fn through_events(body: &[u8], read: usize, route: Route) -> Result<Value, Broken> {
     let mut sse = SseDecoder::new();
+    let mut decoder = Provider::ChatCompletions.protocol().decoder();
     let mut assembler = Assembler::default();
     let mut adapter = Adapter::new(route);
     let mut parser = StreamParser::<Value>::with_options(lexer_options(route));
     {
         let mut on_event = |event: SseEvent<'_>| -> Result<(), Broken> {
-            if event.data == "[DONE]" {
-                return Ok(());
-            }
-            let chunk: Chunk<'_> =
-                serde_json::from_str(event.data).map_err(|e| Broken(e.to_string()))?;
-            assembler.apply(chunk, |piece| {
-                adapter.piece(piece, &mut |text| parser.feed_str(text).map(drop))
+            decoder.event(event, &mut |delta| {
+                assembler.apply(delta, &mut |piece| {
+                    adapter.piece(piece, &mut |text| parser.feed_str(text).map(drop))
+                })
             })?;
             Ok(())
         };

@@ -15,7 +15,7 @@
 //! Tool arguments that are empty (some servers send `""` for a call without
 //! parameters) are read as `{}`.
 
-use super::deltas::Piece;
+use super::assembler::Piece;
 use super::mode::Mode;
 use crate::work::{self, Layer};
 use crate::Error;

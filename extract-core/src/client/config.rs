@@ -1,5 +1,6 @@
 //! [`Client`] and [`ClientBuilder`]: where requests go and how.
 
+use super::providers::{Protocol, Provider};
 use super::request::ChatRequest;
 use super::retry::Backoff;
 use crate::Error;
@@ -8,7 +9,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The OpenAI API, used when no base URL is given.
+/// The OpenAI API, used when no base URL is given (for the OpenAI
+/// providers; [`Provider::default_base_url`] gives each provider's).
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
 /// Default bound on one response body: 32 MiB.
@@ -19,8 +21,10 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// [`ClientBuilder::max_response_bytes`] for longer answers.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 << 20;
 
-/// A chat-completions client for OpenAI or any compatible server (Ollama,
-/// vLLM, llama.cpp's `llama-server`, OpenRouter, Groq, …), chosen by base URL.
+/// A client for one [`Provider`]: OpenAI chat completions (the default, and
+/// any compatible server — Ollama, vLLM, llama.cpp's `llama-server`,
+/// OpenRouter, Groq, … — chosen by base URL), and the others the provider
+/// list names.
 ///
 /// Cheap to clone (one `Arc`); clones share the connection pool.
 /// The API key is kept in a header marked sensitive: it never appears in
@@ -47,7 +51,10 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub http: reqwest::Client,
+    pub provider: Provider,
     pub base_url: String,
+    /// An API key was configured (it is in `headers`, marked sensitive).
+    pub has_key: bool,
     /// Authorization and the caller's extra headers, sent with each request.
     pub headers: HeaderMap,
     pub timeout: Option<Duration>,
@@ -60,14 +67,9 @@ impl fmt::Debug for Client {
         let inner = &self.inner;
         let headers: Vec<&str> = inner.headers.keys().map(HeaderName::as_str).collect();
         f.debug_struct("Client")
+            .field("provider", &inner.provider)
             .field("base_url", &inner.base_url)
-            .field(
-                "api_key",
-                &inner
-                    .headers
-                    .contains_key(AUTHORIZATION)
-                    .then_some("<redacted>"),
-            )
+            .field("api_key", &inner.has_key.then_some("<redacted>"))
             .field("headers", &headers)
             .field("timeout", &inner.timeout)
             .field("max_response_bytes", &inner.max_response_bytes)
@@ -91,31 +93,50 @@ impl Client {
     /// [`Error::Config`] when `OPENAI_API_KEY` is missing or a value cannot
     /// be sent as a header.
     pub fn from_env() -> Result<Client, Error> {
-        Client::from_vars(|name| std::env::var(name).ok())
+        Client::from_env_for(Provider::ChatCompletions)
     }
 
-    /// [`from_env`](Self::from_env) with the variables read by `get`.
-    fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+    /// A client for `provider` configured from the environment: its key
+    /// and base URL variables ([`Provider::env_vars`], e.g.
+    /// `ANTHROPIC_API_KEY` and `ANTHROPIC_BASE_URL`), and for the OpenAI
+    /// providers `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env`](Self::from_env).
+    pub fn from_env_for(provider: Provider) -> Result<Client, Error> {
+        Client::from_vars(provider, |name| std::env::var(name).ok())
+    }
+
+    /// [`from_env_for`](Self::from_env_for) with the variables read by `get`.
+    fn from_vars(
+        provider: Provider,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Client, Error> {
         let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let Some(key) = var("OPENAI_API_KEY") else {
+        let (key_var, url_var) = provider.env_vars();
+        let Some(key) = var(key_var) else {
             return Err(Error::Config {
-                message: "OPENAI_API_KEY is not set".to_owned(),
+                message: format!("{key_var} is not set"),
             });
         };
-        let mut builder = Client::builder().api_key(key);
-        if let Some(url) = var("OPENAI_BASE_URL") {
+        let mut builder = Client::builder().provider(provider).api_key(key);
+        if let Some(url) = var(url_var) {
             builder = builder.base_url(url);
         }
-        if let Some(org) = var("OPENAI_ORG_ID") {
-            builder = builder.header("OpenAI-Organization", org);
-        }
-        if let Some(project) = var("OPENAI_PROJECT_ID") {
-            builder = builder.header("OpenAI-Project", project);
+        if key_var == "OPENAI_API_KEY" {
+            if let Some(org) = var("OPENAI_ORG_ID") {
+                builder = builder.header("OpenAI-Organization", org);
+            }
+            if let Some(project) = var("OPENAI_PROJECT_ID") {
+                builder = builder.header("OpenAI-Project", project);
+            }
         }
         builder.build()
     }
 
-    /// A builder with no key, the OpenAI base URL and the default limits.
+    /// A builder with no key, chat completions, the OpenAI base URL and the
+    /// default limits.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -131,6 +152,12 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The provider this client speaks to.
+    #[must_use]
+    pub fn provider(&self) -> Provider {
+        self.inner.provider
+    }
+
     /// The transient-failure retry policy.
     #[must_use]
     pub fn backoff(&self) -> Backoff {
@@ -143,8 +170,15 @@ impl Client {
         self.inner.max_response_bytes
     }
 
-    pub(crate) fn completions_url(&self) -> String {
-        format!("{}/chat/completions", self.inner.base_url)
+    /// How the provider speaks.
+    pub(crate) fn protocol(&self) -> &'static dyn Protocol {
+        self.inner.provider.protocol()
+    }
+
+    /// Where requests go: the base URL and the provider's path
+    /// (`…/v1/chat/completions`).
+    pub(crate) fn endpoint_url(&self) -> String {
+        format!("{}{}", self.inner.base_url, self.protocol().path())
     }
 }
 
@@ -152,6 +186,7 @@ impl Client {
 #[derive(Default)]
 #[must_use]
 pub struct ClientBuilder {
+    provider: Provider,
     api_key: Option<String>,
     base_url: Option<String>,
     headers: Vec<(String, String)>,
@@ -166,6 +201,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
+            .field("provider", &self.provider)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
             .field(
@@ -178,15 +214,24 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// The API key, sent as `Authorization: Bearer <key>`. Local servers
-    /// usually need none.
+    /// The provider (default [`Provider::ChatCompletions`]): how requests
+    /// are written and answers read, where they go by default
+    /// ([`Provider::default_base_url`]) and how the key is sent.
+    pub fn provider(mut self, provider: Provider) -> Self {
+        self.provider = provider;
+        self
+    }
+
+    /// The API key, sent as the provider wants it (`Authorization: Bearer
+    /// <key>` for OpenAI, `x-api-key` for Anthropic), marked sensitive.
+    /// Local servers usually need none.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
     }
 
     /// The base URL, e.g. `http://localhost:11434/v1` for Ollama. Requests go
-    /// to `<base>/chat/completions`.
+    /// to `<base>` and the provider's path (`/chat/completions`, …).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -249,14 +294,10 @@ impl ClientBuilder {
     /// the HTTP client cannot be built.
     pub fn build(self) -> Result<Client, Error> {
         let mut headers = HeaderMap::new();
-        if let Some(key) = self.api_key.filter(|k| !k.is_empty()) {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
-                    message: "the API key contains characters that cannot be sent in a header"
-                        .to_owned(),
-                })?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+        let protocol = self.provider.protocol();
+        let key = self.api_key.filter(|k| !k.is_empty());
+        for (name, value) in protocol.auth_headers(key.as_deref())? {
+            headers.insert(name, value);
         }
         for (name, value) in self.headers {
             let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Config {
@@ -280,7 +321,9 @@ impl ClientBuilder {
                     message: format!("cannot build the HTTP client: {e}"),
                 })?,
         };
-        let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| protocol.default_base_url().to_owned());
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(Error::Config {
@@ -290,7 +333,9 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                provider: self.provider,
                 base_url,
+                has_key: key.is_some(),
                 headers,
                 timeout: self.timeout,
                 max_response_bytes: self
@@ -317,7 +362,7 @@ mod tests {
         let shown = format!("{client:?} {:?}", client.inner.headers);
         assert!(!shown.contains("secret"), "{shown}");
         assert_eq!(
-            client.completions_url(),
+            client.endpoint_url(),
             "http://localhost:8080/v1/chat/completions"
         );
         let builder = format!("{:?}", Client::builder().api_key("sk-secret-123"));
@@ -334,16 +379,24 @@ mod tests {
                     .map(|(_, v)| (*v).to_owned())
             }
         };
-        let err = Client::from_vars(vars(&[("OPENAI_API_KEY", " ")])).unwrap_err();
+        let err = Client::from_vars(Provider::ChatCompletions, vars(&[("OPENAI_API_KEY", " ")]))
+            .unwrap_err();
         assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
-        let client = Client::from_vars(vars(&[("OPENAI_API_KEY", "sk-1")])).unwrap();
+        let client = Client::from_vars(
+            Provider::ChatCompletions,
+            vars(&[("OPENAI_API_KEY", "sk-1")]),
+        )
+        .unwrap();
         assert_eq!(client.base_url(), DEFAULT_BASE_URL);
-        let client = Client::from_vars(vars(&[
-            ("OPENAI_API_KEY", "sk-1"),
-            ("OPENAI_BASE_URL", "http://localhost:11434/v1/"),
-            ("OPENAI_ORG_ID", "org-9"),
-            ("OPENAI_PROJECT_ID", "proj-3"),
-        ]))
+        let client = Client::from_vars(
+            Provider::ChatCompletions,
+            vars(&[
+                ("OPENAI_API_KEY", "sk-1"),
+                ("OPENAI_BASE_URL", "http://localhost:11434/v1/"),
+                ("OPENAI_ORG_ID", "org-9"),
+                ("OPENAI_PROJECT_ID", "proj-3"),
+            ]),
+        )
         .unwrap();
         assert_eq!(client.base_url(), "http://localhost:11434/v1");
         let headers = &client.inner.headers;

@@ -1,20 +1,23 @@
-//! [`ChatRequest`]: the chat-completions request builder and its `create…`
-//! methods.
+//! [`ChatRequest`]: the request builder and its `create…` methods, the same
+//! for every provider.
 
 use super::adapter::Route;
-use super::client::Client;
-use super::deltas::Completion;
+use super::assembler::Completion;
+use super::config::Client;
 use super::engine::{Engine, Prepared, Step};
+use super::input::Part;
 use super::message::Message;
-use super::mode::{shape, Mode};
+use super::mode::{instruct, Mode};
 use super::output::{Collector, ItemCollector, ResponseModel, ValueCollector};
+use super::providers::Params;
 use super::stream::{ItemStream, PartialStream};
-use super::wire::Usage;
+use super::usage::Usage;
 use crate::{Error, Extract, Iterable};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-/// A chat-completions request, built step by step, then sent by one of the
-/// `create…` methods. Cheap to clone: build once, send several times.
+/// A request, built step by step, then sent by one of the `create…`
+/// methods. The same for every [`Provider`](super::Provider): each writes
+/// it in its own wire form. Cheap to clone: build once, send several times.
 ///
 /// ```no_run
 /// # async fn run(client: extract_core::openai::Client) -> Result<(), extract_core::Error> {
@@ -92,6 +95,25 @@ impl ChatRequest {
         self.message(Message::user(content))
     }
 
+    /// Appends a user message of several parts: text, images, documents,
+    /// audio (see [`Part`]).
+    ///
+    /// ```no_run
+    /// # async fn run(client: extract_core::client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use extract_core::client::Part;
+    ///
+    /// let total: f64 = client
+    ///     .chat()
+    ///     .model("gpt-4o-mini")
+    ///     .user_parts([Part::text("The receipt's total?"), Part::image_file("receipt.jpg")?])
+    ///     .create::<f64>()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn user_parts(self, parts: impl IntoIterator<Item = Part>) -> Self {
+        self.message(Message::user_parts(parts))
+    }
+
     /// Appends an assistant message (e.g. a few-shot example).
     pub fn assistant(self, content: impl Into<String>) -> Self {
         self.message(Message::assistant(content))
@@ -122,8 +144,9 @@ impl ChatRequest {
         self
     }
 
-    /// `max_tokens`: the answer's token limit. A cut answer fails with
-    /// [`Error::Truncated`]. (Newer OpenAI models take
+    /// The answer's token limit (`max_tokens`, `max_output_tokens`: the
+    /// provider's name for it). A cut answer fails with
+    /// [`Error::Truncated`]. (Newer OpenAI chat models take
     /// `max_completion_tokens`: pass it with [`extra`](Self::extra).)
     pub fn max_tokens(mut self, max_tokens: u32) -> Self {
         self.max_tokens = Some(max_tokens);
@@ -239,7 +262,8 @@ impl ChatRequest {
         ItemStream::start(engine).await
     }
 
-    /// The request body (without `messages`) and the messages, for a spec.
+    /// The request body (without the conversation) and the messages, for
+    /// a spec: everything checked before anything is sent.
     fn engine<C: ?Sized + Collector>(
         self,
         spec: super::mode::Spec,
@@ -252,21 +276,32 @@ impl ChatRequest {
                 message: "no model was set on the request (call `.model(…)`)".to_owned(),
             });
         };
-        let mut body = Map::new();
-        body.insert("model".into(), Value::String(model.clone()));
-        body.insert("stream".into(), Value::Bool(true));
-        body.insert("stream_options".into(), json!({ "include_usage": true }));
-        if let Some(t) = self.temperature {
-            body.insert("temperature".into(), json!(t));
+        let provider = self.client.provider();
+        let protocol = self.client.protocol();
+        let config = |why: String| Error::Config {
+            message: format!("{provider}: {why}"),
+        };
+        protocol.supports(self.mode, list).map_err(|why| {
+            config(format!(
+                "mode {} is not available: {why}",
+                self.mode.as_str()
+            ))
+        })?;
+        for message in &self.messages {
+            for part in message.parts() {
+                protocol.accepts(message, part).map_err(config)?;
+            }
         }
-        if let Some(m) = self.max_tokens {
-            body.insert("max_tokens".into(), json!(m));
-        }
-        if let Some(s) = self.seed {
-            body.insert("seed".into(), json!(s));
-        }
+        let target = spec.target(self.mode);
+        let params = Params {
+            model: &model,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            seed: self.seed,
+        };
+        let mut body = protocol.body(params, self.mode, target)?;
         let mut messages = self.messages;
-        shape(self.mode, &spec, &mut body, &mut messages);
+        instruct(self.mode, target, &mut messages);
         for (key, value) in self.extra {
             if value.is_null() {
                 body.remove(&key);
@@ -276,9 +311,10 @@ impl ChatRequest {
         }
         let span = tracing::info_span!(
             "extract.chat",
+            provider = provider.as_str(),
             model = %model,
             mode = self.mode.as_str(),
-            schema = %spec.target(self.mode).name,
+            schema = %target.name,
             output = type_name,
         );
         let prepared = Prepared {

@@ -4,10 +4,10 @@
 //! [readers](super::reader)).
 
 use super::adapter::{Adapter, Route};
-use super::deltas::{Assembler, Completion};
+use super::assembler::{Assembler, Completion};
 use super::output::Collector;
+use super::providers::{Decode, Delta, Stop};
 use super::sse::{SseDecoder, SseError, SseEvent};
-use super::wire::{ApiError, Chunk, Completion as WholeCompletion};
 use crate::{Error, Received};
 use serde_json::Value;
 
@@ -16,8 +16,8 @@ use serde_json::Value;
 pub(crate) enum Framing {
     /// `text/event-stream` (or anything unlabelled): chunks as SSE events.
     Sse,
-    /// `application/json`: one whole `chat.completion` (a server that
-    /// ignored `stream: true`).
+    /// `application/json`: one whole response (a server that ignored
+    /// `stream: true`).
     Whole,
 }
 
@@ -42,12 +42,14 @@ pub(crate) struct Attempt<C: ?Sized + Collector> {
     framing: Framing,
     whole: Vec<u8>,
     sse: SseDecoder,
+    decoder: Box<dyn Decode>,
     assembler: Assembler,
     adapter: Adapter,
     pub collector: Box<C>,
     bytes: usize,
     limit: usize,
-    /// `data: [DONE]` was seen.
+    /// The provider said the stream is over (`data: [DONE]`,
+    /// `message_stop`, …).
     done: bool,
     /// A failure found during the last read, handled at the next poll (so
     /// what that read completed is handed out first).
@@ -55,11 +57,18 @@ pub(crate) struct Attempt<C: ?Sized + Collector> {
 }
 
 impl<C: ?Sized + Collector> Attempt<C> {
-    pub fn new(framing: Framing, route: Route, collector: Box<C>, limit: usize) -> Self {
+    pub fn new(
+        framing: Framing,
+        route: Route,
+        decoder: Box<dyn Decode>,
+        collector: Box<C>,
+        limit: usize,
+    ) -> Self {
         Attempt {
             framing,
             whole: Vec::new(),
             sse: SseDecoder::new(),
+            decoder,
             assembler: Assembler::default(),
             adapter: Adapter::new(route),
             collector,
@@ -73,6 +82,11 @@ impl<C: ?Sized + Collector> Attempt<C> {
     /// Bounds the body at `limit` bytes.
     pub fn set_limit(&mut self, limit: usize) {
         self.limit = limit;
+    }
+
+    /// Reads the events with `decoder` instead (before any byte is read).
+    pub fn set_decoder(&mut self, decoder: Box<dyn Decode>) {
+        self.decoder = decoder;
     }
 
     /// The body needs no more reading (`[DONE]` seen, or a failure found).
@@ -121,7 +135,8 @@ impl<C: ?Sized + Collector> Attempt<C> {
     }
 
     /// The SSE decoder, and where it hands each event it completes: the
-    /// assembler, then the adapter, then the collector ([`on_event`]).
+    /// provider's decoder, then the assembler, the adapter and the
+    /// collector ([`on_event`]).
     fn decoder(
         &mut self,
     ) -> (
@@ -130,16 +145,28 @@ impl<C: ?Sized + Collector> Attempt<C> {
     ) {
         let Self {
             sse,
+            decoder,
             assembler,
             adapter,
             collector,
             done,
             ..
         } = self;
-        let sink = move |event: SseEvent<'_>| {
-            on_event(event, assembler, adapter, collector.as_mut(), done)
+        let mut sink = Sink {
+            assembler,
+            adapter,
+            collector: collector.as_mut(),
+            done,
         };
-        (sse, sink)
+        let on_event = move |event: SseEvent<'_>| {
+            if *sink.done {
+                return Ok(());
+            }
+            decoder
+                .event(event, &mut |delta| sink.take(delta))
+                .map_err(Fail)
+        };
+        (sse, on_event)
     }
 
     /// The body ended (or `[DONE]` came): decides the outcome.
@@ -203,19 +230,27 @@ impl<C: ?Sized + Collector> Attempt<C> {
             }
         }
         let completion = self.assembler.completion();
-        if !self.done && completion.finish_reason.is_none() {
+        let stop = self.assembler.stop();
+        if !self.done && stop.is_none() {
             return Err(interrupted(
-                "the body ended with neither `data: [DONE]` nor a finish_reason",
+                "the body ended before the server said the answer was over \
+                 (no finish reason, no end-of-stream event)",
             ));
         }
-        match completion.finish_reason.as_deref() {
-            Some("length") => {
+        match stop {
+            Some(Stop::Length) => {
                 return Err(Error::Truncated {
                     received: Box::default(),
                 })
             }
-            Some("content_filter") => {
+            Some(Stop::ContentFilter) => {
                 return Err(Error::ContentFilter {
+                    received: Box::default(),
+                })
+            }
+            Some(Stop::Refusal) if completion.refusal.is_empty() => {
+                return Err(Error::Refusal {
+                    refusal: completion.content.clone(),
                     received: Box::default(),
                 })
             }
@@ -258,20 +293,53 @@ impl<C: ?Sized + Collector> Attempt<C> {
     }
 
     fn apply_whole(&mut self) -> Result<(), Error> {
-        self.done = true;
-        let whole: WholeCompletion = serde_json::from_slice(&self.whole)
-            .map_err(|e| protocol(format!("the JSON body is not a chat.completion: {e}")))?;
-        if let Some(error) = whole.error.clone() {
-            return Err(provider(error));
-        }
         let Attempt {
+            whole,
+            decoder,
+            assembler,
+            adapter,
+            collector,
+            done,
+            ..
+        } = self;
+        let mut sink = Sink {
+            assembler,
+            adapter,
+            collector: collector.as_mut(),
+            done,
+        };
+        let result = decoder.whole(whole, &mut |delta| sink.take(delta));
+        // A whole body is over once read, whatever it said.
+        *sink.done = true;
+        result
+    }
+}
+
+/// Where the provider's deltas go: the assembler, then (for the text they
+/// add) the adapter, then the collector.
+struct Sink<'a, C: ?Sized + Collector> {
+    assembler: &'a mut Assembler,
+    adapter: &'a mut Adapter,
+    collector: &'a mut C,
+    done: &'a mut bool,
+}
+
+impl<C: ?Sized + Collector> Sink<'_, C> {
+    fn take(&mut self, delta: Delta<'_>) -> Result<(), Error> {
+        if *self.done {
+            return Ok(());
+        }
+        if delta == Delta::Done {
+            *self.done = true;
+            return Ok(());
+        }
+        let Sink {
             assembler,
             adapter,
             collector,
             ..
         } = self;
-        let collector = collector.as_mut();
-        assembler.apply_whole(whole, |piece| {
+        assembler.apply(delta, &mut |piece| {
             adapter.piece(piece, &mut |text| collector.feed(text))
         })
     }
@@ -295,68 +363,6 @@ fn raw_text(assembler: &Assembler, adapter: &Adapter) -> String {
                 .collect();
             calls.join("\n")
         }
-    }
-}
-
-/// One SSE event: `[DONE]`, an error, or a chunk.
-fn on_event<C: ?Sized + Collector>(
-    event: SseEvent<'_>,
-    assembler: &mut Assembler,
-    adapter: &mut Adapter,
-    collector: &mut C,
-    done: &mut bool,
-) -> Result<(), Fail> {
-    if *done {
-        return Ok(());
-    }
-    let data = event.data.trim();
-    if data == "[DONE]" {
-        *done = true;
-        return Ok(());
-    }
-    if event.event == "error" {
-        return Err(Fail(provider(error_object(data))));
-    }
-    let chunk: Chunk<'_> = serde_json::from_str(data).map_err(|e| {
-        let shown: String = data.chars().take(120).collect();
-        Fail(protocol(format!(
-            "a data line is not a chat.completion.chunk ({e}): {shown}"
-        )))
-    })?;
-    let error = chunk.error.clone();
-    let finished_before = assembler.completion().finish_reason.is_some();
-    assembler
-        .apply(chunk, |piece| {
-            adapter.piece(piece, &mut |text| collector.feed(text))
-        })
-        .map_err(Fail)?;
-    match error {
-        // After a finish_reason the answer is settled; the finish reason
-        // says more (OpenRouter sends "length" and then an error object).
-        Some(error) if !finished_before => Err(Fail(provider(error))),
-        _ => Ok(()),
-    }
-}
-
-/// The error object of an `event: error` (or an unparseable one, as text).
-fn error_object(data: &str) -> ApiError {
-    let value: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-    let object = value.get("error").unwrap_or(&value);
-    match serde_json::from_value::<ApiError>(object.clone()) {
-        Ok(error) if error.message.is_some() => error,
-        _ => ApiError {
-            message: Some(data.chars().take(500).collect()),
-            ..ApiError::default()
-        },
-    }
-}
-
-fn provider(error: ApiError) -> Error {
-    Error::Provider {
-        code: error.code_text(),
-        message: error.message.unwrap_or_else(|| "(no message)".to_owned()),
-        kind: error.kind,
-        received: Box::default(),
     }
 }
 

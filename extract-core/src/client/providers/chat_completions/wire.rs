@@ -3,10 +3,13 @@
 //! Only the fields the runtime reads are declared; every other field (and
 //! there are many: `logprobs`, `obfuscation`, `provider`, `x_groq`,
 //! `prompt_token_ids`, …) is skipped by serde. Strings borrow from the event
-//! data when they hold no escapes.
+//! data when they hold no escapes. Fields the runtime only reports (the
+//! creation time, token counts) never fail a stream for an odd type: a
+//! server that sends `"created": 1717171717.5` still streams.
 
-use serde::de::{Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
+use crate::client::usage::Usage;
+use serde::de::{Deserializer, IgnoredAny, Visitor};
+use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -64,6 +67,81 @@ fn cow<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'de, str
     deserializer.deserialize_option(OptionVisitor)
 }
 
+/// A count: a whole number, else 0 (a float, a string, `null`…).
+fn lenient_count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Ok(lenient_number(deserializer)?.unwrap_or(0))
+}
+
+/// A Unix time: a whole number, a float (its whole part), else `None`.
+fn lenient_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    lenient_number(deserializer)
+}
+
+/// Any JSON value, read as a non-negative whole number when it is one (a
+/// float is cut to its whole part); anything else is `None`.
+fn lenient_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    struct Lenient;
+
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Option<u64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(u64::try_from(v).ok())
+        }
+
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            // `as` saturates (NaN gives 0): never a panic on a server's number.
+            Ok((v.is_finite() && v >= 0.0).then_some(v as u64))
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Lenient)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    deserializer.deserialize_any(Lenient)
+}
+
 /// One `chat.completion.chunk` event.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Chunk<'a> {
@@ -71,14 +149,14 @@ pub(crate) struct Chunk<'a> {
     pub id: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "cow")]
     pub model: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
     #[serde(borrow, default, deserialize_with = "cow")]
     pub system_fingerprint: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub choices: Option<Vec<ChunkChoice<'a>>>,
     #[serde(default)]
-    pub usage: Option<Usage>,
+    pub usage: Option<WireUsage>,
     #[serde(default)]
     pub error: Option<ApiError>,
 }
@@ -132,14 +210,14 @@ pub(crate) struct Completion {
     pub id: Option<String>,
     #[serde(default)]
     pub model: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
     #[serde(default)]
     pub system_fingerprint: Option<String>,
     #[serde(default)]
     pub choices: Vec<CompletionChoice>,
     #[serde(default)]
-    pub usage: Option<Usage>,
+    pub usage: Option<WireUsage>,
     #[serde(default)]
     pub error: Option<ApiError>,
 }
@@ -209,27 +287,47 @@ impl ApiError {
     }
 }
 
-/// Token usage reported by the server (`stream_options.include_usage`).
+/// `usage` as chat completions report it (`stream_options.include_usage`).
 ///
-/// Extra fields (`*_tokens_details`, `cost`, …) are ignored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Usage {
-    /// Tokens in the prompt.
-    #[serde(default)]
+/// Other fields (`cost`, `queue_time`, …) are ignored; a count that is not
+/// a whole number counts as 0 rather than failing the stream.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(crate) struct WireUsage {
+    #[serde(default, deserialize_with = "lenient_count")]
     pub prompt_tokens: u64,
-    /// Tokens generated.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_count")]
     pub completion_tokens: u64,
-    /// Their sum, as reported by the server.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_count")]
     pub total_tokens: u64,
+    #[serde(default)]
+    pub prompt_tokens_details: Option<PromptDetails>,
+    #[serde(default)]
+    pub completion_tokens_details: Option<CompletionDetails>,
 }
 
-impl std::ops::AddAssign for Usage {
-    fn add_assign(&mut self, rhs: Usage) {
-        self.prompt_tokens += rhs.prompt_tokens;
-        self.completion_tokens += rhs.completion_tokens;
-        self.total_tokens += rhs.total_tokens;
+/// `usage.prompt_tokens_details`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(crate) struct PromptDetails {
+    #[serde(default, deserialize_with = "lenient_count")]
+    pub cached_tokens: u64,
+}
+
+/// `usage.completion_tokens_details`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(crate) struct CompletionDetails {
+    #[serde(default, deserialize_with = "lenient_count")]
+    pub reasoning_tokens: u64,
+}
+
+impl From<WireUsage> for Usage {
+    fn from(wire: WireUsage) -> Usage {
+        Usage::new(wire.prompt_tokens, wire.completion_tokens)
+            .with_total_tokens(wire.total_tokens)
+            .with_reasoning_tokens(
+                wire.completion_tokens_details
+                    .map_or(0, |d| d.reasoning_tokens),
+            )
+            .with_cached_tokens(wire.prompt_tokens_details.map_or(0, |d| d.cached_tokens))
     }
 }
 
@@ -255,13 +353,32 @@ mod tests {
     }
 
     #[test]
+    fn odd_types_in_unused_fields_fail_nothing() {
+        let chunk: Chunk<'_> = serde_json::from_str(
+            r#"{"created":1717171717.5,"choices":[],"usage":{"prompt_tokens":"3","completion_tokens":2.0,
+            "completion_tokens_details":{"reasoning_tokens":null},"prompt_tokens_details":{"cached_tokens":1}}}"#,
+        )
+        .unwrap();
+        assert_eq!(chunk.created, Some(1_717_171_717));
+        let usage = Usage::from(chunk.usage.unwrap());
+        assert_eq!(
+            (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                usage.cached_tokens
+            ),
+            (0, 2, 1)
+        );
+    }
+
+    #[test]
     fn usage_and_error_shapes() {
         let chunk: Chunk<'_> = serde_json::from_str(
             r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,
             "completion_tokens_details":{"reasoning_tokens":0}},"error":{"code":400,"message":"m"}}"#,
         )
         .unwrap();
-        assert_eq!(chunk.usage.unwrap().total_tokens, 7);
+        assert_eq!(Usage::from(chunk.usage.unwrap()).total_tokens, 7);
         let error = chunk.error.unwrap();
         assert_eq!(error.code_text().as_deref(), Some("400"));
         assert_eq!(error.message.as_deref(), Some("m"));

@@ -14,14 +14,15 @@
 //! Everything else ends the call at once.
 
 use super::adapter::Route;
+use super::assembler::Completion;
 use super::attempt::{interrupted, received_of, Attempt, Framing};
-use super::client::Client;
-use super::deltas::Completion;
+use super::config::Client;
 use super::message::Message;
 use super::mode::Mode;
 use super::output::Collector;
-use super::retry::{is_retryable_status, reask_messages, retry_after, Backoff};
-use super::wire::Usage;
+use super::providers::{reask_messages, Protocol};
+use super::retry::{retry_after, Backoff};
+use super::usage::Usage;
 use crate::{Error, Received};
 use bytes::Bytes;
 use futures::{Future, Stream, StreamExt};
@@ -175,7 +176,8 @@ impl<C: ?Sized + Collector> Engine<C> {
                     }
                     Ok(response) => {
                         tracing::debug!(status = response.status().as_u16(), "error status");
-                        self.state = State::ErrorBody(Box::pin(http_error(response)));
+                        let protocol = self.prepared.client.protocol();
+                        self.state = State::ErrorBody(Box::pin(http_error(protocol, response)));
                     }
                     Err(source) => {
                         let error = if source.is_builder() {
@@ -248,12 +250,12 @@ impl<C: ?Sized + Collector> Engine<C> {
         self.attempt_span = tracing::debug_span!(parent: &self.span, "attempt", n = self.attempts);
         let prepared = &self.prepared;
         let inner = &prepared.client.inner;
+        let protocol = prepared.client.protocol();
         let mut body = prepared.body.clone();
-        let messages: Vec<Value> = self.messages.iter().map(Message::to_json).collect();
-        body.insert("messages".to_owned(), Value::Array(messages));
+        protocol.write_messages(&mut body, &self.messages);
         let mut request = inner
             .http
-            .post(prepared.client.completions_url())
+            .post(prepared.client.endpoint_url())
             .headers(inner.headers.clone())
             .header(ACCEPT, "text/event-stream, application/json")
             .json(&body);
@@ -281,7 +283,8 @@ impl<C: ?Sized + Collector> Engine<C> {
         let collector = (self.make)(prepared.mode);
         let limit = prepared.client.inner.max_response_bytes;
         let body: Body = Box::pin(response.bytes_stream());
-        let mut attempt = Attempt::new(framing, prepared.route, collector, limit);
+        let decoder = prepared.client.protocol().decoder();
+        let mut attempt = Attempt::new(framing, prepared.route, decoder, collector, limit);
         if content_type.starts_with("text/html") {
             attempt.failure = Some(Error::Protocol {
                 message: "the server answered with an HTML page, not an event stream (check the base URL)".to_owned(),
@@ -310,7 +313,7 @@ impl<C: ?Sized + Collector> Engine<C> {
                 self.messages.extend(reask_messages(mode, &completion, &error.to_string(), self.attempts));
                 Some(State::Idle)
             }
-            _ if self.transient < backoff.max_retries => transient_delay(&error)
+            _ if self.transient < backoff.max_retries => transient_delay(self.prepared.client.protocol(), &error)
                 .and_then(|after| backoff.delay(self.transient, after))
                 .map(|delay| {
                     self.transient += 1;
@@ -353,20 +356,20 @@ impl<C: ?Sized + Collector> Engine<C> {
 
 /// For a transient failure, the delay the server asked for (if any);
 /// `None` for failures that are not transient.
-fn transient_delay(error: &Error) -> Option<Option<Duration>> {
+fn transient_delay(protocol: &dyn Protocol, error: &Error) -> Option<Option<Duration>> {
     match error {
         Error::Http {
             status,
             retry_after,
             ..
-        } if is_retryable_status(*status) => Some(*retry_after),
+        } if protocol.is_retryable_status(*status) => Some(*retry_after),
         Error::Transport { .. } | Error::Interrupted { .. } | Error::Provider { .. } => Some(None),
         _ => None,
     }
 }
 
 /// Reads an error response (bounded) into [`Error::Http`].
-async fn http_error(mut response: reqwest::Response) -> Error {
+async fn http_error(protocol: &'static dyn Protocol, mut response: reqwest::Response) -> Error {
     let status = response.status();
     let retry_after = retry_after(response.headers());
     let mut body = Vec::new();
@@ -378,8 +381,9 @@ async fn http_error(mut response: reqwest::Response) -> Error {
         }
     }
     let text = String::from_utf8_lossy(&body).into_owned();
-    let (message, kind, code) = parse_error_body(&text);
-    let message = message.unwrap_or_else(|| match text.trim() {
+    let parsed = protocol.error_body(&text);
+    let (kind, code) = (parsed.kind, parsed.code);
+    let message = parsed.message.unwrap_or_else(|| match text.trim() {
         "" => status.canonical_reason().unwrap_or("no message").to_owned(),
         body => body.chars().take(300).collect(),
     });
@@ -393,61 +397,5 @@ async fn http_error(mut response: reqwest::Response) -> Error {
             raw: Some(text),
             partial: None,
         }),
-    }
-}
-
-/// Message, type and code of the error bodies servers send:
-/// `{"error": {"message", "type", "code"}}` (OpenAI), `{"error": "…"}`
-/// (Ollama), `{"message": …}` / `{"detail": …}` (vLLM, FastAPI).
-fn parse_error_body(text: &str) -> (Option<String>, Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return (None, None, None);
-    };
-    let string = |v: Option<&Value>| match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    };
-    match value.get("error") {
-        Some(Value::String(message)) => (Some(message.clone()), None, None),
-        Some(object @ Value::Object(_)) => (
-            string(object.get("message")),
-            string(object.get("type")),
-            string(object.get("code")),
-        ),
-        _ => (
-            string(value.get("message").or_else(|| value.get("detail"))),
-            string(value.get("type")),
-            string(value.get("code")),
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_error_body;
-
-    #[test]
-    fn error_bodies() {
-        let openai = r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#;
-        assert_eq!(
-            parse_error_body(openai),
-            (
-                Some("Incorrect API key".into()),
-                Some("invalid_request_error".into()),
-                Some("invalid_api_key".into())
-            )
-        );
-        assert_eq!(
-            parse_error_body(r#"{"error":"model not found"}"#)
-                .0
-                .as_deref(),
-            Some("model not found")
-        );
-        assert_eq!(
-            parse_error_body(r#"{"detail":"Not Found"}"#).0.as_deref(),
-            Some("Not Found")
-        );
-        assert_eq!(parse_error_body("<html>").0, None);
     }
 }

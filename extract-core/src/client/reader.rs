@@ -1,5 +1,5 @@
-//! Readers of an event stream the caller received itself: the chat
-//! runtime's decoding path (SSE framing, chunk JSON, delta assembly, the
+//! Readers of an event stream the caller received itself: the client's
+//! decoding path (SSE framing, the provider's events, delta assembly, the
 //! mode's routing, incremental parsing) without its HTTP client.
 //!
 //! For a body that came through another HTTP stack, a message queue, a proxy
@@ -10,11 +10,12 @@
 //! body in one attempt (there is no one to re-ask).
 
 use super::adapter::Route;
+use super::assembler::Completion;
 use super::attempt::{Attempt, Framing};
-use super::client::DEFAULT_MAX_RESPONSE_BYTES;
-use super::deltas::Completion;
+use super::config::DEFAULT_MAX_RESPONSE_BYTES;
 use super::mode::Mode;
 use super::output::{Collector, ItemCollector, ValueCollector};
+use super::providers::Provider;
 use crate::{Error, Extract, Partial};
 
 /// The part both readers share: one attempt, and whether it already failed.
@@ -29,11 +30,18 @@ impl<C: Collector> Core<C> {
             attempt: Attempt::new(
                 Framing::Sse,
                 route,
+                Provider::ChatCompletions.protocol().decoder(),
                 Box::new(collector),
                 DEFAULT_MAX_RESPONSE_BYTES,
             ),
             failed: false,
         }
+    }
+
+    /// Reads `provider`'s events (nothing may have been fed yet).
+    fn provider(mut self, provider: Provider) -> Self {
+        self.attempt.set_decoder(provider.protocol().decoder());
+        self
     }
 
     fn limit(mut self, bytes: usize) -> Self {
@@ -70,7 +78,8 @@ fn stopped() -> Error {
     }
 }
 
-/// Reads a `chat.completion.chunk` event stream into typed partial
+/// Reads a provider's event stream (chat completions unless
+/// [`provider`](Self::provider) says otherwise) into typed partial
 /// snapshots of a `T`, then the validated `T`: what
 /// [`create_partial`](super::ChatRequest::create_partial) does, fed by you.
 ///
@@ -107,6 +116,15 @@ impl<T: Extract> PartialReader<T> {
     pub fn new(mode: Mode) -> Self {
         PartialReader {
             core: Core::new(ValueCollector::new(mode), Route::of(mode, false)),
+        }
+    }
+
+    /// Reads the events of `provider` (default
+    /// [`Provider::ChatCompletions`]).
+    #[must_use]
+    pub fn provider(self, provider: Provider) -> Self {
+        PartialReader {
+            core: self.core.provider(provider),
         }
     }
 
@@ -161,7 +179,7 @@ impl<T: Extract> PartialReader<T> {
     }
 }
 
-/// Reads a `chat.completion.chunk` event stream whose answer is a list,
+/// Reads a provider's event stream whose answer is a list,
 /// handing out each item of `T` the moment it closes: what
 /// [`create_iterable`](super::ChatRequest::create_iterable) does, fed by
 /// you.
@@ -195,6 +213,14 @@ impl<T: Extract> ItemReader<T> {
     pub fn new(mode: Mode) -> Self {
         ItemReader {
             core: Core::new(ItemCollector::new(mode), Route::of(mode, true)),
+        }
+    }
+
+    /// Reads the events of `provider`, as [`PartialReader::provider`].
+    #[must_use]
+    pub fn provider(self, provider: Provider) -> Self {
+        ItemReader {
+            core: self.core.provider(provider),
         }
     }
 

@@ -1,9 +1,7 @@
-//! Retries: HTTP backoff ([`Backoff`]) and the re-ask messages sent after a
-//! validation or parse failure.
+//! Retries of transient failures: [`Backoff`], and the delay a server asks
+//! for (`Retry-After`). (The re-ask after a validation or parse failure is
+//! [`providers::reask_messages`](super::providers::reask_messages).)
 
-use super::deltas::Completion;
-use super::message::Message;
-use super::mode::Mode;
 use reqwest::header::HeaderMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -149,59 +147,8 @@ fn parse_http_date(value: &str) -> Option<u64> {
         .map(|d| d * 86_400 + h * 3600 + m * 60 + s)
 }
 
-/// Is this HTTP status worth retrying?
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
-}
-
-/// The messages appended to the conversation after a failed answer: the
-/// model's answer as it was, then the errors to fix.
-///
-/// Tool modes: the assistant's tool call(s) plus one tool result per call
-/// naming the errors (the API wants a result for every call). JSON modes: the
-/// assistant's text plus a user message naming the errors.
-pub(crate) fn reask_messages(
-    mode: Mode,
-    completion: &Completion,
-    errors: &str,
-    attempt: u32,
-) -> Vec<Message> {
-    if mode.uses_tools() && !completion.tool_calls.is_empty() {
-        let mut calls = completion.tool_calls.clone();
-        for (i, call) in calls.iter_mut().enumerate() {
-            if call.id.is_empty() {
-                call.id = format!("call_extract_{attempt}_{i}");
-            }
-        }
-        let text = format!(
-            "Validation failed for these arguments:\n{errors}\n\
-             Call the function again with every error fixed."
-        );
-        let mut messages = vec![Message::assistant_tool_calls(calls.clone())];
-        messages.extend(
-            calls
-                .iter()
-                .map(|call| Message::tool_result(call.id.clone(), text.clone())),
-        );
-        messages
-    } else {
-        let answer = if completion.content.is_empty() {
-            "(no answer)".to_owned()
-        } else {
-            completion.content.clone()
-        };
-        let follow_up = if mode.uses_tools() {
-            format!("You did not call the function. {errors}\nCall the function with the extracted data.")
-        } else {
-            format!("That JSON was not valid:\n{errors}\nAnswer again with the JSON only, every error fixed.")
-        };
-        vec![Message::assistant(answer), Message::user(follow_up)]
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::deltas::ToolCall;
     use super::*;
     use reqwest::header::HeaderValue;
 
@@ -244,26 +191,5 @@ mod tests {
         assert_eq!(parse_http_date("garbage"), None);
         let b = Backoff::default().with_max_retry_after(Duration::from_secs(1));
         assert_eq!(b.delay(0, Some(Duration::from_secs(5))), None);
-    }
-
-    #[test]
-    fn reask_shapes() {
-        let mut completion = Completion::default();
-        completion.tool_calls.push(ToolCall {
-            id: String::new(),
-            name: "User".into(),
-            arguments: "{}".into(),
-        });
-        let tools = reask_messages(Mode::Tools, &completion, "age: missing", 1);
-        assert_eq!(tools.len(), 2);
-        assert_eq!(tools[0].tool_calls()[0].id, "call_extract_1_0");
-        assert!(tools[1].content().unwrap().contains("age: missing"));
-        completion.content = "{\"name\":1}".into();
-        let json = reask_messages(Mode::Json, &completion, "name: expected a string", 1);
-        assert_eq!(json[0].content(), Some("{\"name\":1}"));
-        assert!(json[1]
-            .content()
-            .unwrap()
-            .contains("name: expected a string"));
     }
 }
