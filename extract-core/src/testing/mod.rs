@@ -1,11 +1,12 @@
 //! A built-in replay server for tests, examples and benchmarks (feature
 //! `testing`).
 //!
-//! [`ReplayServer`] is a real HTTP/1.1 chat-completions server on a loopback
-//! port. It answers each request with the next scripted [`Reply`]: a
-//! structured answer streamed the way OpenAI streams it (in the place the
-//! request's mode expects it), plain text, a refusal, an HTTP error, or a
-//! recorded event stream replayed byte for byte. Replies can be slowed
+//! [`ReplayServer`] is a real HTTP/1.1 server on a loopback port that
+//! speaks every provider's protocol, each at its own path. It answers each
+//! request with the next scripted [`Reply`]: a structured answer streamed
+//! the way the provider streams it (in the place the request's mode expects
+//! it), plain text, a refusal, an HTTP error, or a recorded event stream
+//! replayed byte for byte. Replies can be slowed
 //! down, paused at a point ([`Pause`], [`Gate`]) and made to fail: cut at
 //! the token limit, dropped mid-stream, a malformed line, an error sent
 //! mid-stream, or no end at all.

@@ -280,17 +280,28 @@ impl Reply {
         self
     }
 
-    /// The event-stream body this reply streams for a request with `body`
-    /// (pauses and delays left out; a dropped connection ends it), or `None`
-    /// for an HTTP error status. A benchmark can render once and replay the
-    /// bytes with [`sse`](Self::sse).
+    /// The chat-completions event-stream body this reply streams for a
+    /// request with `body` (pauses and delays left out; a dropped
+    /// connection ends it), or `None` for an HTTP error status. A benchmark
+    /// can render once and replay the bytes with [`sse`](Self::sse).
     #[must_use]
     pub fn render_sse(&self, body: &Value) -> Option<Vec<u8>> {
+        self.render_sse_as(crate::client::Provider::ChatCompletions, body)
+    }
+
+    /// As [`render_sse`](Self::render_sse), in `provider`'s event format.
+    #[must_use]
+    pub fn render_sse_as(
+        &self,
+        provider: crate::client::Provider,
+        body: &Value,
+    ) -> Option<Vec<u8>> {
         if matches!(self.answer, Answer::Status { .. }) {
             return None;
         }
+        let dialect = super::render::dialect_of(provider);
         let mut out = Vec::new();
-        for action in super::render::actions(self, body, "chatcmpl-replay") {
+        for action in super::render::actions(dialect, self, body, dialect.id_prefix()) {
             match action {
                 super::render::Action::Send(bytes) => out.extend_from_slice(&bytes),
                 super::render::Action::Pause(_) => {}

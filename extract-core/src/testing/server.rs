@@ -1,10 +1,10 @@
-//! [`ReplayServer`]: a loopback HTTP/1.1 server speaking the chat-completions
+//! [`ReplayServer`]: a loopback HTTP/1.1 server speaking every provider's
 //! protocol, answering from a script.
 
-use super::render::{actions, whole_body, Action};
+use super::render::{actions, dialect_for_path, dialect_of, whole_body, Action, Dialect};
 use super::script::{Answer, Pause, Reply};
-use crate::client::{Backoff, Client, ClientBuilder};
-use serde_json::{json, Value};
+use crate::client::{Backoff, Client, ClientBuilder, Provider};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
@@ -74,9 +74,11 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A chat-completions server on `127.0.0.1:<free port>` that answers each
-/// `POST …/chat/completions` with the next [`Reply`] of its script, over real
-/// HTTP/1.1 (keep-alive, chunked event streams) and TCP.
+/// A server on `127.0.0.1:<free port>` that answers each `POST` to a
+/// provider's path (`…/chat/completions` and the others of
+/// [`Provider::ALL`]) with the next [`Reply`] of its script, in that
+/// provider's format, over real HTTP/1.1 (keep-alive, chunked event
+/// streams) and TCP.
 ///
 /// Every request is recorded ([`requests`](Self::requests)) so a test can
 /// check what was sent. A request beyond the script gets the
@@ -151,14 +153,28 @@ impl ReplayServer {
             .backoff(Backoff::default().with_base_delay(Duration::from_millis(1)))
     }
 
-    /// A client pointed at this server (see [`client_builder`](Self::client_builder)).
+    /// A client pointed at this server (see [`client_builder`](Self::client_builder)),
+    /// speaking chat completions.
     ///
     /// # Panics
     ///
     /// Never in practice: the configuration is always valid.
     #[must_use]
     pub fn client(&self) -> Client {
+        self.client_for(Provider::ChatCompletions)
+    }
+
+    /// A client pointed at this server speaking `provider`'s protocol: the
+    /// server answers each provider at its own path, in its own format,
+    /// from the same script.
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the configuration is always valid.
+    #[must_use]
+    pub fn client_for(&self, provider: Provider) -> Client {
         self.client_builder()
+            .provider(provider)
             .build()
             .expect("a loopback client configuration is valid")
     }
@@ -213,20 +229,25 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
             Ok(Some(request)) => request,
             Ok(None) => return,
             Err(error) => {
-                let _ = write_status(stream.get_mut(), 400, &error.to_string(), &[]).await;
+                let body =
+                    dialect_of(Provider::ChatCompletions).error_body(400, &error.to_string());
+                let _ = write_status(stream.get_mut(), 400, &body, &[]).await;
                 return;
             }
         };
-        let reply = if !request.path.ends_with("/chat/completions") || request.method != "POST" {
-            Err((
+        let dialect = dialect_for_path(&request.path).filter(|_| request.method == "POST");
+        let reply = match dialect {
+            None => Err((
                 404,
                 format!("no route for {} {}", request.method, request.path),
-            ))
-        } else {
-            let next = lock(&shared.replies).pop_front();
-            next.or_else(|| lock(&shared.fallback).clone())
-                .ok_or((500, "the replay script is exhausted".to_owned()))
+            )),
+            Some(_) => {
+                let next = lock(&shared.replies).pop_front();
+                next.or_else(|| lock(&shared.fallback).clone())
+                    .ok_or((500, "the replay script is exhausted".to_owned()))
+            }
         };
+        let dialect = dialect.unwrap_or(dialect_of(Provider::ChatCompletions));
         let body = request.json();
         let close = request
             .header("connection")
@@ -236,9 +257,12 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
             requests.push(request);
             requests.len() - 1
         };
-        let id = format!("chatcmpl-replay-{}", index + 1);
+        let id = format!("{}-{}", dialect.id_prefix(), index + 1);
         let keep_open = match reply {
-            Err((status, message)) => write_status(stream.get_mut(), status, &message, &[]).await,
+            Err((status, message)) => {
+                let body = dialect.error_body(status, &message);
+                write_status(stream.get_mut(), status, &body, &[]).await
+            }
             Ok(reply) => {
                 let hung_up = || {
                     lock(&shared.hangups).push(Hangup {
@@ -246,7 +270,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
                         at: Instant::now(),
                     });
                 };
-                answer(stream.get_mut(), &reply, &body, &id, hung_up).await
+                answer(stream.get_mut(), dialect, &reply, &body, &id, hung_up).await
             }
         };
         if close || !matches!(keep_open, Ok(true)) {
@@ -343,21 +367,14 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Writes a JSON error response; `Ok(true)` when the connection stays open.
+/// Writes a JSON error response with `body`; `Ok(true)` when the
+/// connection stays open.
 async fn write_status(
     stream: &mut TcpStream,
     status: u16,
-    message: &str,
+    body: &str,
     headers: &[(String, String)],
 ) -> io::Result<bool> {
-    let kind = if status >= 500 {
-        "server_error"
-    } else {
-        "invalid_request_error"
-    };
-    let body =
-        json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
-            .to_string();
     let mut head = format!(
         "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
         reason(status),
@@ -367,7 +384,7 @@ async fn write_status(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    head.push_str(&body);
+    head.push_str(body);
     stream.write_all(head.as_bytes()).await?;
     stream.flush().await?;
     Ok(true)
@@ -377,18 +394,18 @@ async fn write_status(
 /// Calls `hung_up` if the client closes the connection mid-stream.
 async fn answer(
     stream: &mut TcpStream,
+    dialect: &dyn Dialect,
     reply: &Reply,
     request: &Value,
     id: &str,
     hung_up: impl FnOnce(),
 ) -> io::Result<bool> {
     if let Answer::Status { status, message } = &reply.answer {
-        return write_status(stream, *status, message, &reply.headers).await;
+        let body = dialect.error_body(*status, message);
+        return write_status(stream, *status, &body, &reply.headers).await;
     }
-    if request.get("stream").and_then(Value::as_bool) != Some(true)
-        && !matches!(reply.answer, Answer::Raw(_))
-    {
-        return whole(stream, reply, request, id).await;
+    if !dialect.streams(request) && !matches!(reply.answer, Answer::Raw(_)) {
+        return whole(stream, dialect, reply, request, id).await;
     }
     let mut head = String::from(
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n",
@@ -401,7 +418,7 @@ async fn answer(
     stream.flush().await?;
     let (mut reader, mut writer) = stream.split();
     tokio::select! {
-        result = stream_events(&mut writer, reply, request, id) => result,
+        result = stream_events(&mut writer, dialect, reply, request, id) => result,
         () = closed(&mut reader) => {
             hung_up();
             Ok(false)
@@ -423,6 +440,7 @@ async fn closed(reader: &mut tokio::net::tcp::ReadHalf<'_>) {
 /// `Ok(true)` when the connection stays open.
 async fn stream_events<W: AsyncWrite + Unpin>(
     stream: &mut W,
+    dialect: &dyn Dialect,
     reply: &Reply,
     request: &Value,
     id: &str,
@@ -433,7 +451,7 @@ async fn stream_events<W: AsyncWrite + Unpin>(
         .split
         .filter(|_| !matches!(reply.answer, Answer::Raw(_)));
     let mut pending: Vec<u8> = Vec::new();
-    for action in actions(reply, request, id) {
+    for action in actions(dialect, reply, request, id) {
         match action {
             Action::Send(bytes) => {
                 if !reply.delay.is_zero() {
@@ -483,14 +501,15 @@ async fn write_chunk<W: AsyncWrite + Unpin>(stream: &mut W, bytes: &[u8]) -> io:
     stream.flush().await
 }
 
-/// A whole (non-streamed) `chat.completion`, for a request without `stream`.
+/// A whole (non-streamed) answer, for a request without `stream`.
 async fn whole(
     stream: &mut TcpStream,
+    dialect: &dyn Dialect,
     reply: &Reply,
     request: &Value,
     id: &str,
 ) -> io::Result<bool> {
-    let body = whole_body(reply, request, id);
+    let body = whole_body(dialect, reply, request, id);
     let head = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         body.len()

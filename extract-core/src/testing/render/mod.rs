@@ -1,8 +1,15 @@
 //! How a [`Reply`] is rendered for a request: where the answer goes, the
-//! `chat.completion.chunk` events that carry it, and the faults.
+//! steps that stream it (shared by every provider), and each provider's
+//! [`Dialect`]: its events, its whole-body and its error shapes.
+//!
+//! Adding a provider to the replay server: a module here implementing
+//! [`Dialect`], and its line in [`dialect_for_path`] / [`dialect_of`].
+
+mod chat_completions;
 
 use super::script::{Answer, Fault, Marker, Pause, Reply};
-use serde_json::{json, Value};
+use crate::client::Provider;
+use serde_json::Value;
 
 /// Where the request wants the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,24 +18,106 @@ pub(crate) enum Placement {
     Tool(String),
     /// Tools offered, not forced: one call per item, named so.
     Tools(String),
-    /// Raw JSON in `content`.
+    /// Raw JSON in the answer text.
     Content,
-    /// JSON in a Markdown fence in `content`.
+    /// JSON in a Markdown fence in the answer text.
     Fenced,
 }
 
-impl Placement {
-    pub fn of(request: &Value) -> Placement {
-        let first_tool = request["tools"][0]["function"]["name"].as_str();
-        match (
-            first_tool,
-            request["tool_choice"]["function"]["name"].as_str(),
-        ) {
-            (Some(_), Some(forced)) => Placement::Tool(forced.to_owned()),
-            (Some(name), None) => Placement::Tools(name.to_owned()),
-            (None, _) if request.get("response_format").is_some() => Placement::Content,
-            (None, _) => Placement::Fenced,
-        }
+/// One provider's wire format, as the replay server speaks it.
+pub(crate) trait Dialect: Send + Sync {
+    /// The provider.
+    fn provider(&self) -> Provider;
+
+    /// Where `request` wants the answer.
+    fn placement(&self, request: &Value) -> Placement;
+
+    /// Whether `request` asked for a streamed answer.
+    fn streams(&self, request: &Value) -> bool {
+        request.get("stream").and_then(Value::as_bool) == Some(true)
+    }
+
+    /// An encoder for the events of one streamed answer.
+    fn encoder(&self, request: &Value, id: &str) -> Box<dyn Encoder>;
+
+    /// The body of a whole (non-streamed) answer.
+    fn whole_body(&self, reply: &Reply, rendered: &Rendered, request: &Value, id: &str) -> String;
+
+    /// The JSON body of an HTTP error response.
+    fn error_body(&self, status: u16, message: &str) -> String;
+
+    /// The prefix of the ids of its responses (`chatcmpl-replay`).
+    fn id_prefix(&self) -> &'static str;
+}
+
+/// Writes the events of one streamed answer, step by step.
+pub(crate) trait Encoder: Send {
+    /// The events (each a complete `event:`/`data:` block) of one step.
+    fn step(&mut self, step: Step<'_>) -> Vec<Vec<u8>>;
+}
+
+/// One step of a streamed answer, the same for every provider.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step<'a> {
+    /// The response begins; `tools` when its first part is a tool call,
+    /// `refusal` when the answer is a refusal.
+    Start { tools: bool, refusal: bool },
+    /// Tool call `call` begins.
+    ToolStart { call: usize, name: &'a str },
+    /// A text part (answer or refusal) begins.
+    TextStart {
+        #[expect(dead_code, reason = "for dialects with typed content parts")]
+        refusal: bool,
+    },
+    /// A fragment of tool call `call`'s arguments, or (`call: None`) of the
+    /// answer text.
+    Fragment {
+        call: Option<usize>,
+        text: &'a str,
+        refusal: bool,
+    },
+    /// A part is complete: tool call `call` (or the text), all of `text`.
+    #[expect(dead_code, reason = "for dialects that repeat a part whole at its end")]
+    PartEnd {
+        call: Option<usize>,
+        name: Option<&'a str>,
+        text: &'a str,
+        refusal: bool,
+    },
+    /// The answer is over.
+    Finish(Finish<'a>),
+    /// An error object sent mid-stream, then the end.
+    Error { message: &'a str },
+    /// A data line that is not valid JSON.
+    Malformed,
+}
+
+/// How an answer ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Finish<'a> {
+    /// Cut at the token limit.
+    pub truncated: bool,
+    /// The finish reason the reply asked for, in the provider's words.
+    pub reason: Option<&'a str>,
+    /// The answer was tool calls.
+    pub tools: bool,
+    /// Prompt and completion token counts to report.
+    pub usage: (u64, u64),
+}
+
+/// The dialect of the provider whose path `path` ends with.
+pub(crate) fn dialect_for_path(path: &str) -> Option<&'static dyn Dialect> {
+    let path = path.split('?').next().unwrap_or(path);
+    Provider::ALL
+        .iter()
+        .map(|&p| dialect_of(p))
+        .find(|d| path.ends_with(d.provider().protocol().path()))
+}
+
+/// The dialect of `provider`.
+pub(crate) fn dialect_of(provider: Provider) -> &'static dyn Dialect {
+    match provider {
+        Provider::ChatCompletions => &chat_completions::ChatCompletions,
     }
 }
 
@@ -39,6 +128,13 @@ pub(crate) struct Rendered {
     pub parts: Vec<(Option<String>, String)>,
     /// For each item, `(part, offset just after its closing brace)`.
     pub item_ends: Vec<(usize, usize)>,
+}
+
+impl Rendered {
+    /// The answer is tool calls.
+    pub fn tools(&self) -> bool {
+        self.parts.first().is_some_and(|(name, _)| name.is_some())
+    }
 }
 
 const FENCE_BEFORE: &str = "Here is the extracted data:\n\n```json\n";
@@ -99,32 +195,6 @@ pub(crate) fn render(answer: &Answer, placement: &Placement) -> Rendered {
     }
 }
 
-/// The JSON of one `chat.completion.chunk` event.
-pub(crate) fn chunk(id: &str, model: &str, delta: Value, finish_reason: Option<&str>) -> String {
-    json!({
-        "id": id,
-        "object": "chat.completion.chunk",
-        "created": 1_700_000_000,
-        "model": model,
-        "system_fingerprint": "fp_replay",
-        "choices": [{ "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason }],
-    })
-    .to_string()
-}
-
-/// The `choices: []` usage chunk.
-pub(crate) fn usage_chunk(id: &str, model: &str, prompt: u64, completion: u64) -> String {
-    json!({
-        "id": id,
-        "object": "chat.completion.chunk",
-        "created": 1_700_000_000,
-        "model": model,
-        "choices": [],
-        "usage": { "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion },
-    })
-    .to_string()
-}
-
 /// Splits `text` into pieces of `chars` characters, also cutting at each
 /// of `cuts` (byte offsets), so a pause can fall exactly there.
 pub(crate) fn fragments(text: &str, chars: usize, cuts: &[usize]) -> Vec<(usize, usize)> {
@@ -145,7 +215,7 @@ pub(crate) fn fragments(text: &str, chars: usize, cuts: &[usize]) -> Vec<(usize,
     out
 }
 
-/// One step of a streamed answer.
+/// One step of a streamed answer, as the server carries it out.
 pub(crate) enum Action {
     /// Send these bytes as one HTTP chunk.
     Send(Vec<u8>),
@@ -155,54 +225,44 @@ pub(crate) enum Action {
     Drop,
 }
 
-fn event(data: &str) -> Action {
-    Action::Send(format!("data: {data}\n\n").into_bytes())
-}
-
-/// The steps of a streamed answer. See [`Reply`] for the shape.
-pub(crate) fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
+/// The steps of a streamed answer for `request`, in `dialect`. See
+/// [`Reply`] for the shape.
+pub(crate) fn actions(
+    dialect: &dyn Dialect,
+    reply: &Reply,
+    request: &Value,
+    id: &str,
+) -> Vec<Action> {
     if let Answer::Raw(body) = &reply.answer {
         return body
             .chunks(reply.split.unwrap_or(512))
             .map(|piece| Action::Send(piece.to_vec()))
             .collect();
     }
-    let model = request["model"].as_str().unwrap_or("replay");
-    let placement = Placement::of(request);
+    let placement = dialect.placement(request);
     let rendered = render(&reply.answer, &placement);
     let refusal = matches!(reply.answer, Answer::Refusal(_));
-    let tools = rendered
-        .parts
-        .first()
-        .is_some_and(|(name, _)| name.is_some());
+    let tools = rendered.tools();
     let fault_at = match &reply.fault {
         Some(
             Fault::Truncate(n) | Fault::Drop(n) | Fault::Malformed(n) | Fault::ErrorEvent(n, _),
         ) => Some(*n),
         _ => None,
     };
+    let mut encoder = dialect.encoder(request, id);
     let mut out = Vec::new();
-    if !tools {
-        let first = if refusal {
-            json!({ "role": "assistant", "content": null, "refusal": "" })
-        } else {
-            json!({ "role": "assistant", "content": "", "refusal": null })
-        };
-        out.push(event(&chunk(id, model, first, None)));
-    }
+    let emit = |encoder: &mut Box<dyn Encoder>, out: &mut Vec<Action>, step: Step<'_>| {
+        out.extend(encoder.step(step).into_iter().map(Action::Send));
+    };
+    emit(&mut encoder, &mut out, Step::Start { tools, refusal });
     let mut sent = 0usize;
     let mut fragments_sent = 0u64;
     let mut ended_early = None;
     'parts: for (k, (name, text)) in rendered.parts.iter().enumerate() {
-        if let Some(name) = name {
-            let mut delta = json!({ "content": null, "tool_calls": [{
-                "index": k, "id": format!("call_replay_{k}"), "type": "function",
-                "function": { "name": name, "arguments": "" },
-            }]});
-            if k == 0 {
-                delta["role"] = json!("assistant");
-            }
-            out.push(event(&chunk(id, model, delta, None)));
+        let call = name.as_ref().map(|_| k);
+        match name {
+            Some(name) => emit(&mut encoder, &mut out, Step::ToolStart { call: k, name }),
+            None => emit(&mut encoder, &mut out, Step::TextStart { refusal }),
         }
         let mut cuts: Vec<usize> = rendered
             .item_ends
@@ -233,114 +293,88 @@ pub(crate) fn actions(reply: &Reply, request: &Value, id: &str) -> Vec<Action> {
                 break 'parts;
             }
             let piece = &text[start..end];
-            let delta = match name {
-                Some(_) => {
-                    json!({ "tool_calls": [{ "index": k, "function": { "arguments": piece } }] })
-                }
-                None if refusal => json!({ "refusal": piece }),
-                None => json!({ "content": piece }),
-            };
-            out.push(event(&chunk(id, model, delta, None)));
+            emit(
+                &mut encoder,
+                &mut out,
+                Step::Fragment {
+                    call,
+                    text: piece,
+                    refusal,
+                },
+            );
             fragments_sent += 1;
             for (_, pause) in pauses.iter().filter(|(at, _)| *at == end) {
                 out.push(Action::Pause((*pause).clone()));
             }
         }
+        emit(
+            &mut encoder,
+            &mut out,
+            Step::PartEnd {
+                call,
+                name: name.as_deref(),
+                text,
+                refusal,
+            },
+        );
         sent += text.len();
     }
     if ended_early.is_none() && fault_at.is_some() {
         ended_early = reply.fault.clone();
     }
-    let finish = match (&ended_early, &reply.fault) {
+    let truncated = match (&ended_early, &reply.fault) {
         (Some(Fault::Drop(_)), _) => {
             out.push(Action::Drop);
             return out;
         }
         (Some(Fault::ErrorEvent(_, message)), _) => {
-            let error = json!({ "error": { "message": message, "type": "server_error", "param": null, "code": null } });
-            out.push(event(&error.to_string()));
+            emit(&mut encoder, &mut out, Step::Error { message });
             return out;
         }
         (Some(Fault::Malformed(_)), _) => {
-            out.push(Action::Send(
-                b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}\n\n".to_vec(),
-            ));
+            emit(&mut encoder, &mut out, Step::Malformed);
             return out;
         }
-        (Some(Fault::Truncate(_)), _) => "length".to_owned(),
+        (Some(Fault::Truncate(_)), _) => true,
         (_, Some(Fault::NoEnd)) => return out,
-        _ => reply
-            .finish_reason
-            .clone()
-            .unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned()),
+        _ => false,
     };
-    out.push(event(&chunk(id, model, json!({}), Some(&finish))));
-    if request["stream_options"]["include_usage"] == json!(true) {
-        let prompt = request.to_string().len() as u64 / 4;
-        out.push(event(&usage_chunk(id, model, prompt, fragments_sent)));
-    }
-    out.push(event("[DONE]"));
+    let prompt = request.to_string().len() as u64 / 4;
+    emit(
+        &mut encoder,
+        &mut out,
+        Step::Finish(Finish {
+            truncated,
+            reason: reply.finish_reason.as_deref(),
+            tools,
+            usage: (prompt, fragments_sent),
+        }),
+    );
     out
 }
 
-/// The body of a whole (non-streamed) `chat.completion`.
-pub(crate) fn whole_body(reply: &Reply, request: &Value, id: &str) -> String {
-    let placement = Placement::of(request);
-    let rendered = render(&reply.answer, &placement);
-    let mut message = json!({ "role": "assistant", "content": null, "refusal": null });
-    let tools = rendered
-        .parts
-        .first()
-        .is_some_and(|(name, _)| name.is_some());
-    if tools {
-        let calls: Vec<Value> = rendered
-            .parts
-            .iter()
-            .enumerate()
-            .map(|(k, (name, text))| {
-                json!({
-                    "id": format!("call_replay_{k}"), "type": "function",
-                    "function": { "name": name, "arguments": text },
-                })
-            })
-            .collect();
-        message["tool_calls"] = Value::Array(calls);
-    } else if let Some((_, text)) = rendered.parts.first() {
-        let field = if matches!(reply.answer, Answer::Refusal(_)) {
-            "refusal"
-        } else {
-            "content"
-        };
-        message[field] = json!(text);
+/// The body of a whole (non-streamed) answer.
+pub(crate) fn whole_body(
+    dialect: &dyn Dialect,
+    reply: &Reply,
+    request: &Value,
+    id: &str,
+) -> String {
+    let rendered = render(&reply.answer, &dialect.placement(request));
+    dialect.whole_body(reply, &rendered, request, id)
+}
+
+/// `event:` (when named) and `data:` lines of one server-sent event.
+pub(crate) fn sse_event(event: Option<&str>, data: &str) -> Vec<u8> {
+    match event {
+        Some(event) => format!("event: {event}\ndata: {data}\n\n").into_bytes(),
+        None => format!("data: {data}\n\n").into_bytes(),
     }
-    let finish = reply
-        .finish_reason
-        .clone()
-        .unwrap_or_else(|| if tools { "tool_calls" } else { "stop" }.to_owned());
-    json!({
-        "id": id, "object": "chat.completion", "created": 1_700_000_000, "model": request["model"],
-        "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
-        "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
-    })
-    .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placement_follows_the_request() {
-        let forced = json!({"tools": [{"function": {"name": "User"}}], "tool_choice": {"function": {"name": "User"}}});
-        assert_eq!(Placement::of(&forced), Placement::Tool("User".into()));
-        let parallel = json!({"tools": [{"function": {"name": "User"}}], "tool_choice": "auto"});
-        assert_eq!(Placement::of(&parallel), Placement::Tools("User".into()));
-        assert_eq!(
-            Placement::of(&json!({"response_format": {}})),
-            Placement::Content
-        );
-        assert_eq!(Placement::of(&json!({})), Placement::Fenced);
-    }
 
     #[test]
     fn items_render_with_their_ends() {
@@ -361,5 +395,15 @@ mod tests {
         let text = "abcdéfgh";
         let parts: Vec<&str> = pieces.iter().map(|&(a, b)| &text[a..b]).collect();
         assert_eq!(parts, ["ab", "cdé", "fgh"]);
+    }
+
+    #[test]
+    fn every_provider_has_a_dialect_at_its_path() {
+        for &provider in Provider::ALL {
+            let path = format!("/v1{}", provider.protocol().path());
+            let dialect = dialect_for_path(&path).expect("a dialect");
+            assert_eq!(dialect.provider(), provider);
+        }
+        assert!(dialect_for_path("/v1/nothing").is_none());
     }
 }
