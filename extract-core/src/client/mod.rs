@@ -46,7 +46,7 @@ pub use output::ResponseModel;
 pub use providers::Provider;
 pub use reader::{ItemReader, PartialReader};
 pub use request::{ChatRequest, Extraction};
-pub use retry::Backoff;
+pub use retry::{retry_after, Backoff, MAX_RETRY_AFTER};
 pub use stream::{ItemStream, PartialStream};
 pub use usage::Usage;
 
