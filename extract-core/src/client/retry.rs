@@ -183,7 +183,10 @@ fn parse_http_date(value: &str) -> Option<u64> {
     let mp = (month + 9) % 12;
     let doy = (153 * mp + 2) / 5 + i64::try_from(day).ok()? - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era.checked_mul(146_097)?.checked_add(doe)?.checked_sub(719_468)?;
+    let days = era
+        .checked_mul(146_097)?
+        .checked_add(doe)?
+        .checked_sub(719_468)?;
     u64::try_from(days)
         .ok()?
         .checked_mul(86_400)?
@@ -258,10 +261,18 @@ mod tests {
             ("retry-after-ms", "1e30", cap),
             ("retry-after-ms", "-5", None),
             ("retry-after-ms", "nan", None),
-            ("retry-after", "Sun, 06 Nov 99999999999999 08:49:37 GMT", None),
+            (
+                "retry-after",
+                "Sun, 06 Nov 99999999999999 08:49:37 GMT",
+                None,
+            ),
             ("retry-after", "Sun, 06 Nov -999 08:49:37 GMT", None),
             ("retry-after", "Fri, 31 Dec 9999 23:59:60 GMT", cap),
-            ("retry-after", "Thu, 01 Jan 1970 00:00:00 GMT", Some(Duration::ZERO)),
+            (
+                "retry-after",
+                "Thu, 01 Jan 1970 00:00:00 GMT",
+                Some(Duration::ZERO),
+            ),
             ("retry-after", "Mon, 01 Jan 0000 00:00:00 GMT", None),
             ("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT extra", None),
             ("retry-after", "Sun, 06 Nov 1994 08:49:37:1 GMT", None),
