@@ -6,8 +6,10 @@
 //! No test touches the network beyond 127.0.0.1 or needs an API key.
 
 mod common;
+mod deadlines;
 mod faults;
 mod fixtures;
+mod hostile;
 mod modes;
 mod readers;
 mod retries;

@@ -67,6 +67,80 @@ fn cow<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'de, str
     deserializer.deserialize_option(OptionVisitor)
 }
 
+/// A string the runtime only reports (an id, a model name, a backend
+/// fingerprint): borrowed like [`cow`]'s, and `None` for any other value
+/// (a number, an object…) instead of an error.
+fn lenient_label<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct Lenient;
+
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Option<Cow<'de, str>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    deserializer.deserialize_any(Lenient)
+}
+
+/// [`lenient_label`], owned (for a whole completion).
+fn lenient_owned_label<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(lenient_label(deserializer)?.map(Cow::into_owned))
+}
+
 /// A count: a whole number, else 0 (a float, a string, `null`…).
 fn lenient_count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     Ok(lenient_number(deserializer)?.unwrap_or(0))
@@ -145,13 +219,13 @@ fn lenient_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u
 /// One `chat.completion.chunk` event.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Chunk<'a> {
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub model: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub system_fingerprint: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub choices: Option<Vec<ChunkChoice<'a>>>,
@@ -206,13 +280,13 @@ pub(crate) struct FunctionDelta<'a> {
 /// A whole (non-streamed) `chat.completion`, for servers that ignore `stream`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Completion {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub model: Option<String>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub system_fingerprint: Option<String>,
     #[serde(default)]
     pub choices: Vec<CompletionChoice>,
