@@ -350,9 +350,26 @@ impl<C: ?Sized + Collector> Attempt<C> {
     }
 
     /// A failure found before the end, with what had arrived attached.
-    pub fn fail(mut self, error: Error) -> (Error, Completion) {
-        let error = self.attach(error);
-        (error, self.assembler.take())
+    ///
+    /// The answer's text is moved into the error, not copied, unless the
+    /// engine may need it again (to re-ask, or to show the model its answer
+    /// so far): an answer that grew to the size limit is then held once,
+    /// not twice.
+    pub fn fail(self, error: Error) -> (Error, Completion) {
+        let partial = self.collector.partial_json();
+        let Attempt {
+            mut assembler,
+            adapter,
+            ..
+        } = self;
+        let mut completion = assembler.take();
+        let route = adapter.route();
+        let raw = if reuses_answer(&error) {
+            raw_of(&completion, route)
+        } else {
+            take_raw(&mut completion, route)
+        };
+        (with_received(error, raw, partial), completion)
     }
 
     /// `error` with the raw text and the last partial attached, leaving the
@@ -547,10 +564,42 @@ impl<C: ?Sized + Collector> Sink<'_, C> {
     }
 }
 
-/// The text the mode reads JSON from, as the model wrote it.
+/// Whether the engine may send the answer of an attempt that failed so
+/// back to the model (a re-ask, or a retry that goes on from it).
+fn reuses_answer(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Syntax { .. }
+            | Error::Validation { .. }
+            | Error::NoJson { .. }
+            | Error::Diverged { .. }
+            | Error::Interrupted { .. }
+            | Error::Transport { .. }
+            | Error::Provider { .. }
+            | Error::Timeout { .. }
+    )
+}
+
+/// [`raw_of`] the assembled completion.
 fn raw_text(assembler: &Assembler, adapter: &Adapter) -> String {
-    let completion = assembler.completion();
-    match adapter.route() {
+    raw_of(assembler.completion(), adapter.route())
+}
+
+/// [`raw_of`], moved out of the completion where it is one string.
+fn take_raw(completion: &mut Completion, route: Route) -> String {
+    let first_call = completion.tool_calls.first_mut();
+    match (route, first_call) {
+        (Route::Content | Route::Fenced, _) | (Route::FirstTool | Route::EachTool, None) => {
+            std::mem::take(&mut completion.content)
+        }
+        (Route::FirstTool, Some(call)) => std::mem::take(&mut call.arguments),
+        (Route::EachTool, Some(_)) => raw_of(completion, route),
+    }
+}
+
+/// The text the mode reads JSON from, as the model wrote it.
+fn raw_of(completion: &Completion, route: Route) -> String {
+    match route {
         Route::Content | Route::Fenced => completion.content.clone(),
         Route::FirstTool => match completion.tool_calls.first() {
             Some(call) => call.arguments.clone(),
