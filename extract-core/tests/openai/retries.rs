@@ -273,9 +273,15 @@ fn n(values: &[u32]) -> Vec<Value> {
     values.iter().map(|v| json!({ "n": v })).collect()
 }
 
-/// Everything an item stream yields: the items, then the error it ended
-/// with.
-async fn drain(stream: extract_core::openai::ItemStream<Ages>) -> (Vec<Value>, Option<Error>) {
+/// Everything an item stream from `server` yields (one transient retry,
+/// `reasks` re-asks): the items, then the error it ended with.
+async fn items_of(server: &ReplayServer, mode: Mode, reasks: u32) -> (Vec<Value>, Option<Error>) {
+    let stream = crate::common::chat(&crate::common::client_with_backoff(server, 1))
+        .mode(mode)
+        .max_retries(reasks)
+        .create_iterable::<Ages>()
+        .await
+        .unwrap();
     let results: Vec<Result<Ages, Error>> = stream.collect().await;
     let mut items = Vec::new();
     let mut error = None;
@@ -301,12 +307,7 @@ async fn an_item_stream_never_mixes_two_lists_after_a_cut() {
         ])
         .await
         .unwrap();
-        let stream = crate::common::chat(&crate::common::client_with_backoff(&server, 1))
-            .mode(mode)
-            .create_iterable::<Ages>()
-            .await
-            .unwrap();
-        let (items, error) = drain(stream).await;
+        let (items, error) = items_of(&server, mode, 0).await;
         assert_eq!(items, n(&[1, 2]), "{mode:?}");
         let error = error.expect("the divergence is reported");
         let Error::RetriesExhausted { attempts, .. } = &error else {
@@ -348,13 +349,7 @@ async fn a_diverged_answer_is_reasked_and_the_stream_goes_on_consistently() {
         ])
         .await
         .unwrap();
-        let stream = crate::common::chat(&crate::common::client_with_backoff(&server, 1))
-            .mode(mode)
-            .max_retries(1)
-            .create_iterable::<Ages>()
-            .await
-            .unwrap();
-        let (items, error) = drain(stream).await;
+        let (items, error) = items_of(&server, mode, 1).await;
         assert!(error.is_none(), "{mode:?}: {error:?}");
         assert_eq!(items, n(&[1, 2, 7, 8]), "{mode:?}");
         let reask = messages(&server.requests()[2]);
@@ -373,12 +368,7 @@ async fn a_new_answer_must_hold_every_item_yielded() {
     ])
     .await
     .unwrap();
-    let stream = crate::common::chat(&crate::common::client_with_backoff(&server, 1))
-        .mode(Mode::Json)
-        .create_iterable::<Ages>()
-        .await
-        .unwrap();
-    let (items, error) = drain(stream).await;
+    let (items, error) = items_of(&server, Mode::Json, 0).await;
     assert_eq!(items, n(&[1, 2]));
     let Some(Error::RetriesExhausted { attempts, .. }) = &error else {
         panic!("{error:?}")
@@ -401,12 +391,7 @@ async fn a_new_answer_must_hold_every_item_yielded() {
     ])
     .await
     .unwrap();
-    let stream = crate::common::chat(&crate::common::client_with_backoff(&server, 1))
-        .mode(Mode::Json)
-        .create_iterable::<Ages>()
-        .await
-        .unwrap();
-    let (items, error) = drain(stream).await;
+    let (items, error) = items_of(&server, Mode::Json, 0).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(items, n(&[1, 2, 3]));
 }
