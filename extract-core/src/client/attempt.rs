@@ -641,3 +641,63 @@ fn with_received(mut error: Error, raw: String, partial: Option<Value>) -> Error
 pub(crate) fn received_of(error: &Error) -> Received {
     error.received().cloned().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{sniff, Label, Sniffed};
+
+    fn label(content_type: Option<&str>, encoding: Option<&str>) -> Label {
+        Label {
+            content_type: content_type.map(str::to_owned),
+            encoding: encoding.map(str::to_owned),
+        }
+    }
+
+    /// What the first bytes of a body say, under each label; `None` while
+    /// more bytes are needed.
+    #[test]
+    fn first_bytes_decide_the_framing() {
+        let sse = label(Some("text/event-stream"), None);
+        let json = label(Some("application/json"), None);
+        let none = label(None, None);
+        let gzip = label(Some("text/event-stream"), Some("gzip"));
+        let cases: &[(&[u8], &Label, bool, Option<&str>)] = &[
+            (b"data: {}", &sse, false, Some("sse")),
+            (b"anything", &sse, false, Some("sse")),
+            (b"{\"id\":1}", &sse, false, Some("whole")),
+            (b"<html>", &sse, false, Some("reject")),
+            (b"data: {}", &json, false, Some("sse")),
+            (b": keep-alive", &none, false, Some("sse")),
+            (b"event: x", &none, false, Some("sse")),
+            (b"retry", &none, true, Some("sse")),
+            (b"retry", &none, false, None),
+            (b"da", &none, false, None),
+            (b"[1]", &none, false, Some("whole")),
+            (b"hello world", &none, false, Some("reject")),
+            (b"Hello", &json, true, Some("reject")),
+            (b"", &none, false, None),
+            (b"", &none, true, Some("sse")),
+            (b"\x1f\x8b\x08", &gzip, false, Some("reject")),
+            (b"", &gzip, false, None),
+            (
+                b"data: {}",
+                &label(None, Some("identity")),
+                false,
+                Some("sse"),
+            ),
+        ];
+        for (head, label, at_end, want) in cases {
+            let got = sniff(head, label, *at_end).map(|s| match s {
+                Sniffed::Sse => "sse",
+                Sniffed::Whole => "whole",
+                Sniffed::Reject(_) => "reject",
+            });
+            assert_eq!(
+                got,
+                *want,
+                "{:?} under {label:?}",
+                String::from_utf8_lossy(head)
+            );
+        }
+    }
+}
