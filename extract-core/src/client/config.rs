@@ -20,6 +20,15 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// characters as an event of about 265 bytes, so 32 MiB of event stream
 /// carries an answer of about 500 KB (some 125,000 tokens). Raise it with
 /// [`ClientBuilder::max_response_bytes`] for longer answers.
+///
+/// **Cost of an answer that reaches the limit.** Peak memory stays within
+/// about three times the limit: the answer's text (kept as the
+/// [`Completion`](super::Completion)'s), the parser's partial, and that
+/// partial as JSON in the error (the text itself moves into the error, it
+/// is not copied). A 100 MB string streamed to `create_partial` stops at
+/// the 32 MiB limit with a peak RSS of about 100 MiB, and the CPU time is
+/// linear in the bytes received (0.15 s) when the snapshots are read with
+/// [`next_snapshot`](super::PartialStream::next_snapshot).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 << 20;
 
 /// A client for one [`Provider`]: OpenAI chat completions (the default, and
