@@ -275,6 +275,10 @@ impl<T: Extract> ItemSink<T> {
     }
 }
 
+/// An item (or its error) and its fingerprint, when they are kept.
+#[cfg(feature = "openai")]
+pub(crate) type Fingerprinted<T> = (Result<T, Error>, Option<u64>);
+
 /// Parses a list of `T` from chunks split at any byte, handing out each item
 /// the moment its closing bracket arrives.
 ///
@@ -347,9 +351,7 @@ impl<T: Extract> ItemParser<T> {
     /// [`finish_results`](Self::finish_results), with the fingerprint of
     /// each item when they are kept.
     #[cfg(feature = "openai")]
-    pub(crate) fn finish_fingerprinted(
-        mut self,
-    ) -> Result<Vec<(Result<T, Error>, Option<u64>)>, Error> {
+    pub(crate) fn finish_fingerprinted(mut self) -> Result<Vec<Fingerprinted<T>>, Error> {
         if let Err(error) = self.lexer.finish(&mut self.sink) {
             return Err(self.syntax_error(error));
         }

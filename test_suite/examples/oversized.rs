@@ -55,6 +55,7 @@ fn main() {
     let wall = started.elapsed();
     let (cpu_after, peak_kib) = usage();
     child.kill().ok();
+    child.wait().ok();
     println!(
         "fragment {fragment}, {} snapshots: {outcome}\n  cpu {:.2} s, wall {:.2} s, peak RSS {} MiB",
         if lend { "lent" } else { "cloned" },

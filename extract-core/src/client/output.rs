@@ -255,7 +255,7 @@ impl<T: Extract> Collector for ItemCollector<T> {
     }
 
     fn finish(mut self: Box<Self>) -> Result<Vec<T>, Error> {
-        let parser = std::mem::replace(&mut self.parser, ItemParser::new());
+        let parser = std::mem::take(&mut self.parser);
         for (result, fingerprint) in parser.finish_fingerprinted()? {
             self.admit(result?, fingerprint)?;
         }
