@@ -21,6 +21,8 @@
 //! [`Provider::protocol`].
 
 pub(crate) mod chat_completions;
+pub(crate) mod responses;
+pub(crate) mod wire;
 
 use super::assembler::Completion;
 use super::input::Part;
@@ -46,16 +48,22 @@ pub enum Provider {
     /// OpenRouter, Mistral, DeepSeek, Together, Fireworks, …
     #[default]
     ChatCompletions,
+    /// The OpenAI Responses API (`POST /responses`): input items with
+    /// typed content parts, function tools and `text.format`, a stream of
+    /// typed events (reasoning is never part of the answer). Also served
+    /// by Azure OpenAI, OpenRouter, vLLM, Ollama and others.
+    Responses,
 }
 
 impl Provider {
     /// Every provider, in a stable order.
-    pub const ALL: &'static [Provider] = &[Provider::ChatCompletions];
+    pub const ALL: &'static [Provider] = &[Provider::ChatCompletions, Provider::Responses];
 
     /// How this provider speaks.
     pub(crate) fn protocol(self) -> &'static dyn Protocol {
         match self {
             Provider::ChatCompletions => &chat_completions::ChatCompletions,
+            Provider::Responses => &responses::Responses,
         }
     }
 

@@ -10,7 +10,7 @@
 //! it: the answer is settled then (OpenRouter sends `length` and then an
 //! error).
 
-use super::wire::{ApiError, Chunk, Completion as WholeCompletion};
+use super::wire::{Chunk, Completion as WholeCompletion};
 use crate::client::providers::{unreadable, Decode, Delta, ErrorBody, Stop};
 use crate::client::sse::SseEvent;
 use crate::client::usage::Usage;
@@ -142,7 +142,7 @@ impl Decode for ChatDecoder {
         match error {
             // After a finish reason the answer is settled; the finish
             // reason says more.
-            Some(error) if !finished_before => Err(provider(error)),
+            Some(error) if !finished_before => Err(error.into_error()),
             _ => Ok(()),
         }
     }
@@ -154,7 +154,7 @@ impl Decode for ChatDecoder {
             ))
         })?;
         if let Some(error) = whole.error.clone() {
-            return Err(provider(error));
+            return Err(error.into_error());
         }
         out(Delta::Meta {
             id: whole.id.as_deref(),
@@ -208,15 +208,6 @@ impl Decode for ChatDecoder {
 fn error_event(data: &str) -> Error {
     let value: Value = serde_json::from_str(data).unwrap_or(Value::Null);
     ErrorBody::of_value(&value).into_provider_error(data)
-}
-
-fn provider(error: ApiError) -> Error {
-    ErrorBody {
-        message: error.message.clone(),
-        kind: error.kind.clone(),
-        code: error.code_text(),
-    }
-    .into_provider_error("")
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ mod decode;
 mod wire;
 
 use super::{Decode, Params, Protocol};
-use crate::client::input::{Part, Source};
+use crate::client::input::{default_filename, Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{Mode, Target};
 use crate::Error;
@@ -229,15 +229,6 @@ fn part(part: &Part) -> Option<Value> {
         }),
         _ => return None,
     })
-}
-
-/// A file name for a document sent without one (OpenAI requires one).
-fn default_filename(source: &Source) -> String {
-    match source.media_type() {
-        Some("application/pdf") => "document.pdf".to_owned(),
-        Some(t) if t.starts_with("text/") => "document.txt".to_owned(),
-        _ => "document".to_owned(),
-    }
 }
 
 /// `input_audio.format` of a media type.
