@@ -10,6 +10,7 @@ mod faults;
 mod fixtures;
 mod modes;
 mod readers;
+mod responses;
 mod retries;
 mod server;
 mod streaming;
