@@ -11,6 +11,7 @@ mod fixtures;
 mod modes;
 mod readers;
 mod responses;
+mod responses_fixtures;
 mod retries;
 mod server;
 mod streaming;
