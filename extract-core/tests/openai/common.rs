@@ -1,6 +1,6 @@
 //! Helpers shared by the runtime tests.
 
-use extract_core::openai::{Backoff, ChatRequest, Client, Mode};
+use extract_core::openai::{Backoff, ChatRequest, Client, Mode, Provider};
 use extract_core::testing::ReplayServer;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -35,6 +35,51 @@ pub fn request(server: &ReplayServer, mode: Mode) -> ChatRequest {
     chat(&server.client()).mode(mode)
 }
 
+/// Every provider with each of `values`.
+pub fn every_provider_with<T: Copy, const N: usize>(
+    values: [T; N],
+) -> impl Iterator<Item = (Provider, T)> {
+    Provider::ALL
+        .iter()
+        .flat_map(move |&provider| values.map(|value| (provider, value)))
+}
+
+/// Every provider with every mode.
+pub fn providers_and_modes() -> impl Iterator<Item = (Provider, Mode)> {
+    every_provider_with(MODES)
+}
+
+/// A request to `server` over `provider` in `mode`.
+pub fn request_over(server: &ReplayServer, provider: Provider, mode: Mode) -> ChatRequest {
+    chat(&server.client_for(provider)).mode(mode)
+}
+
+/// A client to `server` over `provider` with `retries` fast transient
+/// retries.
+pub fn client_over(server: &ReplayServer, provider: Provider, retries: u32) -> Client {
+    let backoff = Backoff::default()
+        .with_max_retries(retries)
+        .with_base_delay(Duration::from_millis(1));
+    server
+        .client_builder()
+        .provider(provider)
+        .backoff(backoff)
+        .build()
+        .unwrap()
+}
+
+/// What an outcome shows: the value, or the error with what it kept.
+pub fn outcome<T: serde::Serialize>(result: &Result<T, extract_core::Error>) -> Value {
+    match result {
+        Ok(value) => serde_json::json!({ "value": value }),
+        Err(error) => serde_json::json!({
+            "error": error.to_string(),
+            "raw": error.raw_text(),
+            "partial": error.partial(),
+        }),
+    }
+}
+
 /// A client to `server` that never retries transient failures.
 pub fn client_without_backoff(server: &ReplayServer) -> Client {
     server
@@ -46,10 +91,7 @@ pub fn client_without_backoff(server: &ReplayServer) -> Client {
 
 /// A client to `server` with `retries` fast transient retries.
 pub fn client_with_backoff(server: &ReplayServer, retries: u32) -> Client {
-    let backoff = Backoff::default()
-        .with_max_retries(retries)
-        .with_base_delay(Duration::from_millis(1));
-    server.client_builder().backoff(backoff).build().unwrap()
+    client_over(server, Provider::ChatCompletions, retries)
 }
 
 /// The JSON of a value that serializes.

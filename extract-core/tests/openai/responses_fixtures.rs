@@ -10,7 +10,7 @@
 //! `output_index`), independent of the runtime; expected errors are named
 //! by the fixture's README.
 
-use crate::common::{extends, MODES};
+use crate::common::{extends, outcome, MODES};
 use crate::responses::{client, FIXTURES};
 use extract_core::openai::{ItemReader, Mode, PartialReader, Provider, ResponseModel, Usage};
 use extract_core::testing::{ReplayServer, Reply};
@@ -112,18 +112,6 @@ fn random_reads<'a>(seed: &str, body: &'a [u8]) -> Vec<&'a [u8]> {
         rest = after;
     }
     reads
-}
-
-/// What an outcome shows: the value, or the error with what it kept.
-fn outcome<T: serde::Serialize>(result: &Result<T, Error>) -> Value {
-    match result {
-        Ok(value) => json!({ "value": value }),
-        Err(error) => json!({
-            "error": error.to_string(),
-            "raw": error.raw_text(),
-            "partial": error.partial(),
-        }),
-    }
 }
 
 /// Replays `name` in `mode` whole and in two random write sizes; the

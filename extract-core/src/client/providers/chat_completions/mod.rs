@@ -47,10 +47,7 @@ impl Protocol for ChatCompletions {
     }
 
     fn auth_headers(&self, key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
-        let Some(key) = key else {
-            return Ok(Vec::new());
-        };
-        Ok(vec![(AUTHORIZATION, bearer(key)?)])
+        bearer_auth(key)
     }
 
     fn supports(&self, _mode: Mode, _list: bool) -> Result<(), String> {
@@ -159,13 +156,17 @@ impl Protocol for ChatCompletions {
     }
 }
 
-/// `Authorization: Bearer <key>`, marked sensitive.
-pub(crate) fn bearer(key: &str) -> Result<HeaderValue, Error> {
+/// `Authorization: Bearer <key>` (marked sensitive) when there is a key:
+/// how OpenAI's APIs, and the servers that copy them, take it.
+pub(crate) fn bearer_auth(key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    let Some(key) = key else {
+        return Ok(Vec::new());
+    };
     let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
         message: "the API key contains characters that cannot be sent in a header".to_owned(),
     })?;
     value.set_sensitive(true);
-    Ok(value)
+    Ok(vec![(AUTHORIZATION, value)])
 }
 
 /// The wire form of one message.

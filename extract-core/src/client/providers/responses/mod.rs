@@ -37,13 +37,13 @@
 mod decode;
 mod wire;
 
-use super::chat_completions::bearer;
+use super::chat_completions::bearer_auth;
 use super::{Decode, Params, Protocol};
 use crate::client::input::{default_filename, Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{schema_description, Mode, Target};
 use crate::Error;
-use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::{json, Map, Value};
 
 /// The Responses protocol.
@@ -67,10 +67,7 @@ impl Protocol for Responses {
     }
 
     fn auth_headers(&self, key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
-        let Some(key) = key else {
-            return Ok(Vec::new());
-        };
-        Ok(vec![(AUTHORIZATION, bearer(key)?)])
+        bearer_auth(key)
     }
 
     fn supports(&self, _mode: Mode, _list: bool) -> Result<(), String> {
