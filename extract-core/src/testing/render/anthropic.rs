@@ -7,6 +7,12 @@
 //! `refusal` for a refusal) and the output usage; `message_stop`. An error
 //! mid-stream is an `error` event (`overloaded_error` when its message
 //! says so, else `api_error`).
+//!
+//! Where the answer goes: a forced tool (`tool_choice: {type: tool}`) gets
+//! one call, tools offered otherwise one call per item; without tools the
+//! answer is text, in a ```` ```json ```` fence when the system prompt asks
+//! for one (`MdJson`), bare otherwise (`JsonSchema`, `Json`). A refusal is
+//! text with `stop_reason: refusal` (the API has no refusal channel).
 
 use super::{sse_event, Dialect, Encoder, Placement, Rendered, Step};
 use crate::client::Provider;
@@ -29,13 +35,8 @@ impl Dialect for Anthropic {
         match (request["tools"][0]["name"].as_str(), forced) {
             (Some(_), Some(forced)) => Placement::Tool(forced.to_owned()),
             (Some(name), None) => Placement::Tools(name.to_owned()),
-            (None, _)
-                if request["output_config"].get("format").is_some()
-                    || request.get("output_format").is_some() =>
-            {
-                Placement::Content
-            }
-            (None, _) => Placement::Fenced,
+            (None, _) if asks_for_a_fence(&request["system"]) => Placement::Fenced,
+            (None, _) => Placement::Content,
         }
     }
 
@@ -93,6 +94,18 @@ impl Dialect for Anthropic {
 
     fn id_prefix(&self) -> &'static str {
         "msg_replay"
+    }
+}
+
+/// Whether the system prompt asks for a ```` ```json ```` block: the
+/// Messages API has no JSON mode, so `Json` and `MdJson` differ only in
+/// what their prompt asks for (JSON alone, or JSON in a fence).
+fn asks_for_a_fence(system: &Value) -> bool {
+    let asks = |text: &str| text.contains("```json");
+    match system {
+        Value::String(text) => asks(text),
+        Value::Array(blocks) => blocks.iter().any(|b| b["text"].as_str().is_some_and(asks)),
+        _ => false,
     }
 }
 
@@ -247,11 +260,11 @@ mod tests {
         }
         let format = json!({"output_config": {"format": {"type": "json_schema", "schema": {}}}});
         assert_eq!(d.placement(&format), Placement::Content);
-        assert_eq!(
-            d.placement(&json!({"output_config": {"effort": "low"}})),
-            Placement::Fenced
-        );
-        assert_eq!(d.placement(&json!({})), Placement::Fenced);
+        let json = json!({"system": "Answer with the JSON only."});
+        assert_eq!(d.placement(&json), Placement::Content);
+        let fenced =
+            json!({"system": [{"type": "text", "text": "Write it in one ```json code block."}]});
+        assert_eq!(d.placement(&fenced), Placement::Fenced);
     }
 
     #[test]
