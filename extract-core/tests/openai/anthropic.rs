@@ -1,31 +1,20 @@
 //! The Anthropic provider against the replay server's Messages API, over
-//! loopback HTTP: every mode with `create`, `create_partial` and
-//! `create_iterable`; the request each mode sends, against the shapes of
-//! Anthropic's documentation; re-asks; retryable and fatal HTTP errors;
-//! errors sent mid-stream; what is refused before any request.
+//! loopback HTTP (every mode with `create`, `create_partial` and
+//! `create_iterable` is in `modes`, for every provider): the request each
+//! mode sends, against the shapes of Anthropic's documentation; re-asks;
+//! retryable and fatal HTTP errors; errors sent mid-stream; what is refused
+//! before any request.
 
-use crate::common::{extends, json_of, Object, MODES};
+use crate::common::{json_of, Object, MODES};
+use crate::modes::{user, users};
 use extract_core::client::{Backoff, ChatRequest, Client, Mode, Part, Provider, ResponseModel};
 use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
-use futures::StreamExt;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 type Ages = BTreeMap<String, u32>;
-
-fn user() -> Value {
-    json!({"name": "Jason \"J\" Liu", "age": 25, "tags": ["a", "b"], "address": {"city": "Zürich"}})
-}
-
-fn users() -> Vec<Value> {
-    vec![
-        json!({"name": "Jason", "age": 10}),
-        json!({"name": "John", "age": 30}),
-        json!({"name": "Émilie", "age": 41}),
-    ]
-}
 
 /// A client to `server` speaking the Messages API, with `retries` fast
 /// transient retries.
@@ -50,81 +39,20 @@ fn request(server: &ReplayServer, mode: Mode) -> ChatRequest {
         .mode(mode)
 }
 
+/// The error of a request to `server` in `mode`, sent once.
+async fn fails(server: &ReplayServer, mode: Mode) -> Error {
+    client(server, 0)
+        .chat()
+        .model("m")
+        .mode(mode)
+        .create::<Object>()
+        .await
+        .expect_err("the request must fail")
+}
+
 /// The turns `request` sent.
 fn turns(request: &RecordedRequest) -> Vec<Value> {
     request.json()["messages"].as_array().unwrap().clone()
-}
-
-#[tokio::test]
-async fn create_in_every_mode() {
-    for mode in MODES {
-        let server = ReplayServer::start([Reply::value(&user())]).await.unwrap();
-        let got: Object = request(&server, mode)
-            .create::<Object>()
-            .await
-            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        assert_eq!(json_of(&got), user(), "{mode:?}");
-        assert_eq!(server.requests()[0].path, "/v1/messages");
-    }
-}
-
-#[tokio::test]
-async fn create_a_list_in_every_mode() {
-    for mode in MODES {
-        let server = ReplayServer::start([Reply::items(users())]).await.unwrap();
-        let got: Vec<Object> = request(&server, mode)
-            .create::<Iterable<Object>>()
-            .await
-            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        assert_eq!(json_of(&got), json!(users()), "{mode:?}");
-    }
-}
-
-#[tokio::test]
-async fn create_partial_in_every_mode() {
-    for mode in MODES {
-        let server = ReplayServer::start([Reply::value(&user()).fragment(3)])
-            .await
-            .unwrap();
-        let mut stream = request(&server, mode)
-            .create_partial::<Object>()
-            .await
-            .unwrap();
-        let mut snapshots = Vec::new();
-        while let Some(snapshot) = stream.next().await {
-            snapshots.push(json_of(
-                &snapshot.unwrap_or_else(|e| panic!("{mode:?}: {e}")),
-            ));
-        }
-        assert!(snapshots.len() >= 2, "{mode:?}: {snapshots:?}");
-        for pair in snapshots.windows(2) {
-            assert!(extends(&pair[0], &pair[1]), "{mode:?}: {pair:?}");
-            assert_ne!(pair[0], pair[1], "{mode:?}");
-        }
-        assert_eq!(snapshots.last(), Some(&user()), "{mode:?}");
-        assert_eq!(json_of(&stream.take_value().unwrap()), user(), "{mode:?}");
-        let usage = stream.usage().expect("usage");
-        assert!(
-            usage.prompt_tokens > 0 && usage.completion_tokens > 0,
-            "{mode:?}: {usage:?}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn create_iterable_in_every_mode() {
-    for mode in MODES {
-        let server = ReplayServer::start([Reply::items(users())]).await.unwrap();
-        let stream = request(&server, mode)
-            .create_iterable::<Object>()
-            .await
-            .unwrap();
-        let items: Vec<Object> = stream
-            .map(|item| item.unwrap_or_else(|e| panic!("{mode:?}: {e}")))
-            .collect()
-            .await;
-        assert_eq!(json_of(&items), json!(users()), "{mode:?}");
-    }
 }
 
 /// The request of each mode, as Anthropic documents it: the key in
@@ -146,6 +74,7 @@ async fn each_mode_sends_its_request_shape() {
             .await
             .unwrap();
         let recorded = &server.requests()[0];
+        assert_eq!(recorded.path, "/v1/messages");
         assert_eq!(recorded.header("x-api-key"), Some("test-key"));
         assert_eq!(recorded.header("anthropic-version"), Some("2023-06-01"));
         assert_eq!(recorded.header("authorization"), None);
@@ -210,30 +139,6 @@ async fn max_tokens_defaults_to_4096() {
         .await
         .unwrap();
     assert_eq!(server.requests()[0].json()["max_tokens"], 4096);
-}
-
-#[tokio::test]
-async fn lists_use_the_wrapper_or_the_item_tool() {
-    let server = ReplayServer::start([Reply::items(users()), Reply::items(users())])
-        .await
-        .unwrap();
-    request(&server, Mode::Tools)
-        .create::<Iterable<Object>>()
-        .await
-        .unwrap();
-    request(&server, Mode::ParallelTools)
-        .create::<Iterable<Object>>()
-        .await
-        .unwrap();
-    let (tools, parallel) = (server.requests()[0].json(), server.requests()[1].json());
-    let wrapper = &tools["tools"][0];
-    assert!(wrapper["name"].as_str().unwrap().starts_with("Iterable_"));
-    assert_eq!(wrapper["input_schema"]["required"], json!(["items"]));
-    let item = &parallel["tools"][0];
-    assert_eq!(
-        item["name"],
-        json!(<Object as ResponseModel>::spec().whole.name)
-    );
 }
 
 #[tokio::test]
@@ -461,12 +366,7 @@ async fn fatal_statuses_end_the_call_with_the_error_body() {
     let server = ReplayServer::start([Reply::status(529, "Overloaded")])
         .await
         .unwrap();
-    let err = client(&server, 0)
-        .chat()
-        .model("m")
-        .create::<Object>()
-        .await
-        .unwrap_err();
+    let err = fails(&server, Mode::Tools).await;
     assert!(
         matches!(&err, Error::Http { status: 529, kind: Some(k), .. } if k == "overloaded_error"),
         "{err}"
@@ -489,12 +389,7 @@ async fn an_overloaded_error_event_mid_stream_is_retried() {
     let server = ReplayServer::start([Reply::value(&user()).error_after(6, "Overloaded")])
         .await
         .unwrap();
-    let err = client(&server, 0)
-        .chat()
-        .model("m")
-        .create::<Object>()
-        .await
-        .unwrap_err();
+    let err = fails(&server, Mode::Tools).await;
     let Error::Provider { kind, message, .. } = &err else {
         panic!("{err}")
     };
@@ -504,10 +399,13 @@ async fn an_overloaded_error_event_mid_stream_is_retried() {
     );
 }
 
+/// Whether an error is the one expected.
+type IsExpected = fn(&Error) -> bool;
+
 /// Each way an answer can end badly, and its typed error.
 #[tokio::test]
 async fn faults_give_typed_errors() {
-    let cases: [(Reply, Mode, fn(&Error) -> bool); 6] = [
+    let cases: [(Reply, Mode, IsExpected); 6] = [
         (Reply::value(&user()).truncate(10), Mode::Tools, |e| {
             matches!(e, Error::Truncated { .. }) && e.raw_text() == Some(&user().to_string()[..10])
         }),
@@ -532,13 +430,7 @@ async fn faults_give_typed_errors() {
     for (reply, mode, expected) in cases {
         let shown = format!("{reply:?}");
         let server = ReplayServer::start([reply]).await.unwrap();
-        let err = client(&server, 0)
-            .chat()
-            .model("m")
-            .mode(mode)
-            .create::<Object>()
-            .await
-            .unwrap_err();
+        let err = fails(&server, mode).await;
         assert!(expected(&err), "{shown}: {err:?}");
     }
 }

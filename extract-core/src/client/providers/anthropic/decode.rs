@@ -102,15 +102,12 @@ impl AnthropicDecoder {
                 let Some(message) = message else {
                     return Ok(());
                 };
-                out(Delta::Meta {
-                    id: message.id.as_deref(),
-                    model: message.model.as_deref(),
-                    created: None,
-                    fingerprint: None,
-                })?;
-                if let Some(usage) = message.usage {
-                    self.report(usage, out)?;
-                }
+                self.start(
+                    message.id.as_deref(),
+                    message.model.as_deref(),
+                    message.usage,
+                    out,
+                )?;
             }
             "content_block_start" => {
                 let Some(block) = content_block else {
@@ -175,6 +172,26 @@ impl AnthropicDecoder {
         Ok(())
     }
 
+    /// The message's id and model, and its first usage report.
+    fn start(
+        &mut self,
+        id: Option<&str>,
+        model: Option<&str>,
+        usage: Option<WireUsage>,
+        out: &mut Out<'_>,
+    ) -> Result<(), Error> {
+        out(Delta::Meta {
+            id,
+            model,
+            created: None,
+            fingerprint: None,
+        })?;
+        match usage {
+            Some(usage) => self.report(usage, out),
+            None => Ok(()),
+        }
+    }
+
     /// Merges a usage report into what came before and hands it out.
     fn report(&mut self, usage: WireUsage, out: &mut Out<'_>) -> Result<(), Error> {
         self.usage = self.usage.updated(usage);
@@ -203,15 +220,12 @@ impl Decode for AnthropicDecoder {
         if message.kind.as_deref() == Some("error") {
             return Err(error_event(&text));
         }
-        out(Delta::Meta {
-            id: message.id.as_deref(),
-            model: message.model.as_deref(),
-            created: None,
-            fingerprint: None,
-        })?;
-        if let Some(usage) = message.usage {
-            self.report(usage, out)?;
-        }
+        self.start(
+            message.id.as_deref(),
+            message.model.as_deref(),
+            message.usage,
+            out,
+        )?;
         for block in &message.content {
             match Block::of(block.kind.as_deref().unwrap_or(""), &mut self.calls) {
                 Block::Text => out(Delta::Text(block.text.as_deref().unwrap_or("")))?,
