@@ -65,7 +65,7 @@ pub enum Provider {
     /// URL, as bytes or by file id (file ids need the
     /// `anthropic-beta: files-api-2025-04-14` header); audio is not.
     /// Thinking blocks, server tools and their results are never part of
-    /// the answer. See the `anthropic` provider module for the wire forms.
+    /// the answer; HTTP 529 (overloaded) is retried like a 5xx.
     Anthropic,
 }
 
