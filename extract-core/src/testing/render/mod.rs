@@ -5,6 +5,7 @@
 //! Adding a provider to the replay server: a module here implementing
 //! [`Dialect`], and its line in [`dialect_for_path`] / [`dialect_of`].
 
+mod anthropic;
 mod chat_completions;
 
 use super::script::{Answer, Fault, Marker, Pause, Reply};
@@ -118,6 +119,7 @@ pub(crate) fn dialect_for_path(path: &str) -> Option<&'static dyn Dialect> {
 pub(crate) fn dialect_of(provider: Provider) -> &'static dyn Dialect {
     match provider {
         Provider::ChatCompletions => &chat_completions::ChatCompletions,
+        Provider::Anthropic => &anthropic::Anthropic,
     }
 }
 

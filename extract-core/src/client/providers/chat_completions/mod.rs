@@ -18,7 +18,7 @@
 mod decode;
 mod wire;
 
-use super::{Decode, Params, Protocol};
+use super::{secret_header, Decode, Params, Protocol};
 use crate::client::input::{Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{Mode, Target};
@@ -161,11 +161,7 @@ impl Protocol for ChatCompletions {
 
 /// `Authorization: Bearer <key>`, marked sensitive.
 pub(crate) fn bearer(key: &str) -> Result<HeaderValue, Error> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
-        message: "the API key contains characters that cannot be sent in a header".to_owned(),
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
+    secret_header(&format!("Bearer {key}"))
 }
 
 /// The wire form of one message.
