@@ -44,16 +44,6 @@ pub fn every_provider_with<T: Copy, const N: usize>(
         .flat_map(move |&provider| values.map(|value| (provider, value)))
 }
 
-/// Every provider with every mode.
-pub fn providers_and_modes() -> impl Iterator<Item = (Provider, Mode)> {
-    every_provider_with(MODES)
-}
-
-/// A request to `server` over `provider` in `mode`.
-pub fn request_over(server: &ReplayServer, provider: Provider, mode: Mode) -> ChatRequest {
-    chat(&server.client_for(provider)).mode(mode)
-}
-
 /// A client to `server` over `provider` with `retries` fast transient
 /// retries.
 pub fn client_over(server: &ReplayServer, provider: Provider, retries: u32) -> Client {

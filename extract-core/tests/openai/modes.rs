@@ -1,19 +1,26 @@
-//! Every provider × mode × `create` / `create::<Iterable<_>>` /
+//! Every provider × every mode × `create` / `create::<Iterable<_>>` /
 //! `create_partial` / `create_iterable`, and the request each mode sends
-//! (chat completions; the others' in their own modules).
+//! (chat completions; each other provider's in its own module).
 
-use crate::common::{extends, json_of, providers_and_modes, request, request_over, Object, MODES};
-use extract_core::openai::{Mode, ResponseModel};
+use crate::common::{chat, every_provider_with, extends, json_of, request, Object, MODES};
+use extract_core::openai::{ChatRequest, Mode, Provider, ResponseModel};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::Iterable;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-fn user() -> Value {
+/// A request to `server` in `mode`, in `provider`'s protocol.
+fn request_as(server: &ReplayServer, provider: Provider, mode: Mode) -> ChatRequest {
+    chat(&server.client_for(provider)).mode(mode)
+}
+
+/// A user with strings to escape, a list and an object.
+pub fn user() -> Value {
     json!({"name": "Jason \"J\" Liu", "age": 25, "tags": ["a", "b"], "address": {"city": "Zürich"}})
 }
 
-fn users() -> Vec<Value> {
+/// Three users, for lists.
+pub fn users() -> Vec<Value> {
     vec![
         json!({"name": "Jason", "age": 10}),
         json!({"name": "John", "age": 30}),
@@ -21,11 +28,16 @@ fn users() -> Vec<Value> {
     ]
 }
 
+/// Every provider with every mode.
+fn every_provider_and_mode() -> impl Iterator<Item = (Provider, Mode)> {
+    every_provider_with(MODES)
+}
+
 #[tokio::test]
 async fn create_in_every_mode() {
-    for (provider, mode) in providers_and_modes() {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::value(&user())]).await.unwrap();
-        let got: Object = request_over(&server, provider, mode)
+        let got: Object = request_as(&server, provider, mode)
             .create::<Object>()
             .await
             .unwrap_or_else(|e| panic!("{provider} {mode:?}: {e}"));
@@ -35,9 +47,9 @@ async fn create_in_every_mode() {
 
 #[tokio::test]
 async fn create_a_list_in_every_mode() {
-    for (provider, mode) in providers_and_modes() {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::items(users())]).await.unwrap();
-        let got: Vec<Object> = request_over(&server, provider, mode)
+        let got: Vec<Object> = request_as(&server, provider, mode)
             .create::<Iterable<Object>>()
             .await
             .unwrap_or_else(|e| panic!("{provider} {mode:?}: {e}"));
@@ -47,11 +59,11 @@ async fn create_a_list_in_every_mode() {
 
 #[tokio::test]
 async fn create_partial_in_every_mode() {
-    for (provider, mode) in providers_and_modes() {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::value(&user()).fragment(3)])
             .await
             .unwrap();
-        let mut stream = request_over(&server, provider, mode)
+        let mut stream = request_as(&server, provider, mode)
             .create_partial::<Object>()
             .await
             .unwrap();
@@ -88,9 +100,9 @@ async fn create_partial_in_every_mode() {
 
 #[tokio::test]
 async fn create_iterable_in_every_mode() {
-    for (provider, mode) in providers_and_modes() {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::items(users())]).await.unwrap();
-        let stream = request_over(&server, provider, mode)
+        let stream = request_as(&server, provider, mode)
             .create_iterable::<Object>()
             .await
             .unwrap();

@@ -6,6 +6,7 @@
 //! whole responses.
 
 use crate::common::{client_over, json_of, Object, MODES};
+use crate::modes::{user, users};
 use extract_core::openai::{ChatRequest, Client, Mode, Part, Provider, ResponseModel};
 use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
@@ -30,17 +31,6 @@ pub fn request(server: &ReplayServer, mode: Mode) -> ChatRequest {
         .mode(mode)
 }
 
-fn user() -> Value {
-    json!({"name": "Jason \"J\" Liu", "age": 25, "tags": ["a", "b"], "address": {"city": "Zürich"}})
-}
-
-fn users() -> Vec<Value> {
-    vec![
-        json!({"name": "Jason", "age": 10}),
-        json!({"name": "Émilie", "age": 41}),
-    ]
-}
-
 #[tokio::test]
 async fn create_with_completion_keeps_ids_finish_and_usage() {
     let server = ReplayServer::start([Reply::items(users())]).await.unwrap();
@@ -57,7 +47,7 @@ async fn create_with_completion_keeps_ids_finish_and_usage() {
         .iter()
         .map(|c| c.id.as_str())
         .collect();
-    assert_eq!(ids, ["call_replay_0", "call_replay_1"]);
+    assert_eq!(ids, ["call_replay_0", "call_replay_1", "call_replay_2"]);
     assert!(extraction.usage.is_some_and(|u| u.total_tokens > 0));
 }
 

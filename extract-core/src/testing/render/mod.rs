@@ -5,6 +5,7 @@
 //! Adding a provider to the replay server: a module here implementing
 //! [`Dialect`], and its line in [`dialect_for_path`] / [`dialect_of`].
 
+mod anthropic;
 mod chat_completions;
 mod responses;
 
@@ -116,6 +117,7 @@ pub(crate) fn dialect_of(provider: Provider) -> &'static dyn Dialect {
     match provider {
         Provider::ChatCompletions => &chat_completions::ChatCompletions,
         Provider::Responses => &responses::Responses,
+        Provider::Anthropic => &anthropic::Anthropic,
     }
 }
 

@@ -11,11 +11,10 @@
 //! error).
 
 use super::wire::{Chunk, Completion as WholeCompletion};
-use crate::client::providers::{unreadable, Decode, Delta, ErrorBody, Stop};
+use crate::client::providers::{error_event, unreadable, Decode, Delta, Stop};
 use crate::client::sse::SseEvent;
 use crate::client::usage::Usage;
 use crate::Error;
-use serde_json::Value;
 use std::collections::HashMap;
 
 /// What a `finish_reason` means.
@@ -202,12 +201,6 @@ impl Decode for ChatDecoder {
         }
         out(Delta::Done)
     }
-}
-
-/// The error object of an `event: error` (or an unparseable one, as text).
-fn error_event(data: &str) -> Error {
-    let value: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-    ErrorBody::of_value(&value).into_provider_error(data)
 }
 
 #[cfg(test)]

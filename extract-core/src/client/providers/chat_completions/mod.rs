@@ -18,7 +18,7 @@
 mod decode;
 mod wire;
 
-use super::{Decode, Params, Protocol};
+use super::{secret_header, Decode, Params, Protocol};
 use crate::client::input::{default_filename, Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{Mode, Target};
@@ -162,11 +162,10 @@ pub(crate) fn bearer_auth(key: Option<&str>) -> Result<Vec<(HeaderName, HeaderVa
     let Some(key) = key else {
         return Ok(Vec::new());
     };
-    let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
-        message: "the API key contains characters that cannot be sent in a header".to_owned(),
-    })?;
-    value.set_sensitive(true);
-    Ok(vec![(AUTHORIZATION, value)])
+    Ok(vec![(
+        AUTHORIZATION,
+        secret_header(&format!("Bearer {key}"))?,
+    )])
 }
 
 /// The wire form of one message.

@@ -173,7 +173,7 @@ impl ResponsesDecoder {
                 let event: ResponseEvent<'_> = parse(data)?;
                 Err(failed(event.response.unwrap_or_default()))
             }
-            "error" => Err(error_event(data)),
+            "error" => Err(event_error(data)),
             _ => Ok(()),
         }
     }
@@ -331,7 +331,7 @@ fn failed(head: Head<'_>) -> Error {
 
 /// The error of an `error` event (its data as the message when it is not
 /// an error object).
-fn error_event(data: &str) -> Error {
+fn event_error(data: &str) -> Error {
     match serde_json::from_str::<ErrorEvent>(data) {
         Ok(event) => {
             let error = event.into_api_error();
