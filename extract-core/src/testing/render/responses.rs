@@ -323,6 +323,78 @@ mod tests {
         }
     }
 
+    /// The `event:` names of `reply` rendered for `request`, and the data
+    /// of the last event.
+    fn events(reply: &Reply, request: &Value) -> (Vec<String>, Value) {
+        let body = reply.render_sse_as(Provider::Responses, request).unwrap();
+        let body = String::from_utf8(body).unwrap();
+        let names = body
+            .lines()
+            .filter_map(|l| l.strip_prefix("event: "))
+            .map(str::to_owned)
+            .collect();
+        let last = body.lines().filter_map(|l| l.strip_prefix("data: ")).last();
+        let last = last.map_or(Value::Null, |d| {
+            serde_json::from_str(d).unwrap_or(Value::Null)
+        });
+        (names, last)
+    }
+
+    /// The order of the API reference's streaming events.
+    #[test]
+    fn answers_stream_as_the_api_does() {
+        let tool = json!({"model": "m", "tools": [{"name": "f"}], "tool_choice": {"type": "function", "name": "f"}});
+        let (names, last) = events(&Reply::json("{\"a\":1}").fragment(4), &tool);
+        let expected = [
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.done",
+            "response.output_item.done",
+            "response.completed",
+        ];
+        assert_eq!(names, expected);
+        assert_eq!(last["response"]["output"][0]["arguments"], "{\"a\":1}");
+        assert_eq!(
+            last["response"]["usage"]["total_tokens"],
+            last["response"]["usage"]["input_tokens"].as_u64().unwrap() + 2
+        );
+        assert_eq!(last["sequence_number"], 7);
+        let text = json!({"model": "m", "text": {"format": {"type": "json_object"}}});
+        let (names, _) = events(&Reply::json("{}"), &text);
+        let expected = [
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.content_part.added",
+            "response.output_text.delta",
+            "response.output_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.completed",
+        ];
+        assert_eq!(names, expected);
+        let (names, last) = events(&Reply::json("{\"a\":1}").truncate(3), &text);
+        assert_eq!(
+            names.last().map(String::as_str),
+            Some("response.incomplete")
+        );
+        assert_eq!(
+            last["response"]["incomplete_details"]["reason"],
+            "max_output_tokens"
+        );
+        let (names, last) = events(&Reply::json("{\"a\":1}").error_after(3, "boom"), &text);
+        assert_eq!(names[names.len() - 2..], ["error", "response.failed"]);
+        assert_eq!(last["response"]["error"]["message"], "boom");
+        let (names, _) = events(&Reply::refusal("no"), &text);
+        assert!(
+            names.contains(&"response.refusal.delta".to_owned()),
+            "{names:?}"
+        );
+    }
+
     #[test]
     fn finish_reasons_map_to_incomplete_reasons() {
         let table = [
