@@ -5,29 +5,20 @@
 //! retryable and fatal HTTP errors; errors sent mid-stream; what is refused
 //! before any request.
 
-use crate::common::{json_of, Object, MODES};
+use crate::common::{client_over, json_of, Object, MODES};
 use crate::modes::{user, users};
-use extract_core::client::{Backoff, ChatRequest, Client, Mode, Part, Provider, ResponseModel};
+use extract_core::client::{ChatRequest, Client, Mode, Part, Provider, ResponseModel};
 use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 type Ages = BTreeMap<String, u32>;
 
 /// A client to `server` speaking the Messages API, with `retries` fast
 /// transient retries.
 fn client(server: &ReplayServer, retries: u32) -> Client {
-    let backoff = Backoff::default()
-        .with_max_retries(retries)
-        .with_base_delay(Duration::from_millis(1));
-    server
-        .client_builder()
-        .provider(Provider::Anthropic)
-        .backoff(backoff)
-        .build()
-        .unwrap()
+    client_over(server, Provider::Anthropic, retries)
 }
 
 /// A request to `server` in `mode` (transient failures retried twice).

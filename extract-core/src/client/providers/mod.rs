@@ -437,6 +437,20 @@ pub(crate) fn reask_messages(
     }
 }
 
+/// The target of the providers' unit tests: `User`, a schema with a
+/// description.
+#[cfg(test)]
+pub(crate) fn test_target() -> Target {
+    fn schema() -> Value {
+        serde_json::json!({"type": "object", "description": "A user.", "properties": {"name": {"type": "string"}}})
+    }
+    Target {
+        name: "User".into(),
+        schema,
+        strict_schema: schema,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::assembler::ToolCall;

@@ -333,7 +333,10 @@ mod tests {
             .filter_map(|l| l.strip_prefix("event: "))
             .map(str::to_owned)
             .collect();
-        let last = body.lines().filter_map(|l| l.strip_prefix("data: ")).last();
+        let last = body
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .next_back();
         let last = last.map_or(Value::Null, |d| {
             serde_json::from_str(d).unwrap_or(Value::Null)
         });

@@ -239,17 +239,7 @@ fn part(role: Role, part: &Part) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::client::assembler::ToolCall;
-
-    fn target() -> Target {
-        fn schema() -> Value {
-            json!({"type": "object", "description": "A user.", "properties": {"name": {"type": "string"}}})
-        }
-        Target {
-            name: "User".into(),
-            schema,
-            strict_schema: schema,
-        }
-    }
+    use crate::client::providers::test_target as target;
 
     fn params() -> Params<'static> {
         Params {
