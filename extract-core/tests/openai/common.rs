@@ -1,7 +1,7 @@
 //! Helpers shared by the runtime tests.
 
-use extract_core::openai::{Backoff, ChatRequest, Client, Mode, Provider};
-use extract_core::testing::ReplayServer;
+use extract_core::openai::{Backoff, ChatRequest, Client, Mode, Provider, ResponseModel};
+use extract_core::testing::{ReplayServer, Reply};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -68,6 +68,26 @@ pub fn outcome<T: serde::Serialize>(result: &Result<T, extract_core::Error>) -> 
             "partial": error.partial(),
         }),
     }
+}
+
+/// Answers `bad` then `good` over `provider` in `mode` with one re-ask
+/// allowed; the value and the server (to read both requests).
+pub async fn reasked<R: ResponseModel>(
+    provider: Provider,
+    bad: &str,
+    good: &str,
+    mode: Mode,
+) -> (R::Output, ReplayServer) {
+    let server = ReplayServer::start([Reply::json(bad), Reply::json(good)])
+        .await
+        .unwrap();
+    let value = chat(&server.client_for(provider))
+        .mode(mode)
+        .max_retries(1)
+        .create::<R>()
+        .await
+        .unwrap_or_else(|e| panic!("{provider} {mode:?}: {e}"));
+    (value, server)
 }
 
 /// A client to `server` that never retries transient failures.

@@ -5,7 +5,7 @@
 //! documented shapes and with recorded real requests; re-asks; faults;
 //! whole responses.
 
-use crate::common::{client_over, json_of, Object, MODES};
+use crate::common::{client_over, json_of, reasked, Object, MODES};
 use crate::modes::{user, users};
 use extract_core::openai::{ChatRequest, Client, Mode, Part, Provider, ResponseModel};
 use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
@@ -234,29 +234,20 @@ fn input(request: &RecordedRequest) -> Vec<Value> {
     request.json()["input"].as_array().unwrap().clone()
 }
 
-/// Answers `bad` then `good` with one re-ask allowed; the requests sent.
-async fn reasked(bad: Reply, good: Reply, mode: Mode) -> Vec<RecordedRequest> {
-    let server = ReplayServer::start([bad, good]).await.unwrap();
-    let ages = request(&server, mode)
-        .max_retries(1)
-        .create::<Ages>()
-        .await
-        .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-    assert_eq!(ages["jason"], 10, "{mode:?}");
-    server.requests()
-}
-
 /// A re-ask in a tool mode sends the call back as a `function_call` item
 /// and the errors as its `function_call_output` ("Function calling" guide).
 #[tokio::test]
 async fn tool_modes_reask_with_a_function_call_output() {
     for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
-        let requests = reasked(
-            Reply::json(r#"{"jason": "ten"}"#),
-            Reply::json(r#"{"jason": 10}"#),
+        let (ages, server) = reasked::<Ages>(
+            Provider::Responses,
+            r#"{"jason": "ten"}"#,
+            r#"{"jason": 10}"#,
             mode,
         )
         .await;
+        assert_eq!(ages["jason"], 10, "{mode:?}");
+        let requests = server.requests();
         let (first, second) = (input(&requests[0]), input(&requests[1]));
         assert_eq!(
             second[..first.len()],
@@ -318,12 +309,15 @@ async fn parallel_calls_each_get_an_output() {
 #[tokio::test]
 async fn json_modes_reask_with_the_answer_and_a_user_message() {
     for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
-        let requests = reasked(
-            Reply::json(r#"{"jason": -3}"#),
-            Reply::json(r#"{"jason": 10}"#),
+        let (ages, server) = reasked::<Ages>(
+            Provider::Responses,
+            r#"{"jason": -3}"#,
+            r#"{"jason": 10}"#,
             mode,
         )
         .await;
+        assert_eq!(ages["jason"], 10, "{mode:?}");
+        let requests = server.requests();
         let sent = input(&requests[1]);
         let (answer, follow_up) = (&sent[sent.len() - 2], &sent[sent.len() - 1]);
         assert_eq!(answer["type"], "message");
