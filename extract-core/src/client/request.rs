@@ -154,8 +154,8 @@ impl ChatRequest {
         self
     }
 
-    /// Sampling seed (not for Anthropic, which has none: an
-    /// [`Error::Config`] there).
+    /// Sampling seed (not for Anthropic or the Responses API, which have
+    /// none: an [`Error::Config`] there).
     pub fn seed(mut self, seed: i64) -> Self {
         self.seed = Some(seed);
         self

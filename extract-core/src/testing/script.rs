@@ -104,7 +104,11 @@ pub(crate) enum Fault {
 /// streamed as OpenAI does: a first chunk with the role (and the tool call's
 /// id and name), the text in [`fragment`](Self::fragment)-sized deltas, a
 /// chunk with the `finish_reason`, a `choices: []` usage chunk when the
-/// request asked for usage, then `data: [DONE]`.
+/// request asked for usage, then `data: [DONE]`. Other providers get the
+/// same answer in their own events (Responses: `response.output_text.delta`,
+/// `response.function_call_arguments.delta`, … up to `response.completed`),
+/// and the same faults in their own words (a cut is `response.incomplete`,
+/// an error an `error` event then `response.failed`).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Reply {

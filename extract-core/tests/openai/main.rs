@@ -3,7 +3,7 @@
 //! and `create_iterable`; every fault; retries; streaming timing; and every
 //! recorded OpenAI-compatible stream of `tests/fixtures/sse/`. The other
 //! providers, against the same server, in their own modules
-//! (`anthropic`, `anthropic_fixtures`).
+//! (`anthropic`, `anthropic_fixtures`, `responses`, `responses_fixtures`).
 //!
 //! No test touches the network beyond 127.0.0.1 or needs an API key.
 
@@ -14,6 +14,8 @@ mod faults;
 mod fixtures;
 mod modes;
 mod readers;
+mod responses;
+mod responses_fixtures;
 mod retries;
 mod server;
 mod streaming;

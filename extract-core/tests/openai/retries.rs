@@ -1,8 +1,8 @@
 //! Re-asks: the next request really carries the previous answer and its
 //! errors; budgets; what streams show across attempts.
 
-use crate::common::{json_of, request, Object};
-use extract_core::openai::{Mode, ResponseModel};
+use crate::common::{json_of, reasked, request, Object};
+use extract_core::openai::{Mode, Provider};
 use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
@@ -10,20 +10,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 type Ages = BTreeMap<String, u32>;
-
-/// Answers `bad` then `good` with one re-ask allowed; the value and the
-/// server (to read both requests).
-async fn reasked<R: ResponseModel>(bad: &str, good: &str, mode: Mode) -> (R::Output, ReplayServer) {
-    let server = ReplayServer::start([Reply::json(bad), Reply::json(good)])
-        .await
-        .unwrap();
-    let value = request(&server, mode)
-        .max_retries(1)
-        .create::<R>()
-        .await
-        .unwrap();
-    (value, server)
-}
 
 /// The messages `request` sent.
 fn messages(request: &RecordedRequest) -> Vec<Value> {
@@ -33,7 +19,13 @@ fn messages(request: &RecordedRequest) -> Vec<Value> {
 #[tokio::test]
 async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
     for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
-        let (ages, server) = reasked::<Ages>(r#"{"jason": "ten"}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(
+            Provider::ChatCompletions,
+            r#"{"jason": "ten"}"#,
+            r#"{"jason": 10}"#,
+            mode,
+        )
+        .await;
         assert_eq!(ages["jason"], 10, "{mode:?}");
         let requests = server.requests();
         assert_eq!(requests.len(), 2, "{mode:?}");
@@ -64,7 +56,13 @@ async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
 #[tokio::test]
 async fn json_modes_reask_with_the_answer_and_a_user_message() {
     for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
-        let (ages, server) = reasked::<Ages>(r#"{"jason": -3}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(
+            Provider::ChatCompletions,
+            r#"{"jason": -3}"#,
+            r#"{"jason": 10}"#,
+            mode,
+        )
+        .await;
         assert_eq!(ages["jason"], 10);
         let sent = messages(&server.requests()[1]);
         let (answer, follow_up) = (&sent[sent.len() - 2], &sent[sent.len() - 1]);
@@ -86,7 +84,13 @@ async fn json_modes_reask_with_the_answer_and_a_user_message() {
 
 #[tokio::test]
 async fn a_syntax_error_is_reasked_as_soon_as_it_arrives() {
-    let (got, server) = reasked::<Object>(r#"{"a": 1,, "b": 2}"#, r#"{"a": 1}"#, Mode::Tools).await;
+    let (got, server) = reasked::<Object>(
+        Provider::ChatCompletions,
+        r#"{"a": 1,, "b": 2}"#,
+        r#"{"a": 1}"#,
+        Mode::Tools,
+    )
+    .await;
     assert_eq!(json_of(&got), json!({"a": 1}));
     let tool_result = messages(&server.requests()[1]).pop().unwrap();
     assert!(

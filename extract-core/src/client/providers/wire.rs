@@ -1,11 +1,15 @@
-//! serde helpers shared by the providers' wire formats: strings borrowed
-//! from the event data, and numbers that never fail a stream.
+//! Reading the wire formats: the serde helpers every provider's event
+//! structs share.
 //!
-//! The runtime only reports token counts and creation times, so a field of
-//! an odd type (a float, a string, `null`) is read as "not reported" rather
-//! than failing the answer.
+//! Strings borrow from the event data when they hold no escapes. Fields the
+//! runtime only reports (creation times, token counts) never fail a stream
+//! for an odd type: a count that is a float, a string or `null` reads as a
+//! number or as nothing.
 
+use super::ErrorBody;
+use crate::Error;
 use serde::de::{Deserializer, IgnoredAny, Visitor};
+use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -142,4 +146,112 @@ pub(crate) fn lenient_number<'de, D: Deserializer<'de>>(
     }
 
     deserializer.deserialize_any(Lenient)
+}
+
+/// An error object sent in a stream or a body: `{"message": …, "type": …,
+/// "code": …}` (the value of `"error"` for OpenAI-style servers); `code` may
+/// be a string or a number depending on the server.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ApiError {
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub code: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// `code` as text, whatever its JSON type.
+    pub fn code_text(&self) -> Option<String> {
+        match self.code.as_ref()? {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// The error as [`Error::Provider`].
+    pub fn into_error(self) -> Error {
+        let code = self.code_text();
+        ErrorBody {
+            message: self.message,
+            kind: self.kind,
+            code,
+        }
+        .into_provider_error("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Fields<'a> {
+        #[serde(borrow, default, deserialize_with = "cow")]
+        text: Option<Cow<'a, str>>,
+        #[serde(default, deserialize_with = "lenient_count")]
+        count: u64,
+        #[serde(default, deserialize_with = "lenient_time")]
+        time: Option<u64>,
+    }
+
+    #[test]
+    fn strings_borrow_and_numbers_are_lenient() {
+        let table = [
+            (
+                r#"{"text":"hi","count":3,"time":17}"#,
+                Some("hi"),
+                true,
+                3,
+                Some(17),
+            ),
+            (
+                r#"{"text":"a\"b","count":2.9,"time":1.5}"#,
+                Some("a\"b"),
+                false,
+                2,
+                Some(1),
+            ),
+            (
+                r#"{"text":null,"count":"3","time":-1}"#,
+                None,
+                false,
+                0,
+                None,
+            ),
+            (r#"{"count":[1],"time":{"a":1}}"#, None, false, 0, None),
+        ];
+        for (data, text, borrowed, count, time) in table {
+            let fields: Fields<'_> = serde_json::from_str(data).unwrap();
+            assert_eq!(fields.text.as_deref(), text, "{data}");
+            assert_eq!(
+                matches!(fields.text, Some(Cow::Borrowed(_))),
+                borrowed,
+                "{data}"
+            );
+            assert_eq!((fields.count, fields.time), (count, time), "{data}");
+        }
+    }
+
+    #[test]
+    fn error_objects_become_provider_errors() {
+        let error: ApiError =
+            serde_json::from_str(r#"{"message":"m","type":"server_error","code":500}"#).unwrap();
+        assert_eq!(error.code_text().as_deref(), Some("500"));
+        let Error::Provider {
+            message,
+            kind,
+            code,
+            ..
+        } = error.into_error()
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            (message.as_str(), kind.as_deref(), code.as_deref()),
+            ("m", Some("server_error"), Some("500"))
+        );
+    }
 }

@@ -7,6 +7,7 @@
 
 mod anthropic;
 mod chat_completions;
+mod responses;
 
 use super::script::{Answer, Fault, Marker, Pause, Reply};
 use crate::client::Provider;
@@ -66,10 +67,7 @@ pub(crate) enum Step<'a> {
     /// Tool call `call` begins.
     ToolStart { call: usize, name: &'a str },
     /// A text part (answer or refusal) begins.
-    TextStart {
-        #[expect(dead_code, reason = "for dialects with typed content parts")]
-        refusal: bool,
-    },
+    TextStart { refusal: bool },
     /// A fragment of tool call `call`'s arguments, or (`call: None`) of the
     /// answer text.
     Fragment {
@@ -78,7 +76,6 @@ pub(crate) enum Step<'a> {
         refusal: bool,
     },
     /// A part is complete: tool call `call` (or the text), all of `text`.
-    #[expect(dead_code, reason = "for dialects that repeat a part whole at its end")]
     PartEnd {
         call: Option<usize>,
         name: Option<&'a str>,
@@ -119,6 +116,7 @@ pub(crate) fn dialect_for_path(path: &str) -> Option<&'static dyn Dialect> {
 pub(crate) fn dialect_of(provider: Provider) -> &'static dyn Dialect {
     match provider {
         Provider::ChatCompletions => &chat_completions::ChatCompletions,
+        Provider::Responses => &responses::Responses,
         Provider::Anthropic => &anthropic::Anthropic,
     }
 }
@@ -364,6 +362,18 @@ pub(crate) fn whole_body(
 ) -> String {
     let rendered = render(&reply.answer, &dialect.placement(request));
     dialect.whole_body(reply, &rendered, request, id)
+}
+
+/// The JSON body of an HTTP error in OpenAI's shape (chat completions and
+/// Responses): `{"error": {"message", "type", "param", "code"}}`.
+pub(crate) fn openai_error_body(status: u16, message: &str) -> String {
+    let kind = if status >= 500 {
+        "server_error"
+    } else {
+        "invalid_request_error"
+    };
+    serde_json::json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
+        .to_string()
 }
 
 /// `event:` (when named) and `data:` lines of one server-sent event.

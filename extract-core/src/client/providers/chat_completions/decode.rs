@@ -10,8 +10,8 @@
 //! it: the answer is settled then (OpenRouter sends `length` and then an
 //! error).
 
-use super::wire::{ApiError, Chunk, Completion as WholeCompletion};
-use crate::client::providers::{error_event, unreadable, Decode, Delta, ErrorBody, Stop};
+use super::wire::{Chunk, Completion as WholeCompletion};
+use crate::client::providers::{error_event, unreadable, Decode, Delta, Stop};
 use crate::client::sse::SseEvent;
 use crate::client::usage::Usage;
 use crate::Error;
@@ -141,7 +141,7 @@ impl Decode for ChatDecoder {
         match error {
             // After a finish reason the answer is settled; the finish
             // reason says more.
-            Some(error) if !finished_before => Err(provider(error)),
+            Some(error) if !finished_before => Err(error.into_error()),
             _ => Ok(()),
         }
     }
@@ -153,7 +153,7 @@ impl Decode for ChatDecoder {
             ))
         })?;
         if let Some(error) = whole.error.clone() {
-            return Err(provider(error));
+            return Err(error.into_error());
         }
         out(Delta::Meta {
             id: whole.id.as_deref(),
@@ -201,15 +201,6 @@ impl Decode for ChatDecoder {
         }
         out(Delta::Done)
     }
-}
-
-fn provider(error: ApiError) -> Error {
-    ErrorBody {
-        message: error.message.clone(),
-        kind: error.kind.clone(),
-        code: error.code_text(),
-    }
-    .into_provider_error("")
 }
 
 #[cfg(test)]

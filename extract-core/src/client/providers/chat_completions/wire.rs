@@ -5,9 +5,10 @@
 //! `prompt_token_ids`, …) is skipped by serde. Strings borrow from the event
 //! data when they hold no escapes. Fields the runtime only reports (the
 //! creation time, token counts) never fail a stream for an odd type: a
-//! server that sends `"created": 1717171717.5` still streams.
+//! server that sends `"created": 1717171717.5` still streams (the lenient
+//! readers are shared by every provider: [`crate::client::providers::wire`]).
 
-use crate::client::providers::wire::{cow, lenient_count, lenient_time};
+use crate::client::providers::wire::{cow, lenient_count, lenient_time, ApiError};
 use crate::client::usage::Usage;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -130,31 +131,6 @@ pub(crate) struct CompletionFunction {
     pub name: Option<String>,
     #[serde(default)]
     pub arguments: Option<String>,
-}
-
-/// The provider's error object, in an HTTP error body or sent mid-stream.
-///
-/// `{"error": {"message": …, "type": …, "code": …}}`; `code` may be a string
-/// or a number depending on the server.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ApiError {
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub code: Option<serde_json::Value>,
-}
-
-impl ApiError {
-    /// `code` as text, whatever its JSON type.
-    pub fn code_text(&self) -> Option<String> {
-        match self.code.as_ref()? {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
-        }
-    }
 }
 
 /// `usage` as chat completions report it (`stream_options.include_usage`).
