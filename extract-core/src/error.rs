@@ -65,7 +65,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The server sent an error object in the stream (a `chat.completion.chunk`
-    /// with `error`, or an `event: error`).
+    /// with `error`, an `event: error`, a Responses `response.failed`).
     #[cfg(feature = "openai")]
     #[error("the server reported an error mid-stream: {message}")]
     Provider {
@@ -78,10 +78,10 @@ pub enum Error {
         /// What had arrived.
         received: Box<Received>,
     },
-    /// The response is not a well-formed chat-completions event stream
-    /// (a data line that is not a chunk, invalid UTF-8, …).
+    /// The response is not a well-formed event stream of its provider (a
+    /// data line that is not one of its events, invalid UTF-8, …).
     #[cfg(feature = "openai")]
-    #[error("the response is not a valid chat-completions stream: {message}")]
+    #[error("the response is not a valid event stream: {message}")]
     Protocol {
         /// What is wrong.
         message: String,
@@ -99,9 +99,11 @@ pub enum Error {
         /// What had arrived (the text the model wrote instead).
         received: Box<Received>,
     },
-    /// The answer stopped at the token limit (`finish_reason: "length"`).
+    /// The answer stopped at the token limit (`finish_reason: "length"`,
+    /// `incomplete_details.reason: "max_output_tokens"`, …: the provider's
+    /// words are in [`Completion::finish_reason`](crate::client::Completion::finish_reason)).
     #[cfg(feature = "openai")]
-    #[error("the answer was cut off at the token limit (finish_reason: length)")]
+    #[error("the answer was cut off at the token limit")]
     Truncated {
         /// What had arrived, with the partial up to the cut.
         received: Box<Received>,

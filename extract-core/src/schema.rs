@@ -240,6 +240,33 @@ fn make_strict(schema: &mut Value) {
     }
 }
 
+/// `schema` with the keywords `unsupported` picks (given the keyword and
+/// its value) moved into the description of the schema they were on, in
+/// every subschema: for a provider whose strict mode accepts fewer keywords
+/// than [`strict`] leaves (Anthropic takes no numeric bounds).
+#[cfg(feature = "openai")]
+#[must_use]
+pub(crate) fn moving_keywords(mut schema: Value, unsupported: fn(&str, &Value) -> bool) -> Value {
+    fn walk(schema: &mut Value, unsupported: fn(&str, &Value) -> bool) {
+        let Value::Object(map) = schema else { return };
+        for (keyword, child) in map.iter_mut() {
+            for_each_subschema(keyword, child, |s| walk(s, unsupported));
+        }
+        let moved: Vec<String> = map
+            .iter()
+            .filter(|(k, v)| unsupported(k, v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for keyword in moved {
+            if let Some(value) = map.remove(&keyword) {
+                note(map, &keyword, &value.to_string());
+            }
+        }
+    }
+    walk(&mut schema, unsupported);
+    schema
+}
+
 /// Calls `f` on each schema inside the value of `keyword`: the value itself
 /// (`items`, `not`, …), each element (`anyOf`, `prefixItems`, …) or each
 /// value of a name-to-schema map (`properties`, `$defs`, …). Values of other

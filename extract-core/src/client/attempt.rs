@@ -493,17 +493,19 @@ impl<C: ?Sized + Collector> Attempt<C> {
         *sink.done = true;
         let body = || String::from_utf8_lossy(whole).into_owned();
         let completion = assembler.completion();
+        // No answer, and neither an id nor a finish reason to say it is an
+        // empty one: another JSON document.
         let nothing = completion.content.is_empty()
             && completion.refusal.is_empty()
             && completion.tool_calls.is_empty()
-            && assembler.stop().is_none();
+            && (completion.id.is_none() || assembler.stop().is_none());
         match result {
             Ok(()) if nothing => {
                 let shown: String = body().chars().take(200).collect();
                 Err(Error::Protocol {
                     message: format!(
-                        "the JSON body holds no answer of this provider (no message, no \
-                         finish reason): {shown}"
+                        "the JSON body holds no answer of this provider (no message, and \
+                         no id or no finish reason): {shown}"
                     ),
                     received: Box::new(Received {
                         raw: Some(body()),

@@ -106,6 +106,34 @@ impl Client {
         Client::from_env_for(Provider::ChatCompletions)
     }
 
+    /// A client for Anthropic's Messages API configured from the
+    /// environment: `ANTHROPIC_API_KEY` (required) and `ANTHROPIC_BASE_URL`
+    /// (default `https://api.anthropic.com`; with or without `/v1`, as the
+    /// Anthropic SDKs take it). Empty variables count as unset.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), extract_core::Error> {
+    /// use extract_core::client::{Client, Mode};
+    ///
+    /// let client = Client::anthropic_from_env()?;
+    /// let colours: Vec<String> = client
+    ///     .chat()
+    ///     .model("claude-haiku-4-5")
+    ///     .mode(Mode::ToolsStrict)
+    ///     .user("List three primary colours.")
+    ///     .create::<Vec<String>>()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `ANTHROPIC_API_KEY` is missing or a value
+    /// cannot be sent as a header.
+    pub fn anthropic_from_env() -> Result<Client, Error> {
+        Client::from_env_for(Provider::Anthropic)
+    }
+
     /// A client for `provider` configured from the environment: its key
     /// and base URL variables ([`Provider::env_vars`], e.g.
     /// `ANTHROPIC_API_KEY` and `ANTHROPIC_BASE_URL`), and for the OpenAI
@@ -192,9 +220,16 @@ impl Client {
     }
 
     /// Where requests go: the base URL and the provider's path
-    /// (`…/v1/chat/completions`).
+    /// (`…/v1/chat/completions`). A path that starts with the API version
+    /// (`/v1/messages`) does not repeat a base URL's own (`…/v1`).
     pub(crate) fn endpoint_url(&self) -> String {
-        format!("{}{}", self.inner.base_url, self.protocol().path())
+        let base = &self.inner.base_url;
+        let path = self.protocol().path();
+        let path = match path.strip_prefix("/v1") {
+            Some(rest) if rest.starts_with('/') && base.ends_with("/v1") => rest,
+            _ => path,
+        };
+        format!("{base}{path}")
     }
 }
 
@@ -496,6 +531,34 @@ mod tests {
         assert_eq!(headers["openai-organization"], "org-9");
         assert_eq!(headers["openai-project"], "proj-3");
         assert_eq!(headers["authorization"], "Bearer sk-1");
+    }
+
+    #[test]
+    fn anthropic_from_the_environment_with_or_without_v1() {
+        let client = Client::from_vars(Provider::Anthropic, |name| {
+            (name == "ANTHROPIC_API_KEY").then(|| "sk-ant-1".to_owned())
+        })
+        .unwrap();
+        assert_eq!(
+            client.endpoint_url(),
+            "https://api.anthropic.com/v1/messages"
+        );
+        let headers = &client.inner.headers;
+        assert_eq!(headers["x-api-key"], "sk-ant-1");
+        assert!(headers["x-api-key"].is_sensitive());
+        assert_eq!(headers["anthropic-version"], "2023-06-01");
+        assert!(!headers.contains_key("authorization"));
+        let err = Client::from_vars(Provider::Anthropic, |_| None).unwrap_err();
+        assert!(err.to_string().contains("ANTHROPIC_API_KEY"), "{err}");
+        for base in ["http://proxy:4000", "http://proxy:4000/v1/"] {
+            let client = Client::from_vars(Provider::Anthropic, |name| match name {
+                "ANTHROPIC_API_KEY" => Some("k".to_owned()),
+                "ANTHROPIC_BASE_URL" => Some(base.to_owned()),
+                _ => None,
+            })
+            .unwrap();
+            assert_eq!(client.endpoint_url(), "http://proxy:4000/v1/messages");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! partials ([`PartialStream`]) and items ([`ItemStream`]).
 //!
 //! Data flow of one request: HTTP body bytes → server-sent events → the
-//! provider's event JSON → [deltas](providers) (answer text, refusal, tool
+//! provider's event JSON → deltas (answer text, refusal, tool
 //! calls and their argument fragments, finish reason, usage) → the mode's
 //! JSON text (e.g. the inside of a ```` ```json ```` fence, or the first
 //! tool call's arguments) → the incremental parser → typed partials and

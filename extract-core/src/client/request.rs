@@ -147,13 +147,15 @@ impl ChatRequest {
     /// The answer's token limit (`max_tokens`, `max_output_tokens`: the
     /// provider's name for it). A cut answer fails with
     /// [`Error::Truncated`]. (Newer OpenAI chat models take
-    /// `max_completion_tokens`: pass it with [`extra`](Self::extra).)
+    /// `max_completion_tokens`: pass it with [`extra`](Self::extra).
+    /// Anthropic requires a limit: 4096 when none is set.)
     pub fn max_tokens(mut self, max_tokens: u32) -> Self {
         self.max_tokens = Some(max_tokens);
         self
     }
 
-    /// Sampling seed.
+    /// Sampling seed (not for Anthropic or the Responses API, which have
+    /// none: an [`Error::Config`] there).
     pub fn seed(mut self, seed: i64) -> Self {
         self.seed = Some(seed);
         self

@@ -9,7 +9,7 @@ use serde::Serialize;
 /// | `prompt_tokens` | `prompt_tokens` | `input_tokens` | `input_tokens` + cache reads and writes |
 /// | `completion_tokens` | `completion_tokens` | `output_tokens` | `output_tokens` |
 /// | `total_tokens` | `total_tokens` | `total_tokens` | their sum |
-/// | `reasoning_tokens` | `completion_tokens_details.reasoning_tokens` | `output_tokens_details.reasoning_tokens` | — (thinking is in `output_tokens`) |
+/// | `reasoning_tokens` | `completion_tokens_details.reasoning_tokens` | `output_tokens_details.reasoning_tokens` | `output_tokens_details.thinking_tokens` (when sent; thinking is in `output_tokens`) |
 /// | `cached_tokens` | `prompt_tokens_details.cached_tokens` | `input_tokens_details.cached_tokens` | `cache_read_input_tokens` |
 ///
 /// Sums over attempts saturate at `u64::MAX` instead of overflowing: the

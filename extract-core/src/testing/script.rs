@@ -108,6 +108,8 @@ pub(crate) struct Tail {
     pub keep_alive: Option<(usize, Duration)>,
     /// Then wait before ending the body.
     pub hold: Option<Pause>,
+    /// Then break the chunked framing and close the connection.
+    pub break_framing: bool,
 }
 
 /// How a reply is carried over HTTP, whatever it answers.
@@ -136,7 +138,11 @@ pub(crate) struct Transport {
 /// streamed as OpenAI does: a first chunk with the role (and the tool call's
 /// id and name), the text in [`fragment`](Self::fragment)-sized deltas, a
 /// chunk with the `finish_reason`, a `choices: []` usage chunk when the
-/// request asked for usage, then `data: [DONE]`.
+/// request asked for usage, then `data: [DONE]`. Other providers get the
+/// same answer in their own events (Responses: `response.output_text.delta`,
+/// `response.function_call_arguments.delta`, … up to `response.completed`),
+/// and the same faults in their own words (a cut is `response.incomplete`,
+/// an error an `error` event then `response.failed`).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Reply {
@@ -321,6 +327,13 @@ impl Reply {
     /// body: a server that stalls once it has said everything.
     pub fn hold_open(mut self, pause: Pause) -> Self {
         self.tail.hold = Some(pause);
+        self
+    }
+
+    /// After the answer (and any keep-alives or stall), breaks the HTTP
+    /// chunked framing and closes the connection.
+    pub fn then_malformed_chunk(mut self) -> Self {
+        self.tail.break_framing = true;
         self
     }
 

@@ -3,7 +3,7 @@
 //! second or two; and answers that are complete before the stream ends.
 
 use crate::common::{chat, json_of, Object};
-use extract_core::openai::{Backoff, Client, Deadline, Mode, Timeouts};
+use extract_core::openai::{Backoff, Client, Deadline, Mode, Provider, Timeouts};
 use extract_core::testing::{Gate, Pause, ReplayServer, Reply};
 use extract_core::Error;
 use futures::StreamExt;
@@ -81,11 +81,23 @@ async fn no_headers_at_all_is_the_first_byte_bound() {
 
 #[tokio::test]
 async fn headers_then_silence_is_the_idle_bound() {
-    let gate = Gate::new();
-    let reply = Reply::json(ANSWER).delay_body(Pause::Until(gate));
-    let (err, took) = times_out(reply, tight()).await;
-    assert_eq!(deadline_of(&err), Some(Deadline::Idle), "{err}");
-    assert!(took < ms(1000), "{took:?}");
+    for &provider in Provider::ALL {
+        let gate = Gate::new();
+        let server = ReplayServer::start([Reply::json(ANSWER).delay_body(Pause::Until(gate))])
+            .await
+            .unwrap();
+        let client = server
+            .client_builder()
+            .provider(provider)
+            .timeouts(tight())
+            .backoff(Backoff::none())
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let err = chat(&client).create::<Object>().await.unwrap_err();
+        assert_eq!(deadline_of(&err), Some(Deadline::Idle), "{provider}: {err}");
+        assert!(started.elapsed() < ms(1000), "{provider}");
+    }
 }
 
 #[tokio::test]
@@ -183,12 +195,21 @@ async fn a_settled_answer_is_the_result_whatever_follows() {
             .without_done()
             .hold_open(Pause::Until(gate.clone())),
         Reply::json(ANSWER).without_done().keep_alive(1_000, ms(5)),
-        Reply::sse(garbage),
+        Reply::json(ANSWER)
+            .without_done()
+            .keep_alive(3, ms(5))
+            .then_malformed_chunk(),
     ];
-    for (k, reply) in tails.into_iter().enumerate() {
+    let mut cases: Vec<(Provider, Reply)> = Provider::ALL
+        .iter()
+        .flat_map(|&p| tails.iter().map(move |t| (p, t.clone())))
+        .collect();
+    cases.push((Provider::ChatCompletions, Reply::sse(garbage)));
+    for (k, (provider, reply)) in cases.into_iter().enumerate() {
         let server = ReplayServer::start([reply]).await.unwrap();
         let client = server
             .client_builder()
+            .provider(provider)
             .timeouts(tight().with_idle(ms(300)))
             .max_response_bytes(4096)
             .backoff(Backoff::none())
@@ -201,15 +222,15 @@ async fn a_settled_answer_is_the_result_whatever_follows() {
             .await
             .unwrap();
         while let Some(snapshot) = stream.next().await {
-            snapshot.unwrap_or_else(|e| panic!("tail {k}: {e}"));
+            snapshot.unwrap_or_else(|e| panic!("{provider} tail {k}: {e}"));
         }
-        assert!(stream.take_value().is_some(), "tail {k}");
+        assert!(stream.take_value().is_some(), "{provider} tail {k}");
         assert!(
             started.elapsed() < ms(1500),
-            "tail {k}: {:?}",
+            "{provider} tail {k}: {:?}",
             started.elapsed()
         );
-        assert_eq!(server.requests().len(), 1, "tail {k}");
+        assert_eq!(server.requests().len(), 1, "{provider} tail {k}");
     }
 }
 

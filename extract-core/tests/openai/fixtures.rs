@@ -346,28 +346,3 @@ async fn replay_partial_last(name: &str) -> Vec<Value> {
         .map(|v| json_of(&v))
         .collect()
 }
-
-/// Anthropic's Messages streams are not chat-completions streams: the client
-/// must say so with a typed error (never a panic, never a made-up value),
-/// whatever the mode and the splits.
-#[tokio::test]
-async fn anthropic_streams_are_a_typed_error_not_a_value() {
-    for name in [
-        "anthropic/json-schema-output-text.sse",
-        "anthropic/parallel-tool-use-empty-input.sse",
-        "anthropic/tool-input-truncated-max-tokens.sse",
-        "anthropic/tool-search-then-tool-use.sse",
-        "anthropic/tool-use-input-json-delta.sse",
-    ] {
-        for mode in [Mode::Tools, Mode::JsonSchema] {
-            let e = error(name, mode).await;
-            assert!(
-                matches!(
-                    e,
-                    Error::Protocol { .. } | Error::NoJson { .. } | Error::Interrupted { .. }
-                ),
-                "{name} in {mode:?}: {e:?}"
-            );
-        }
-    }
-}

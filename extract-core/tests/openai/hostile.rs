@@ -3,8 +3,8 @@
 //! that never follow a redirect to another origin, bodies that are not an
 //! event stream, and framing broken mid-body.
 
-use crate::common::{chat, client_with_backoff, client_without_backoff, json_of, Object};
-use extract_core::openai::{same_origin_redirects, Mode, MAX_RETRY_AFTER};
+use crate::common::{chat, client_over, client_with_backoff, json_of, Object};
+use extract_core::openai::{same_origin_redirects, Mode, Provider, MAX_RETRY_AFTER};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::Error;
 use serde_json::json;
@@ -80,26 +80,29 @@ async fn retry_headers_from_a_hostile_server_never_panic() {
 #[tokio::test]
 async fn usage_from_the_wire_is_summed_without_overflow() {
     let max = u64::MAX;
-    let server = ReplayServer::start([
-        Reply::json(r#"{"a": "x"}"#).usage(max, max),
-        Reply::json(r#"{"a": 1}"#).usage(max, max),
-    ])
-    .await
-    .unwrap();
-    let done = chat(&server.client())
-        .max_retries(1)
-        .create_with_completion::<std::collections::BTreeMap<String, u32>>()
+    for &provider in Provider::ALL {
+        let server = ReplayServer::start([
+            Reply::json(r#"{"a": "x"}"#).usage(max, max),
+            Reply::json(r#"{"a": 1}"#).usage(max, max),
+        ])
         .await
         .unwrap();
-    let usage = done.usage.unwrap();
-    assert_eq!(
-        (
-            usage.prompt_tokens,
-            usage.completion_tokens,
-            usage.total_tokens
-        ),
-        (max, max, max)
-    );
+        let done = chat(&server.client_for(provider))
+            .max_retries(1)
+            .create_with_completion::<std::collections::BTreeMap<String, u32>>()
+            .await
+            .unwrap_or_else(|e| panic!("{provider}: {e}"));
+        let usage = done.usage.unwrap();
+        assert_eq!(
+            (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                usage.total_tokens
+            ),
+            (max, max, max),
+            "{provider}"
+        );
+    }
 }
 
 /// Fields the library does not use (a float `created`, an odd
@@ -113,7 +116,7 @@ async fn fields_the_library_does_not_use_cannot_fail_a_stream() {
         "\n\ndata: [DONE]\n\n"
     );
     let server = ReplayServer::start([Reply::sse(body)]).await.unwrap();
-    let got = chat(&client_without_backoff(&server))
+    let got = chat(&client_over(&server, Provider::ChatCompletions, 0))
         .mode(Mode::Json)
         .create::<Object>()
         .await
@@ -121,12 +124,14 @@ async fn fields_the_library_does_not_use_cannot_fail_a_stream() {
     assert_eq!(json_of(&got), json!({"a": 1}));
 }
 
-/// A client with every kind of credential: the provider's key
-/// (`Authorization`), an Azure-style `api-key`, an Anthropic-style
-/// `x-api-key`, and a header the caller marked secret.
-fn credentials(server: &ReplayServer) -> extract_core::openai::ClientBuilder {
+/// A client over `provider` with every kind of credential: the provider's
+/// key (`Authorization: Bearer`, or Anthropic's `x-api-key`), an
+/// Azure-style `api-key`, an `x-api-key`, and a header the caller marked
+/// secret.
+fn credentials(server: &ReplayServer, provider: Provider) -> extract_core::openai::ClientBuilder {
     server
         .client_builder()
+        .provider(provider)
         .api_key("sk-origin-only")
         .header("api-key", "azure-origin-only")
         .header("x-api-key", "anthropic-origin-only")
@@ -138,12 +143,13 @@ fn credentials(server: &ReplayServer) -> extract_core::openai::ClientBuilder {
 async fn credentials_never_follow_a_redirect_to_another_origin() {
     let elsewhere = ReplayServer::start([]).await.unwrap();
     elsewhere.repeat(Reply::json(ANSWER));
-    let target = format!("{}/chat/completions", elsewhere.base_url());
-    for status in [301, 302, 303, 307, 308] {
+    for (provider, status) in crate::common::every_provider_with([301, 302, 303, 307, 308]) {
+        // Any path: the other server records every request it gets.
+        let target = format!("{}/elsewhere", elsewhere.base_url());
         let origin = ReplayServer::start([Reply::redirect(status, target.clone())])
             .await
             .unwrap();
-        let client = credentials(&origin).build().unwrap();
+        let client = credentials(&origin, provider).build().unwrap();
         let err = chat(&client).create::<Object>().await.unwrap_err();
         let Error::Http {
             status: got,
@@ -151,7 +157,7 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
             ..
         } = &err
         else {
-            panic!("{status}: {err}")
+            panic!("{provider} {status}: {err}")
         };
         assert_eq!(*got, status);
         assert!(message.contains(&target), "{message}");
@@ -166,7 +172,10 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
             .build()
             .unwrap();
         origin.push(Reply::redirect(status, target.clone()));
-        let client = credentials(&origin).http_client(own).build().unwrap();
+        let client = credentials(&origin, provider)
+            .http_client(own)
+            .build()
+            .unwrap();
         assert!(chat(&client).create::<Object>().await.is_err());
     }
     assert!(
@@ -174,7 +183,12 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
         "another origin (another port) was sent {:?}",
         elsewhere.requests()
     );
-    let shown = format!("{:?}", credentials(&elsewhere).build().unwrap());
+    let shown = format!(
+        "{:?}",
+        credentials(&elsewhere, Provider::ChatCompletions)
+            .build()
+            .unwrap()
+    );
     assert!(!shown.contains("origin-only"), "{shown}");
 }
 
@@ -184,7 +198,9 @@ async fn a_redirect_within_the_origin_is_followed_with_the_credentials() {
     let moved = format!("http://{}/moved/v1/chat/completions", server.addr());
     server.push(Reply::redirect(307, moved));
     server.push(Reply::json(ANSWER));
-    let client = credentials(&server).build().unwrap();
+    let client = credentials(&server, Provider::ChatCompletions)
+        .build()
+        .unwrap();
     let got = chat(&client).create::<Object>().await.unwrap();
     assert_eq!(json_of(&got), answer());
     let requests = server.requests();
@@ -198,14 +214,14 @@ async fn a_redirect_within_the_origin_is_followed_with_the_credentials() {
     assert_eq!(requests[1].body, requests[0].body, "a 307 keeps the body");
 }
 
-/// One attempt against `reply`, with transient retries allowed: the error
-/// and how many requests were made.
-async fn refused(reply: Reply) -> (Error, usize) {
+/// An attempt against `reply` over `provider`, with transient retries
+/// allowed: the error and how many requests were made.
+async fn refused(reply: Reply, provider: Provider) -> (Error, usize) {
     let server = ReplayServer::start([reply.clone(), reply.clone(), reply])
         .await
         .unwrap();
-    let err = chat(&client_with_backoff(&server, 2))
-        .mode(Mode::Json)
+    let err = chat(&client_over(&server, provider, 2))
+        .mode(Mode::Tools)
         .create::<Object>()
         .await
         .unwrap_err();
@@ -221,41 +237,47 @@ async fn what_is_not_an_event_stream_is_a_protocol_error_at_once() {
     let cases = [
         (
             Reply::sse(gzip).header("content-encoding", "gzip"),
-            "Content-Encoding: gzip",
+            Some("Content-Encoding: gzip"),
         ),
         (
             Reply::sse("Hello, this is not a stream").content_type("text/plain"),
-            "Content-Type: text/plain",
+            Some("Content-Type: text/plain"),
         ),
         (
             Reply::sse("<!doctype html><p>Welcome").content_type("text/html"),
-            "HTML page",
+            Some("HTML page"),
         ),
         (
             Reply::sse("<html>").without_content_type(),
-            "no `Content-Type`",
+            Some("no `Content-Type`"),
         ),
+        // JSON, but not a response of the provider: the provider's decoder
+        // says so in its words.
         (
             Reply::sse(r#"{"data": {"result": {"nested": {"deep": [1]}}}}"#)
                 .content_type("application/json"),
-            "holds no answer",
+            None,
         ),
         (
             Reply::sse(format!("{}{}", "[".repeat(5000), "]".repeat(5000))).without_content_type(),
-            "holds no answer",
+            None,
         ),
     ];
-    for (reply, named) in cases {
-        let (err, requests) = refused(reply).await;
-        let Error::Protocol { message, .. } = &err else {
-            panic!("{named}: {err}")
-        };
-        assert!(message.contains(named), "{named}: {message}");
-        assert!(
-            err.raw_text().is_some_and(|raw| !raw.is_empty()),
-            "{named}: the body is kept"
-        );
-        assert_eq!(requests, 1, "{named}: not retried");
+    for &provider in Provider::ALL {
+        for (reply, named) in &cases {
+            let (err, requests) = refused(reply.clone(), provider).await;
+            let Error::Protocol { message, .. } = &err else {
+                panic!("{provider} {named:?}: {err}")
+            };
+            if let Some(named) = named {
+                assert!(message.contains(named), "{provider} {named}: {message}");
+            }
+            assert!(
+                err.raw_text().is_some_and(|raw| !raw.is_empty()),
+                "{provider} {named:?}: the body is kept"
+            );
+            assert_eq!(requests, 1, "{provider} {named:?}: not retried");
+        }
     }
 }
 
@@ -264,19 +286,21 @@ async fn what_is_not_an_event_stream_is_a_protocol_error_at_once() {
 /// label: the bytes decide, as the official SDKs read a requested stream.
 #[tokio::test]
 async fn a_mislabelled_body_is_read_for_what_it_is() {
-    for reply in [
-        Reply::json(ANSWER).whole().without_content_type(),
-        Reply::json(ANSWER).whole().content_type("text/plain"),
-        Reply::json(ANSWER).content_type("application/json"),
-        Reply::json(ANSWER).without_content_type(),
-        Reply::json(ANSWER).content_type("application/octet-stream"),
-    ] {
-        let server = ReplayServer::start([reply]).await.unwrap();
-        let got = chat(&client_without_backoff(&server))
-            .create::<Object>()
-            .await
-            .unwrap();
-        assert_eq!(json_of(&got), answer());
+    for &provider in Provider::ALL {
+        for reply in [
+            Reply::json(ANSWER).whole().without_content_type(),
+            Reply::json(ANSWER).whole().content_type("text/plain"),
+            Reply::json(ANSWER).content_type("application/json"),
+            Reply::json(ANSWER).without_content_type(),
+            Reply::json(ANSWER).content_type("application/octet-stream"),
+        ] {
+            let server = ReplayServer::start([reply]).await.unwrap();
+            let got = chat(&client_over(&server, provider, 0))
+                .create::<Object>()
+                .await
+                .unwrap_or_else(|e| panic!("{provider}: {e}"));
+            assert_eq!(json_of(&got), answer());
+        }
     }
 }
 
@@ -284,16 +308,18 @@ async fn a_mislabelled_body_is_read_for_what_it_is() {
 /// the text received before the break kept.
 #[tokio::test]
 async fn a_malformed_chunked_body_keeps_what_came_before() {
-    let server = ReplayServer::start([Reply::json(ANSWER).malformed_chunk_after(16)])
-        .await
-        .unwrap();
-    let err = chat(&client_without_backoff(&server))
-        .create::<Object>()
-        .await
-        .unwrap_err();
-    let Error::Interrupted { .. } = &err else {
-        panic!("{err}")
-    };
-    assert_eq!(err.raw_text(), Some(&ANSWER[..16]));
-    assert_eq!(err.partial(), Some(&json!({"name": "Jason"})));
+    for &provider in Provider::ALL {
+        let server = ReplayServer::start([Reply::json(ANSWER).malformed_chunk_after(16)])
+            .await
+            .unwrap();
+        let err = chat(&client_over(&server, provider, 0))
+            .create::<Object>()
+            .await
+            .unwrap_err();
+        let Error::Interrupted { .. } = &err else {
+            panic!("{provider}: {err}")
+        };
+        assert_eq!(err.raw_text(), Some(&ANSWER[..16]), "{provider}");
+        assert_eq!(err.partial(), Some(&json!({"name": "Jason"})), "{provider}");
+    }
 }

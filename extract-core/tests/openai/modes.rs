@@ -1,18 +1,26 @@
-//! Every mode × `create` / `create::<Iterable<_>>` / `create_partial` /
-//! `create_iterable`, and the request each mode sends.
+//! Every provider × every mode × `create` / `create::<Iterable<_>>` /
+//! `create_partial` / `create_iterable`, and the request each mode sends
+//! (chat completions; each other provider's in its own module).
 
-use crate::common::{extends, json_of, request, Object, MODES};
-use extract_core::openai::{Mode, ResponseModel};
+use crate::common::{chat, every_provider_with, extends, json_of, request, Object, MODES};
+use extract_core::openai::{ChatRequest, Mode, Provider, ResponseModel};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::Iterable;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-fn user() -> Value {
+/// A request to `server` in `mode`, in `provider`'s protocol.
+fn request_as(server: &ReplayServer, provider: Provider, mode: Mode) -> ChatRequest {
+    chat(&server.client_for(provider)).mode(mode)
+}
+
+/// A user with strings to escape, a list and an object.
+pub fn user() -> Value {
     json!({"name": "Jason \"J\" Liu", "age": 25, "tags": ["a", "b"], "address": {"city": "Zürich"}})
 }
 
-fn users() -> Vec<Value> {
+/// Three users, for lists.
+pub fn users() -> Vec<Value> {
     vec![
         json!({"name": "Jason", "age": 10}),
         json!({"name": "John", "age": 30}),
@@ -20,66 +28,71 @@ fn users() -> Vec<Value> {
     ]
 }
 
+/// Every provider with every mode.
+fn every_provider_and_mode() -> impl Iterator<Item = (Provider, Mode)> {
+    every_provider_with(MODES)
+}
+
 #[tokio::test]
 async fn create_in_every_mode() {
-    for mode in MODES {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::value(&user())]).await.unwrap();
-        let got: Object = request(&server, mode)
+        let got: Object = request_as(&server, provider, mode)
             .create::<Object>()
             .await
-            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        assert_eq!(json_of(&got), user(), "{mode:?}");
+            .unwrap_or_else(|e| panic!("{provider} {mode:?}: {e}"));
+        assert_eq!(json_of(&got), user(), "{provider} {mode:?}");
     }
 }
 
 #[tokio::test]
 async fn create_a_list_in_every_mode() {
-    for mode in MODES {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::items(users())]).await.unwrap();
-        let got: Vec<Object> = request(&server, mode)
+        let got: Vec<Object> = request_as(&server, provider, mode)
             .create::<Iterable<Object>>()
             .await
-            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        assert_eq!(json_of(&got), json!(users()), "{mode:?}");
+            .unwrap_or_else(|e| panic!("{provider} {mode:?}: {e}"));
+        assert_eq!(json_of(&got), json!(users()), "{provider} {mode:?}");
     }
 }
 
 #[tokio::test]
 async fn create_partial_in_every_mode() {
-    for mode in MODES {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::value(&user()).fragment(3)])
             .await
             .unwrap();
-        let mut stream = request(&server, mode)
+        let mut stream = request_as(&server, provider, mode)
             .create_partial::<Object>()
             .await
             .unwrap();
         let mut snapshots = Vec::new();
         while let Some(snapshot) = stream.next().await {
             snapshots.push(json_of(
-                &snapshot.unwrap_or_else(|e| panic!("{mode:?}: {e}")),
+                &snapshot.unwrap_or_else(|e| panic!("{provider} {mode:?}: {e}")),
             ));
         }
-        assert!(snapshots.len() >= 2, "{mode:?}: {snapshots:?}");
+        assert!(snapshots.len() >= 2, "{provider} {mode:?}: {snapshots:?}");
         for pair in snapshots.windows(2) {
             assert!(
                 extends(&pair[0], &pair[1]),
-                "{mode:?}: {} then {}",
+                "{provider} {mode:?}: {} then {}",
                 pair[0],
                 pair[1]
             );
             assert_ne!(
                 pair[0], pair[1],
-                "{mode:?}: a snapshot is only sent when it changed"
+                "{provider} {mode:?}: a snapshot is only sent when it changed"
             );
         }
-        assert_eq!(snapshots.last(), Some(&user()), "{mode:?}");
+        assert_eq!(snapshots.last(), Some(&user()), "{provider} {mode:?}");
         let value = stream.take_value().expect("the final value");
-        assert_eq!(json_of(&value), user(), "{mode:?}");
+        assert_eq!(json_of(&value), user(), "{provider} {mode:?}");
         assert_eq!(stream.attempts(), 1);
         assert!(
             stream.usage().is_some_and(|u| u.total_tokens > 0),
-            "{mode:?}: usage read"
+            "{provider} {mode:?}: usage read"
         );
         assert!(stream.next().await.is_none(), "an ended stream stays ended");
     }
@@ -87,17 +100,17 @@ async fn create_partial_in_every_mode() {
 
 #[tokio::test]
 async fn create_iterable_in_every_mode() {
-    for mode in MODES {
+    for (provider, mode) in every_provider_and_mode() {
         let server = ReplayServer::start([Reply::items(users())]).await.unwrap();
-        let stream = request(&server, mode)
+        let stream = request_as(&server, provider, mode)
             .create_iterable::<Object>()
             .await
             .unwrap();
         let items: Vec<Object> = stream
-            .map(|item| item.unwrap_or_else(|e| panic!("{mode:?}: {e}")))
+            .map(|item| item.unwrap_or_else(|e| panic!("{provider} {mode:?}: {e}")))
             .collect()
             .await;
-        assert_eq!(json_of(&items), json!(users()), "{mode:?}");
+        assert_eq!(json_of(&items), json!(users()), "{provider} {mode:?}");
     }
 }
 

@@ -20,7 +20,10 @@
 //! [`Decode`]r), a variant of [`Provider`], and its line in
 //! [`Provider::protocol`].
 
+pub(crate) mod anthropic;
 pub(crate) mod chat_completions;
+pub(crate) mod responses;
+mod wire;
 
 use super::assembler::Completion;
 use super::input::Part;
@@ -46,16 +49,47 @@ pub enum Provider {
     /// OpenRouter, Mistral, DeepSeek, Together, Fireworks, …
     #[default]
     ChatCompletions,
+    /// Anthropic's Messages API (`POST /v1/messages`): the key in
+    /// `x-api-key`, `anthropic-version: 2023-06-01`, the base URL without
+    /// `/v1` as the Anthropic SDKs and `ANTHROPIC_BASE_URL` take it
+    /// (`https://api.anthropic.com`; one ending in `/v1` works too).
+    ///
+    /// Every [`Mode`] has an equivalent: a forced tool, a strict tool, the
+    /// native structured output (`output_config.format`) for
+    /// [`Mode::JsonSchema`], the prompt for `Json` / `MdJson`, several
+    /// `tool_use` blocks for `ParallelTools`. `max_tokens` is required by
+    /// the API: a request that sets none sends 4096 (what every Claude
+    /// model can produce). There is no `seed`, and `temperature` is between
+    /// 0 and 1: a request outside these fails with
+    /// [`Error::Config`](crate::Error::Config) before it is sent. Images
+    /// (PNG, JPEG, GIF, WebP) and documents (PDF, plain text) are taken by
+    /// URL, as bytes or by file id (file ids need the
+    /// `anthropic-beta: files-api-2025-04-14` header); audio is not.
+    /// Thinking blocks, server tools and their results are never part of
+    /// the answer; HTTP 529 (overloaded) is retried like a 5xx.
+    Anthropic,
+    /// The OpenAI Responses API (`POST /responses`): input items with
+    /// typed content parts, function tools and `text.format`, a stream of
+    /// typed events (reasoning is never part of the answer). Other servers
+    /// implement it too (Azure OpenAI, vLLM, DeepSeek, …). No `seed`, no
+    /// audio input.
+    Responses,
 }
 
 impl Provider {
     /// Every provider, in a stable order.
-    pub const ALL: &'static [Provider] = &[Provider::ChatCompletions];
+    pub const ALL: &'static [Provider] = &[
+        Provider::ChatCompletions,
+        Provider::Responses,
+        Provider::Anthropic,
+    ];
 
     /// How this provider speaks.
     pub(crate) fn protocol(self) -> &'static dyn Protocol {
         match self {
             Provider::ChatCompletions => &chat_completions::ChatCompletions,
+            Provider::Responses => &responses::Responses,
+            Provider::Anthropic => &anthropic::Anthropic,
         }
     }
 
@@ -66,12 +100,14 @@ impl Provider {
     }
 
     /// The provider named `name` (as [`as_str`](Self::as_str) gives it;
-    /// `openai` and `chat` also name chat completions).
+    /// `openai` and `chat` also name chat completions, `claude` names
+    /// Anthropic).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Provider> {
         let name = name.trim().to_ascii_lowercase().replace('-', "_");
         match name.as_str() {
             "openai" | "chat" => Some(Provider::ChatCompletions),
+            "claude" => Some(Provider::Anthropic),
             _ => Provider::ALL.iter().copied().find(|p| p.as_str() == name),
         }
     }
@@ -156,9 +192,10 @@ pub(crate) trait Protocol: Send + Sync + 'static {
     /// A decoder for one response.
     fn decoder(&self) -> Box<dyn Decode>;
 
-    /// Is this HTTP status worth retrying?
+    /// Is this HTTP status worth retrying? (By default
+    /// [`retryable_status`].)
     fn is_retryable_status(&self, status: u16) -> bool {
-        matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+        retryable_status(status)
     }
 
     /// Message, type and code of an HTTP error body.
@@ -253,10 +290,6 @@ pub(crate) enum Stop {
     /// Stopped by the provider's filter: [`Error::ContentFilter`].
     ContentFilter,
     /// The model refused: [`Error::Refusal`].
-    #[expect(
-        dead_code,
-        reason = "for providers whose finish reason names a refusal (Anthropic's `refusal`)"
-    )]
     Refusal,
 }
 
@@ -322,6 +355,28 @@ impl ErrorBody {
     }
 }
 
+/// The HTTP statuses worth retrying for every provider: 408, 429, 500,
+/// 502, 503, 504.
+pub(crate) fn retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A header value that carries the API key, marked sensitive (never shown
+/// in `Debug` output or logs).
+pub(crate) fn secret_header(text: &str) -> Result<HeaderValue, Error> {
+    let mut value = HeaderValue::from_str(text).map_err(|_| Error::Config {
+        message: "the API key contains characters that cannot be sent in a header".to_owned(),
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// The error an `error` event carries (`{"error": {"type", "message"}}`,
+/// or the event's text when it is not that).
+pub(crate) fn error_event(data: &str) -> Error {
+    ErrorBody::parse(data).into_provider_error(data)
+}
+
 /// An [`Error::Protocol`] with this message.
 pub(crate) fn protocol_error(message: impl Into<String>) -> Error {
     Error::Protocol {
@@ -379,6 +434,20 @@ pub(crate) fn reask_messages(
             format!("That JSON was not valid:\n{errors}\nAnswer again with the JSON only, every error fixed.")
         };
         vec![Message::assistant(answer), Message::user(follow_up)]
+    }
+}
+
+/// The target of the providers' unit tests: `User`, a schema with a
+/// description.
+#[cfg(test)]
+pub(crate) fn test_target() -> Target {
+    fn schema() -> Value {
+        serde_json::json!({"type": "object", "description": "A user.", "properties": {"name": {"type": "string"}}})
+    }
+    Target {
+        name: "User".into(),
+        schema,
+        strict_schema: schema,
     }
 }
 

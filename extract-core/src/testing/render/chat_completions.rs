@@ -4,7 +4,7 @@
 //! `finish_reason`; a `choices: []` usage chunk when the request asked for
 //! usage; `data: [DONE]`).
 
-use super::{sse_event, Dialect, Encoder, Placement, Rendered, Step};
+use super::{openai_error_body, sse_event, Dialect, Encoder, Placement, Rendered, Step};
 use crate::client::Provider;
 use crate::testing::script::{Answer, Reply};
 use serde_json::{json, Value};
@@ -76,13 +76,7 @@ impl Dialect for ChatCompletions {
     }
 
     fn error_body(&self, status: u16, message: &str) -> String {
-        let kind = if status >= 500 {
-            "server_error"
-        } else {
-            "invalid_request_error"
-        };
-        json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
-            .to_string()
+        openai_error_body(status, message)
     }
 
     fn id_prefix(&self) -> &'static str {

@@ -5,7 +5,9 @@
 //! Adding a provider to the replay server: a module here implementing
 //! [`Dialect`], and its line in [`dialect_for_path`] / [`dialect_of`].
 
+mod anthropic;
 mod chat_completions;
+mod responses;
 
 use super::script::{Answer, Fault, Marker, Pause, Reply};
 use crate::client::Provider;
@@ -65,10 +67,7 @@ pub(crate) enum Step<'a> {
     /// Tool call `call` begins.
     ToolStart { call: usize, name: &'a str },
     /// A text part (answer or refusal) begins.
-    TextStart {
-        #[expect(dead_code, reason = "for dialects with typed content parts")]
-        refusal: bool,
-    },
+    TextStart { refusal: bool },
     /// A fragment of tool call `call`'s arguments, or (`call: None`) of the
     /// answer text.
     Fragment {
@@ -77,7 +76,6 @@ pub(crate) enum Step<'a> {
         refusal: bool,
     },
     /// A part is complete: tool call `call` (or the text), all of `text`.
-    #[expect(dead_code, reason = "for dialects that repeat a part whole at its end")]
     PartEnd {
         call: Option<usize>,
         name: Option<&'a str>,
@@ -122,6 +120,8 @@ pub(crate) fn dialect_for_path(path: &str) -> Option<&'static dyn Dialect> {
 pub(crate) fn dialect_of(provider: Provider) -> &'static dyn Dialect {
     match provider {
         Provider::ChatCompletions => &chat_completions::ChatCompletions,
+        Provider::Responses => &responses::Responses,
+        Provider::Anthropic => &anthropic::Anthropic,
     }
 }
 
@@ -372,8 +372,8 @@ pub(crate) fn actions(
     out
 }
 
-/// What a reply sends once its answer is over: keep-alive comments, then a
-/// stall.
+/// What a reply sends once its answer is over: keep-alive comments, a
+/// stall, broken framing.
 fn tail(reply: &Reply, out: &mut Vec<Action>) {
     if let Some((count, every)) = reply.tail.keep_alive {
         for _ in 0..count {
@@ -386,6 +386,9 @@ fn tail(reply: &Reply, out: &mut Vec<Action>) {
     if let Some(pause) = &reply.tail.hold {
         out.push(Action::Pause(pause.clone()));
     }
+    if reply.tail.break_framing {
+        out.push(Action::BadChunk);
+    }
 }
 
 /// The body of a whole (non-streamed) answer.
@@ -397,6 +400,18 @@ pub(crate) fn whole_body(
 ) -> String {
     let rendered = render(&reply.answer, &dialect.placement(request));
     dialect.whole_body(reply, &rendered, request, id)
+}
+
+/// The JSON body of an HTTP error in OpenAI's shape (chat completions and
+/// Responses): `{"error": {"message", "type", "param", "code"}}`.
+pub(crate) fn openai_error_body(status: u16, message: &str) -> String {
+    let kind = if status >= 500 {
+        "server_error"
+    } else {
+        "invalid_request_error"
+    };
+    serde_json::json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
+        .to_string()
 }
 
 /// `event:` (when named) and `data:` lines of one server-sent event.

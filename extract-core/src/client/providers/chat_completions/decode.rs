@@ -10,12 +10,11 @@
 //! it: the answer is settled then (OpenRouter sends `length` and then an
 //! error).
 
-use super::wire::{ApiError, Chunk, Completion as WholeCompletion};
-use crate::client::providers::{unreadable, Decode, Delta, ErrorBody, Stop};
+use super::wire::{Chunk, Completion as WholeCompletion};
+use crate::client::providers::{error_event, unreadable, Decode, Delta, Stop};
 use crate::client::sse::SseEvent;
 use crate::client::usage::Usage;
 use crate::Error;
-use serde_json::Value;
 use std::collections::HashMap;
 
 /// What a `finish_reason` means.
@@ -142,7 +141,7 @@ impl Decode for ChatDecoder {
         match error {
             // After a finish reason the answer is settled; the finish
             // reason says more.
-            Some(error) if !finished_before => Err(provider(error)),
+            Some(error) if !finished_before => Err(error.into_error()),
             _ => Ok(()),
         }
     }
@@ -154,7 +153,7 @@ impl Decode for ChatDecoder {
             ))
         })?;
         if let Some(error) = whole.error.clone() {
-            return Err(provider(error));
+            return Err(error.into_error());
         }
         out(Delta::Meta {
             id: whole.id.as_deref(),
@@ -202,21 +201,6 @@ impl Decode for ChatDecoder {
         }
         out(Delta::Done)
     }
-}
-
-/// The error object of an `event: error` (or an unparseable one, as text).
-fn error_event(data: &str) -> Error {
-    let value: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-    ErrorBody::of_value(&value).into_provider_error(data)
-}
-
-fn provider(error: ApiError) -> Error {
-    ErrorBody {
-        message: error.message.clone(),
-        kind: error.kind.clone(),
-        code: error.code_text(),
-    }
-    .into_provider_error("")
 }
 
 #[cfg(test)]
