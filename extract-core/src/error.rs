@@ -145,6 +145,40 @@ pub enum Error {
         /// What had arrived.
         received: Box<Received>,
     },
+    /// A bound of the client's [`Timeouts`](crate::client::Timeouts)
+    /// passed: `deadline` says which (the wait for the headers, the silence
+    /// of a body, the attempt, the whole call, …). Retried like a dropped
+    /// connection, except [`Deadline::Call`](crate::client::Deadline::Call).
+    #[cfg(feature = "openai")]
+    #[error("no answer in time: the {deadline} bound ({limit:?}) passed")]
+    Timeout {
+        /// Which bound passed.
+        deadline: crate::client::Deadline,
+        /// Its length.
+        limit: std::time::Duration,
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// An [item stream](crate::client::ItemStream) went on with a new
+    /// answer (a re-ask, or a retry after a cut), and that answer does not
+    /// begin with the `kept` items already delivered from the earlier one:
+    /// its item `index` differs, or it ends before it. Its items are not
+    /// delivered (nothing from two different lists is mixed); re-asked
+    /// like a validation failure while the budget allows. The raw text is
+    /// the new answer.
+    #[cfg(feature = "openai")]
+    #[error(
+        "the new answer does not begin with the {kept} items already delivered: \
+         its item {index} differs from the one delivered, or is missing"
+    )]
+    Diverged {
+        /// The first item of the new answer that differs (or is missing).
+        index: usize,
+        /// How many items had been delivered.
+        kept: usize,
+        /// What had arrived (the new answer).
+        received: Box<Received>,
+    },
     /// Every attempt failed. `attempts` holds each attempt's error in order;
     /// the last one is what ended the retries (the budget ran out, or it
     /// could not be retried). The raw text and partial are the last ones seen.
@@ -189,6 +223,8 @@ macro_rules! received_of {
             | Error::ContentFilter { received, .. }
             | Error::Interrupted { received, .. }
             | Error::TooLarge { received, .. }
+            | Error::Timeout { received, .. }
+            | Error::Diverged { received, .. }
             | Error::RetriesExhausted { received, .. } => Some(received),
             #[cfg(feature = "openai")]
             Error::Transport { .. } | Error::Config { .. } => None,

@@ -21,6 +21,7 @@ mod adapter;
 pub(crate) mod assembler;
 mod attempt;
 mod config;
+mod deadline;
 mod engine;
 pub(crate) mod input;
 mod message;
@@ -38,7 +39,10 @@ pub(crate) mod usage;
 mod no_rescan;
 
 pub use assembler::{Completion, ToolCall};
-pub use config::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
+pub use config::{
+    same_origin_redirects, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+};
+pub use deadline::{Deadline, Timeouts, SETTLED_TAIL};
 pub use input::{Part, Source};
 pub use message::{Message, Role, ToolResult};
 pub use mode::Mode;
@@ -46,7 +50,7 @@ pub use output::ResponseModel;
 pub use providers::Provider;
 pub use reader::{ItemReader, PartialReader};
 pub use request::{ChatRequest, Extraction};
-pub use retry::Backoff;
+pub use retry::{retry_after, Backoff, MAX_RETRY_AFTER};
 pub use stream::{ItemStream, PartialStream};
 pub use usage::Usage;
 

@@ -254,7 +254,8 @@ impl ChatRequest {
     ///
     /// Configuration, HTTP and transport errors of the first response.
     pub async fn create_iterable<T: Extract>(self) -> Result<ItemStream<T>, Error> {
-        let make: fn(Mode) -> Box<ItemCollector<T>> = |mode| Box::new(ItemCollector::new(mode));
+        let make: fn(Mode) -> Box<ItemCollector<T>> =
+            |mode| Box::new(ItemCollector::tracking(mode));
         let engine = self.engine(
             <Iterable<T> as ResponseModel>::spec(),
             true,

@@ -10,8 +10,10 @@
 mod anthropic;
 mod anthropic_fixtures;
 mod common;
+mod deadlines;
 mod faults;
 mod fixtures;
+mod hostile;
 mod modes;
 mod readers;
 mod responses;

@@ -62,6 +62,7 @@ impl Dialect for ChatCompletions {
             };
             message[field] = json!(text);
         }
+        let (prompt, completion) = reply.usage.unwrap_or((10, 10));
         let finish = reply
             .finish_reason
             .clone()
@@ -69,7 +70,7 @@ impl Dialect for ChatCompletions {
         json!({
             "id": id, "object": "chat.completion", "created": 1_700_000_000, "model": request["model"],
             "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
-            "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
+            "usage": { "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt.saturating_add(completion) },
         })
         .to_string()
     }
@@ -112,7 +113,7 @@ impl ChunkEncoder {
             "created": 1_700_000_000,
             "model": self.model,
             "choices": [],
-            "usage": { "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion },
+            "usage": { "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt.saturating_add(completion) },
         });
         sse_event(None, &chunk.to_string())
     }
@@ -168,7 +169,9 @@ impl Encoder for ChunkEncoder {
                 if self.include_usage {
                     events.push(self.usage(finish.usage.0, finish.usage.1));
                 }
-                events.push(sse_event(None, "[DONE]"));
+                if finish.end {
+                    events.push(sse_event(None, "[DONE]"));
+                }
                 events
             }
             Step::Error { message } => {

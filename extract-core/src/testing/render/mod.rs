@@ -101,6 +101,10 @@ pub(crate) struct Finish<'a> {
     pub tools: bool,
     /// Prompt and completion token counts to report.
     pub usage: (u64, u64),
+    /// Send the end-of-stream event after the finish (`data: [DONE]`,
+    /// `message_stop`, …); false for a server that leaves it out. A
+    /// provider whose finish event is its end event sends it anyway.
+    pub end: bool,
 }
 
 /// The dialect of the provider whose path `path` ends with.
@@ -223,6 +227,8 @@ pub(crate) enum Action {
     Pause(Pause),
     /// Close the connection now, mid-body.
     Drop,
+    /// Break the chunked framing, then close the connection.
+    BadChunk,
 }
 
 /// The steps of a streamed answer for `request`, in `dialect`. See
@@ -245,7 +251,11 @@ pub(crate) fn actions(
     let tools = rendered.tools();
     let fault_at = match &reply.fault {
         Some(
-            Fault::Truncate(n) | Fault::Drop(n) | Fault::Malformed(n) | Fault::ErrorEvent(n, _),
+            Fault::Truncate(n)
+            | Fault::Drop(n)
+            | Fault::Malformed(n)
+            | Fault::ErrorEvent(n, _)
+            | Fault::BadChunk(n),
         ) => Some(*n),
         _ => None,
     };
@@ -327,6 +337,10 @@ pub(crate) fn actions(
             out.push(Action::Drop);
             return out;
         }
+        (Some(Fault::BadChunk(_)), _) => {
+            out.push(Action::BadChunk);
+            return out;
+        }
         (Some(Fault::ErrorEvent(_, message)), _) => {
             emit(&mut encoder, &mut out, Step::Error { message });
             return out;
@@ -336,7 +350,10 @@ pub(crate) fn actions(
             return out;
         }
         (Some(Fault::Truncate(_)), _) => true,
-        (_, Some(Fault::NoEnd)) => return out,
+        (_, Some(Fault::NoEnd)) => {
+            tail(reply, &mut out);
+            return out;
+        }
         _ => false,
     };
     let prompt = request.to_string().len() as u64 / 4;
@@ -347,10 +364,31 @@ pub(crate) fn actions(
             truncated,
             reason: reply.finish_reason.as_deref(),
             tools,
-            usage: (prompt, fragments_sent),
+            usage: reply.usage.unwrap_or((prompt, fragments_sent)),
+            end: !reply.tail.without_end,
         }),
     );
+    tail(reply, &mut out);
     out
+}
+
+/// What a reply sends once its answer is over: keep-alive comments, a
+/// stall, broken framing.
+fn tail(reply: &Reply, out: &mut Vec<Action>) {
+    if let Some((count, every)) = reply.tail.keep_alive {
+        for _ in 0..count {
+            if !every.is_zero() {
+                out.push(Action::Pause(Pause::For(every)));
+            }
+            out.push(Action::Send(b": keep-alive\n\n".to_vec()));
+        }
+    }
+    if let Some(pause) = &reply.tail.hold {
+        out.push(Action::Pause(pause.clone()));
+    }
+    if reply.tail.break_framing {
+        out.push(Action::BadChunk);
+    }
 }
 
 /// The body of a whole (non-streamed) answer.

@@ -284,7 +284,7 @@ fn usage(input: u64, output: u64) -> Value {
     json!({
         "input_tokens": input, "input_tokens_details": { "cached_tokens": 0 },
         "output_tokens": output, "output_tokens_details": { "reasoning_tokens": 0 },
-        "total_tokens": input + output,
+        "total_tokens": input.saturating_add(output),
     })
 }
 

@@ -8,7 +8,9 @@
 //! server that sends `"created": 1717171717.5` still streams (the lenient
 //! readers are shared by every provider: [`crate::client::providers::wire`]).
 
-use crate::client::providers::wire::{cow, lenient_count, lenient_time, ApiError};
+use crate::client::providers::wire::{
+    cow, lenient_count, lenient_label, lenient_owned_label, lenient_time, ApiError,
+};
 use crate::client::usage::Usage;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -16,13 +18,13 @@ use std::borrow::Cow;
 /// One `chat.completion.chunk` event.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Chunk<'a> {
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub model: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub system_fingerprint: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub choices: Option<Vec<ChunkChoice<'a>>>,
@@ -77,13 +79,13 @@ pub(crate) struct FunctionDelta<'a> {
 /// A whole (non-streamed) `chat.completion`, for servers that ignore `stream`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Completion {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub model: Option<String>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub system_fingerprint: Option<String>,
     #[serde(default)]
     pub choices: Vec<CompletionChoice>,
