@@ -363,11 +363,11 @@ impl<C: ?Sized + Collector> Attempt<C> {
             ..
         } = self;
         let mut completion = assembler.take();
-        let route = adapter.route();
+        let from = RawFrom::of(&adapter);
         let raw = if reuses_answer(&error) {
-            raw_of(&completion, route)
+            raw_of(&completion, from)
         } else {
-            take_raw(&mut completion, route)
+            take_raw(&mut completion, from)
         };
         (with_received(error, raw, partial), completion)
     }
@@ -443,7 +443,9 @@ impl<C: ?Sized + Collector> Attempt<C> {
             });
         }
         let collector = self.collector.as_mut();
-        self.adapter.finish(&mut |text| collector.feed(text))?;
+        let content = &self.assembler.completion().content;
+        self.adapter
+            .finish(content, &mut |text| collector.feed(text))?;
         self.check_found()
     }
 
@@ -456,10 +458,13 @@ impl<C: ?Sized + Collector> Attempt<C> {
                 "the model answered in text instead of calling the tool"
             }
             Route::EachTool => return Ok(()),
-            Route::FirstTool if self.adapter.calls() == 0 && wrote_text => {
-                "the model answered in text instead of calling the tool"
+            Route::FirstTool if self.adapter.calls() == 0 && !self.adapter.fed_any() => {
+                if wrote_text {
+                    "the model answered in text instead of calling the tool, and the text holds no JSON"
+                } else {
+                    "the model did not call the tool"
+                }
             }
-            Route::FirstTool if self.adapter.calls() == 0 => "the model did not call the tool",
             Route::Fenced if !self.adapter.found_fence() && wrote_text => {
                 "the answer has no ```json code block and does not start with JSON"
             }
@@ -582,33 +587,49 @@ fn reuses_answer(error: &Error) -> bool {
     )
 }
 
-/// [`raw_of`] the assembled completion.
-fn raw_text(assembler: &Assembler, adapter: &Adapter) -> String {
-    raw_of(assembler.completion(), adapter.route())
+/// Where an answer's raw text is: what the mode read its JSON from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawFrom {
+    /// The answer text.
+    Content,
+    /// The first tool call's arguments.
+    FirstCall,
+    /// Every tool call's arguments, one per line.
+    EveryCall,
 }
 
-/// [`raw_of`], moved out of the completion where it is one string.
-fn take_raw(completion: &mut Completion, route: Route) -> String {
-    let first_call = completion.tool_calls.first_mut();
-    match (route, first_call) {
-        (Route::Content | Route::Fenced, _) | (Route::FirstTool | Route::EachTool, None) => {
-            std::mem::take(&mut completion.content)
+impl RawFrom {
+    fn of(adapter: &Adapter) -> RawFrom {
+        match adapter.route() {
+            _ if adapter.reads_content() => RawFrom::Content,
+            Route::EachTool => RawFrom::EveryCall,
+            _ => RawFrom::FirstCall,
         }
-        (Route::FirstTool, Some(call)) => std::mem::take(&mut call.arguments),
-        (Route::EachTool, Some(_)) => raw_of(completion, route),
     }
 }
 
-/// The text the mode reads JSON from, as the model wrote it.
-fn raw_of(completion: &Completion, route: Route) -> String {
-    match route {
-        Route::Content | Route::Fenced => completion.content.clone(),
-        Route::FirstTool => match completion.tool_calls.first() {
-            Some(call) => call.arguments.clone(),
-            None => completion.content.clone(),
-        },
-        Route::EachTool if completion.tool_calls.is_empty() => completion.content.clone(),
-        Route::EachTool => {
+/// [`raw_of`] the assembled completion.
+fn raw_text(assembler: &Assembler, adapter: &Adapter) -> String {
+    raw_of(assembler.completion(), RawFrom::of(adapter))
+}
+
+/// [`raw_of`], moved out of the completion where it is one string.
+fn take_raw(completion: &mut Completion, from: RawFrom) -> String {
+    let first_call = completion.tool_calls.first_mut();
+    match (from, first_call) {
+        (RawFrom::Content, _) | (_, None) => std::mem::take(&mut completion.content),
+        (RawFrom::FirstCall, Some(call)) => std::mem::take(&mut call.arguments),
+        (RawFrom::EveryCall, Some(_)) => raw_of(completion, from),
+    }
+}
+
+/// The text the mode reads JSON from, as the model wrote it (the answer
+/// text when there is no tool call).
+fn raw_of(completion: &Completion, from: RawFrom) -> String {
+    match (from, completion.tool_calls.first()) {
+        (RawFrom::Content, _) | (_, None) => completion.content.clone(),
+        (RawFrom::FirstCall, Some(call)) => call.arguments.clone(),
+        (RawFrom::EveryCall, Some(_)) => {
             let calls: Vec<&str> = completion
                 .tool_calls
                 .iter()

@@ -172,9 +172,18 @@ async fn the_call_bound_ends_every_retry() {
     let Error::RetriesExhausted { attempts, .. } = &err else {
         panic!("{err}")
     };
-    assert_eq!(attempts.len(), 2, "{err}");
-    assert_eq!(deadline_of(&attempts[0]), Some(Deadline::Attempt));
-    assert_eq!(deadline_of(&attempts[1]), Some(Deadline::Call));
+    // Each attempt ends at its own bound (the attempt's, or the idle bound
+    // when a loaded machine stalls the trickle), the last at the call's.
+    let (last, earlier) = attempts.split_last().expect("attempts");
+    assert!(!earlier.is_empty(), "{err}");
+    for attempt in earlier {
+        let deadline = deadline_of(attempt);
+        assert!(
+            matches!(deadline, Some(Deadline::Attempt | Deadline::Idle)),
+            "{attempt}"
+        );
+    }
+    assert_eq!(deadline_of(last), Some(Deadline::Call), "{err}");
 }
 
 /// A complete answer (finish reason sent, valid JSON) is the result,

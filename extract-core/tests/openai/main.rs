@@ -15,6 +15,7 @@ mod faults;
 mod fixtures;
 mod hostile;
 mod modes;
+mod quirks;
 mod readers;
 mod responses;
 mod responses_fixtures;
