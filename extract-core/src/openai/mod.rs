@@ -25,6 +25,7 @@ mod engine;
 mod message;
 mod mode;
 #[cfg(test)]
+#[path = "../tests/no_rescan.rs"]
 mod no_rescan;
 mod output;
 mod reader;
