@@ -214,9 +214,9 @@ impl<'a> Body<'a> {
             let slot = self.field_slot(i, f);
             let step_fn = if self.is_named() {
                 let name = &f.attrs.name.de;
-                quote!(#x::field_step(step, #name, #i, &mut self.done))
+                quote!(#x::build::field_step(step, #name, #i, &mut self.done))
             } else {
-                quote!(#x::element_step(step, #i, &mut self.done))
+                quote!(#x::build::element_step(step, #i, &mut self.done))
             };
             let after_end = if self.is_named() {
                 quote!(self.active = #active::None;)
@@ -327,7 +327,7 @@ impl<'a> Body<'a> {
             pub struct #fields_ident #decl #where_clause {
                 active: #active #ty_generics,
                 skip: #x::Option<#x::Skip>,
-                done: #x::Bits<#words>,
+                done: #x::build::Bits<#words>,
                 #index_field
             }
 
@@ -400,7 +400,7 @@ impl<'a> Body<'a> {
                 quote!(let mut issue = #x::None;),
                 quote! {
                     _ => {
-                        issue = #x::Some(#x::unknown_field(key, &[#(#expected),*]));
+                        issue = #x::Some(#x::build::unknown_field(key, &[#(#expected),*]));
                         #active::Unknown(#x::Default::default())
                     }
                 },

@@ -57,7 +57,7 @@ pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
     let count = |sp: &attr::Sp<u64>, func: &str| {
         let func = format_ident!("{}", func);
         let n = Literal::u64_unsuffixed(sp.value);
-        quote_spanned!(sp.span=> #x::#func(v, #n, checker);)
+        quote_spanned!(sp.span=> #x::check::#func(v, #n, checker);)
     };
     if let Some(sp) = &c.min_items {
         out.extend(count(sp, "min_items"));
@@ -80,7 +80,7 @@ pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
         } else {
             quote!(#abs)
         };
-        quote_spanned!(sp.span=> #x::#func(v, #value, #text, checker);)
+        quote_spanned!(sp.span=> #x::check::#func(v, #value, #text, checker);)
     };
     if let Some(sp) = &c.minimum {
         out.extend(bound(sp, "minimum"));
@@ -92,7 +92,7 @@ pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
         let source = &sp.value;
         out.extend(quote_spanned! {sp.span=>
             {
-                static PATTERN: #x::Pattern = #x::Pattern::new(#source);
+                static PATTERN: #x::check::Pattern = #x::check::Pattern::new(#source);
                 PATTERN.check(v, checker);
             }
         });
@@ -217,7 +217,7 @@ pub fn validate_fields(body: &Body) -> TokenStream {
         let custom = f.attrs.validate.as_ref().map(|path| {
             let span = syn::spanned::Spanned::span(path);
             let arg = Ident::new(&binding.to_string(), span);
-            quote_spanned!(span=> #x::report_invalid(#path(#arg), checker);)
+            quote_spanned!(span=> #x::check::report_invalid(#path(#arg), checker);)
         });
         quote! {
             #enter
@@ -256,7 +256,7 @@ pub fn container_validate(gen: &Gen) -> TokenStream {
     let x = &gen.x;
     match &gen.cont.attrs.validate {
         Some(path) => quote_spanned! {syn::spanned::Spanned::span(path)=>
-            #x::report_invalid(#path(self), checker);
+            #x::check::report_invalid(#path(self), checker);
         },
         None => TokenStream::new(),
     }

@@ -173,7 +173,7 @@ fn variant_def(gen: &Gen, v: &Variant) -> TokenStream {
 /// The core helper serializing the present prefix of an `n`-tuple.
 fn tuple_prefix(x: &TokenStream, n: usize) -> TokenStream {
     let name = quote::format_ident!("tuple_prefix_{}", n);
-    quote!(#x::#name)
+    quote!(#x::partial::#name)
 }
 
 /// The members of the partial for a body's read fields, with bindings.

@@ -15,7 +15,7 @@ pub fn schema_name(gen: &Gen) -> TokenStream {
     let name = &gen.cont.attrs.name.de;
     if gen.is_generic() {
         let params = &gen.type_params;
-        quote!(#x::generic_name(#name, &[#(<#params as #x::Extract>::schema_name()),*]))
+        quote!(#x::schema::generic_name(#name, &[#(<#params as #x::Extract>::schema_name()),*]))
     } else {
         quote!(#x::String::from(#name))
     }
@@ -29,31 +29,31 @@ pub fn keywords(gen: &Gen, f: &Field) -> TokenStream {
     let count = |v: u64| Literal::u64_unsuffixed(v);
     if let Some(sp) = &c.min_items {
         let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MinItems(#n)));
+        out.push(quote!(#x::schema::Keyword::MinItems(#n)));
     }
     if let Some(sp) = &c.max_items {
         let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MaxItems(#n)));
+        out.push(quote!(#x::schema::Keyword::MaxItems(#n)));
     }
     if let Some(sp) = &c.min_length {
         let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MinLength(#n)));
+        out.push(quote!(#x::schema::Keyword::MinLength(#n)));
     }
     if let Some(sp) = &c.max_length {
         let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MaxLength(#n)));
+        out.push(quote!(#x::schema::Keyword::MaxLength(#n)));
     }
     if let Some(sp) = &c.minimum {
         let text = &sp.value.0;
-        out.push(quote!(#x::Keyword::Minimum(#text)));
+        out.push(quote!(#x::schema::Keyword::Minimum(#text)));
     }
     if let Some(sp) = &c.maximum {
         let text = &sp.value.0;
-        out.push(quote!(#x::Keyword::Maximum(#text)));
+        out.push(quote!(#x::schema::Keyword::Maximum(#text)));
     }
     if let Some(sp) = &c.pattern {
         let source = &sp.value;
-        out.push(quote!(#x::Keyword::Pattern(#source)));
+        out.push(quote!(#x::schema::Keyword::Pattern(#source)));
     }
     quote!(&[#(#out),*])
 }
@@ -79,7 +79,7 @@ pub fn body_schema(body: &Body) -> TokenStream {
             }
         });
         quote! {
-            let mut properties = #x::Properties::new();
+            let mut properties = #x::schema::Properties::new();
             #(#fields)*
             properties.into_object(#description, #deny)
         }
@@ -89,10 +89,10 @@ pub fn body_schema(body: &Body) -> TokenStream {
             let field_description = gen.opt_str(f.attrs.description.as_deref());
             let keywords = keywords(gen, f);
             let span = syn::spanned::Spanned::span(ty);
-            let call = quote::quote_spanned!(span=> #x::field_schema::<#ty>);
+            let call = quote::quote_spanned!(span=> #x::schema::field_schema::<#ty>);
             quote!(#call(generator, #field_description, #keywords))
         });
-        quote!(#x::tuple_schema(#description, #x::Vec::from([#(#items),*])))
+        quote!(#x::schema::tuple_schema(#description, #x::Vec::from([#(#items),*])))
     }
 }
 
@@ -101,7 +101,7 @@ pub fn body_schema(body: &Body) -> TokenStream {
 pub fn named(gen: &Gen, definition: &TokenStream) -> TokenStream {
     let x = &gen.x;
     quote! {
-        #x::named_schema::<Self>(
+        #x::schema::named_schema::<Self>(
             generator,
             &<Self as #x::Extract>::schema_name(),
             |generator: &mut #x::SchemaGenerator| -> #x::serde_json::Value { #definition },

@@ -30,7 +30,7 @@ pub fn expand(gen: &Gen) -> TokenStream {
         .as_deref()
         .or(field.attrs.description.as_deref());
     let description = gen.opt_str(description);
-    let definition = quote!(#x::field_schema::<#ty>(generator, #description, #keywords));
+    let definition = quote!(#x::schema::field_schema::<#ty>(generator, #description, #keywords));
     let schema = if gen.cont.attrs.transparent.is_some() {
         definition
     } else {
@@ -53,7 +53,7 @@ pub fn expand(gen: &Gen) -> TokenStream {
         .attrs
         .validate
         .as_ref()
-        .map(|path| quote!(#x::report_invalid(#path(&self.#member), checker);));
+        .map(|path| quote!(#x::check::report_invalid(#path(&self.#member), checker);));
     let container_validator = super::complete::container_validate(gen);
     let e = quote!(<#ty as #x::Extract>);
     super::extract_impl(

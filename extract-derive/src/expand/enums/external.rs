@@ -50,7 +50,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 return self.unit(slot, text);
             }
             let mut name = #x::String::new();
-            #x::push_name_piece(&mut name, text, #max);
+            #x::build::push_name_piece(&mut name, text, #max);
             self.state = __ExtractState::Name(name);
             #x::Step::More
         }}
@@ -123,7 +123,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             }
         }
         None => quote! {
-            _ => #x::Step::Invalid(#x::StreamIssue::new(#x::unknown_variant(name, &[#(#unit_names),*]))),
+            _ => #x::Step::Invalid(#x::StreamIssue::new(#x::build::unknown_variant(name, &[#(#unit_names),*]))),
         },
     };
     builder(
@@ -147,7 +147,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
 
                 #[inline]
                 fn variant_step(&mut self, step: #x::ChildStep, name: &str) -> #x::Step {
-                    let (step, ended) = #x::keyed_step(step, name);
+                    let (step, ended) = #x::build::keyed_step(step, name);
                     if ended.is_some() {
                         self.state = __ExtractState::Close;
                     }
@@ -165,7 +165,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 },
                 __ExtractState::Name(name) => {
                     if let #x::Event::Str { text, last, .. } = *event {
-                        #x::push_name_piece(name, text, #max);
+                        #x::build::push_name_piece(name, text, #max);
                         if last {
                             let name = #x::mem::take(name);
                             return self.unit(slot, &name);
@@ -179,7 +179,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                             #(#key_arms)*
                             _ => {
                                 self.issue = #x::Some(#x::StreamIssue::new(
-                                    #x::unknown_variant(key, &[#(#every_name),*]),
+                                    #x::build::unknown_variant(key, &[#(#every_name),*]),
                                 ));
                                 __ExtractState::Unknown(#x::Default::default())
                             }
@@ -252,11 +252,11 @@ pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
         }
         let names = de_names(read);
         let description = gen.opt_str(description.as_deref());
-        return quote!(#x::string_enum(#description, &[#(#names),*]));
+        return quote!(#x::schema::string_enum(#description, &[#(#names),*]));
     }
     let unit_names = de_names(read.iter().filter(|r| r.variant.style == Style::Unit));
     let units =
-        (!unit_names.is_empty()).then(|| quote!(#x::string_enum(#x::None, &[#(#unit_names),*]),));
+        (!unit_names.is_empty()).then(|| quote!(#x::schema::string_enum(#x::None, &[#(#unit_names),*]),));
     let variants = read
         .iter()
         .filter(|r| r.variant.style != Style::Unit)
@@ -266,9 +266,9 @@ pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
             let content = content_schema(gen, r);
             quote! {{
                 let content = #content;
-                #x::external_variant(#name, #vdesc, content)
+                #x::schema::external_variant(#name, #vdesc, content)
             }}
         });
     let description = gen.opt_str(description.as_deref());
-    quote!(#x::any_of(#description, #x::Vec::from([#units #(#variants),*])))
+    quote!(#x::schema::any_of(#description, #x::Vec::from([#units #(#variants),*])))
 }
