@@ -125,9 +125,12 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
 const MAX_TUPLE: usize = 12;
 
 fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
-    let read = fields.iter().filter(|f| !f.is_skipped()).count();
-    if style == Style::Tuple && read > MAX_TUPLE {
-        if let Some(f) = fields.get(MAX_TUPLE) {
+    if style == Style::Tuple {
+        // The first element past the limit.
+        if let Some(f) = fields
+            .iter()
+            .find(|f| !f.is_skipped() && f.read_index() == MAX_TUPLE)
+        {
             cx.error_spanned_by(
                 &f.original.ty,
                 format!(

@@ -7,9 +7,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::body::Body;
-use super::{as_extract, Gen};
 use crate::ast::{Field, Style};
 use crate::attr;
+use crate::toolkit::{as_extract, partial_member, Gen};
 
 fn f_binding(i: usize) -> Ident {
     format_ident!("__f{}", i)
@@ -19,23 +19,24 @@ fn v_binding(i: usize) -> Ident {
     format_ident!("__v{}", i)
 }
 
-/// `Path { member: __f0, … }`: binds the partial's fields.
+/// `Path { member: __f0, … }`: binds the partial's fields, each by its read
+/// index.
 pub fn partial_pattern(body: &Body, path: &TokenStream) -> TokenStream {
     let members = body.members();
-    let bindings = (0..members.len()).map(f_binding);
+    let bindings = body.fields.iter().map(|f| f_binding(f.read_index()));
     quote!(#path { #(#members: #bindings),* })
 }
 
 /// `Path { member: __v0, …, .. }`: binds the value's read fields.
 pub fn value_pattern(body: &Body, path: &TokenStream) -> TokenStream {
     let members = body.fields.iter().map(|f| &f.member);
-    let bindings = (0..body.fields.len()).map(v_binding);
+    let bindings = body.fields.iter().map(|f| v_binding(f.read_index()));
     quote!(#path { #(#members: #bindings,)* .. })
 }
 
 /// Entering and leaving a field's path segment: its key, its position in a
 /// tuple, nothing for a newtype variant (its path is the variant's).
-fn enter(body: &Body, i: usize, f: &Field) -> (TokenStream, TokenStream) {
+fn enter(body: &Body, f: &Field) -> (TokenStream, TokenStream) {
     match body.style {
         Style::Struct => {
             let name = &f.attrs.name.de;
@@ -45,7 +46,10 @@ fn enter(body: &Body, i: usize, f: &Field) -> (TokenStream, TokenStream) {
             )
         }
         Style::Newtype => (TokenStream::new(), TokenStream::new()),
-        Style::Tuple | Style::Unit => (quote!(checker.enter_index(#i);), quote!(checker.leave();)),
+        Style::Tuple | Style::Unit => {
+            let i = f.read_index();
+            (quote!(checker.enter_index(#i);), quote!(checker.leave();))
+        }
     }
 }
 
@@ -104,9 +108,9 @@ pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
 pub fn check_fields(body: &Body) -> TokenStream {
     let gen = body.gen;
     let x = &gen.x;
-    let checks = body.fields.iter().enumerate().map(|(i, f)| {
-        let binding = f_binding(i);
-        let (enter, leave) = enter(body, i, f);
+    let checks = body.fields.iter().map(|f| {
+        let binding = f_binding(f.read_index());
+        let (enter, leave) = enter(body, f);
         let value_e = as_extract(x, f.option.unwrap_or(f.ty));
         let constraints = constraint_checks(gen, f);
         let missing = if f.option.is_some() || f.has_default(&gen.cont.attrs) {
@@ -170,14 +174,12 @@ pub fn convert_fields(body: &Body) -> TokenStream {
     let gen = body.gen;
     let x = &gen.x;
     let container_default = needs_container_default(body);
-    let mut read = 0;
     let inits = body.all.iter().map(|f| {
         if f.is_skipped() {
             return skipped_field(gen, f, container_default);
         }
         let member = &f.member;
-        let binding = f_binding(read);
-        read += 1;
+        let binding = f_binding(f.read_index());
         let value = match f.option {
             Some(inner) => {
                 let none = absent(gen, f, container_default).unwrap_or_else(|| quote!(#x::None));
@@ -210,9 +212,9 @@ pub fn convert_fields(body: &Body) -> TokenStream {
 pub fn validate_fields(body: &Body) -> TokenStream {
     let gen = body.gen;
     let x = &gen.x;
-    let checks = body.fields.iter().enumerate().map(|(i, f)| {
-        let binding = v_binding(i);
-        let (enter, leave) = enter(body, i, f);
+    let checks = body.fields.iter().map(|f| {
+        let binding = v_binding(f.read_index());
+        let (enter, leave) = enter(body, f);
         let e = as_extract(x, f.ty);
         let custom = f.attrs.validate.as_ref().map(|path| {
             let span = syn::spanned::Spanned::span(path);
@@ -233,10 +235,9 @@ pub fn validate_fields(body: &Body) -> TokenStream {
 /// FieldType` bound.
 pub fn into_partial_fields(body: &Body) -> TokenStream {
     let x = &body.gen.x;
-    let members = body.members();
-    let inits = body.fields.iter().enumerate().map(|(i, f)| {
-        let binding = v_binding(i);
-        let member = &members[i];
+    let inits = body.fields.iter().map(|f| {
+        let binding = v_binding(f.read_index());
+        let member = partial_member(body.style, f);
         match f.option {
             Some(inner) => {
                 let e = as_extract(x, inner);

@@ -5,8 +5,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::body::Body;
-use super::Gen;
 use crate::ast::Field;
+use crate::toolkit::Gen;
 
 /// `schema_name()`: the serde name, with the type arguments' names for a
 /// generic type (`Page_User`).

@@ -6,8 +6,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{schema, Gen};
+use super::schema;
 use crate::ast::{Data, Field};
+use crate::toolkit::{extract_impl, ExtractImpl, Gen};
 
 /// The `Extract` impl of a newtype or transparent struct.
 pub fn expand(gen: &Gen) -> TokenStream {
@@ -56,9 +57,9 @@ pub fn expand(gen: &Gen) -> TokenStream {
         .map(|path| quote!(#x::check::report_invalid(#path(&self.#member), checker);));
     let container_validator = super::complete::container_validate(gen);
     let e = quote!(<#ty as #x::Extract>);
-    super::extract_impl(
+    extract_impl(
         gen,
-        super::ExtractImpl {
+        ExtractImpl {
             partial_ty: quote!(#e::Partial),
             builder_ty: quote!(#e::Builder),
             schema_name,

@@ -19,7 +19,7 @@ use super::{
     unknown_tag, wrap_slot, Keys, Machine, Read,
 };
 use crate::ast::Style;
-use crate::expand::Gen;
+use crate::toolkit::Gen;
 
 /// The builder of an adjacently tagged enum.
 pub fn adjacent_builder(gen: &Gen, read: &[Read], keys: Keys) -> TokenStream {

@@ -10,7 +10,7 @@ use super::{
     Machine, Read,
 };
 use crate::ast::Style;
-use crate::expand::Gen;
+use crate::toolkit::Gen;
 
 /// The builder of an externally tagged enum.
 pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
@@ -255,8 +255,8 @@ pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
         return quote!(#x::schema::string_enum(#description, &[#(#names),*]));
     }
     let unit_names = de_names(read.iter().filter(|r| r.variant.style == Style::Unit));
-    let units =
-        (!unit_names.is_empty()).then(|| quote!(#x::schema::string_enum(#x::None, &[#(#unit_names),*]),));
+    let units = (!unit_names.is_empty())
+        .then(|| quote!(#x::schema::string_enum(#x::None, &[#(#unit_names),*]),));
     let variants = read
         .iter()
         .filter(|r| r.variant.style != Style::Unit)

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::ast::Style;
 use crate::expand::schema::body_schema;
-use crate::expand::Gen;
+use crate::toolkit::Gen;
 
 /// The builder of an internally tagged enum whose tag's key is `tag`.
 pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {

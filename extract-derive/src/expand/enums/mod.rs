@@ -22,9 +22,11 @@ use quote::{format_ident, quote};
 use super::body::Body;
 use super::partial::is_internal_newtype;
 use super::schema::{body_schema, keywords, named, schema_name};
-use super::{as_extract, decl, field_builder_ty, field_partial_ty, Gen};
 use crate::ast::{Style, Variant};
 use crate::attr::Tagging;
+use crate::toolkit::{
+    as_extract, decl, extract_impl, field_builder_ty, field_partial_ty, ExtractImpl, Gen,
+};
 
 /// A variant that is read, with its index among all variants and its body.
 struct Read<'a> {
@@ -74,9 +76,9 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
         .filter(|r| matches!(r.variant.style, Style::Struct | Style::Tuple))
         .map(|r| r.body.items());
     let (_, ty_generics, _) = gen.generics.split_for_impl();
-    let impl_extract = super::extract_impl(
+    let impl_extract = extract_impl(
         gen,
-        super::ExtractImpl {
+        ExtractImpl {
             partial_ty: gen.partial_ty(),
             builder_ty: quote!(__ExtractBuilder #ty_generics),
             schema_name: schema_name(gen),
