@@ -181,6 +181,11 @@ impl Pattern {
     }
 }
 
+/// Reports when `value` does not match `pattern`.
+pub fn pattern<T: Text + ?Sized>(value: &T, pattern: &Pattern, checker: &mut Checker) {
+    pattern.check(value, checker);
+}
+
 /// Records the failure of a custom validator (`#[extract(validate = …)]`)
 /// at the checker's current path.
 pub fn report_invalid<E: Display>(result: Result<(), E>, checker: &mut Checker) {

@@ -22,36 +22,26 @@ pub fn named_schema<T: 'static>(
     generator.named_by_id(std::any::TypeId::of::<T>(), name, &mut |g| build(g))
 }
 
-/// A constraint keyword as it appears in a schema.
+/// A constraint keyword as it appears in a schema: its name (`minItems`)
+/// and its value, by kind.
 #[derive(Debug, Clone, Copy)]
 pub enum Keyword {
-    /// `minItems`
-    MinItems(u64),
-    /// `maxItems`
-    MaxItems(u64),
-    /// `minLength`
-    MinLength(u64),
-    /// `maxLength`
-    MaxLength(u64),
-    /// `minimum`, as written in the attribute.
-    Minimum(&'static str),
-    /// `maximum`, as written in the attribute.
-    Maximum(&'static str),
-    /// `pattern`
-    Pattern(&'static str),
+    /// A count: `minItems: 2`.
+    Count(&'static str, u64),
+    /// A number, as written in the attribute: `minimum: -1.5`.
+    Number(&'static str, &'static str),
+    /// A string: `pattern: "^[a-z]+$"`.
+    Text(&'static str, &'static str),
 }
 
 impl Keyword {
     fn entry(self) -> (&'static str, Value) {
-        let number = |text: &str| json_number(text).map_or(Value::Null, Value::Number);
         match self {
-            Keyword::MinItems(n) => ("minItems", n.into()),
-            Keyword::MaxItems(n) => ("maxItems", n.into()),
-            Keyword::MinLength(n) => ("minLength", n.into()),
-            Keyword::MaxLength(n) => ("maxLength", n.into()),
-            Keyword::Minimum(text) => ("minimum", number(text)),
-            Keyword::Maximum(text) => ("maximum", number(text)),
-            Keyword::Pattern(source) => ("pattern", source.into()),
+            Keyword::Count(name, n) => (name, n.into()),
+            Keyword::Number(name, text) => {
+                (name, json_number(text).map_or(Value::Null, Value::Number))
+            }
+            Keyword::Text(name, text) => (name, text.into()),
         }
     }
 }

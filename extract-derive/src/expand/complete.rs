@@ -53,52 +53,36 @@ fn enter(body: &Body, f: &Field) -> (TokenStream, TokenStream) {
     }
 }
 
-/// The constraint checks of `f` on `v` (a reference to its partial).
+/// The constraint checks of `f` on `v` (a reference to its partial): each
+/// constraint's check, `__private::check::{key}`, called by the kind of its
+/// value, on the attribute's span (a value it does not apply to is an
+/// error there).
 pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
     let x = &gen.x;
-    let c = &f.attrs.constraints;
     let mut out = TokenStream::new();
-    let count = |sp: &attr::Sp<u64>, func: &str| {
-        let func = format_ident!("{}", func);
-        let n = Literal::u64_unsuffixed(sp.value);
-        quote_spanned!(sp.span=> #x::check::#func(v, #n, checker);)
-    };
-    if let Some(sp) = &c.min_items {
-        out.extend(count(sp, "min_items"));
-    }
-    if let Some(sp) = &c.max_items {
-        out.extend(count(sp, "max_items"));
-    }
-    if let Some(sp) = &c.min_length {
-        out.extend(count(sp, "min_length"));
-    }
-    if let Some(sp) = &c.max_length {
-        out.extend(count(sp, "max_length"));
-    }
-    let bound = |sp: &attr::Sp<(String, f64)>, func: &str| {
-        let func = format_ident!("{}", func);
-        let (text, value) = &sp.value;
-        let abs = Literal::f64_suffixed(value.abs());
-        let value = if *value < 0.0 {
-            quote!(-#abs)
-        } else {
-            quote!(#abs)
-        };
-        quote_spanned!(sp.span=> #x::check::#func(v, #value, #text, checker);)
-    };
-    if let Some(sp) = &c.minimum {
-        out.extend(bound(sp, "minimum"));
-    }
-    if let Some(sp) = &c.maximum {
-        out.extend(bound(sp, "maximum"));
-    }
-    if let Some(sp) = &c.pattern {
-        let source = &sp.value;
-        out.extend(quote_spanned! {sp.span=>
-            {
-                static PATTERN: #x::check::Pattern = #x::check::Pattern::new(#source);
-                PATTERN.check(v, checker);
+    for (constraint, sp) in &f.attrs.constraints.0 {
+        let check = format_ident!("{}", constraint.key);
+        out.extend(match &sp.value {
+            attr::Value::Count(n) => {
+                let n = Literal::u64_unsuffixed(*n);
+                quote_spanned!(sp.span=> #x::check::#check(v, #n, checker);)
             }
+            attr::Value::Number(text, value) => {
+                let abs = Literal::f64_suffixed(value.abs());
+                let value = if *value < 0.0 {
+                    quote!(-#abs)
+                } else {
+                    quote!(#abs)
+                };
+                quote_spanned!(sp.span=> #x::check::#check(v, #value, #text, checker);)
+            }
+            attr::Value::Regex(source) => quote_spanned! {sp.span=>
+                {
+                    static PATTERN: #x::check::Pattern = #x::check::Pattern::new(#source);
+                    #x::check::#check(v, &PATTERN, checker);
+                }
+            },
+            _ => unreachable!("a constraint's value is a count, a number or a regex"),
         });
     }
     out

@@ -6,6 +6,7 @@ use quote::quote;
 
 use super::body::Body;
 use crate::ast::Field;
+use crate::attr;
 use crate::toolkit::Gen;
 
 /// `schema_name()`: the serde name, with the type arguments' names for a
@@ -21,41 +22,23 @@ pub fn schema_name(gen: &Gen) -> TokenStream {
     }
 }
 
-/// The schema keywords of a field's constraints.
+/// The schema keywords of a field's constraints, by the kind of each
+/// one's value.
 pub fn keywords(gen: &Gen, f: &Field) -> TokenStream {
     let x = &gen.x;
-    let c = &f.attrs.constraints;
-    let mut out = Vec::new();
-    let count = |v: u64| Literal::u64_unsuffixed(v);
-    if let Some(sp) = &c.min_items {
-        let n = count(sp.value);
-        out.push(quote!(#x::schema::Keyword::MinItems(#n)));
-    }
-    if let Some(sp) = &c.max_items {
-        let n = count(sp.value);
-        out.push(quote!(#x::schema::Keyword::MaxItems(#n)));
-    }
-    if let Some(sp) = &c.min_length {
-        let n = count(sp.value);
-        out.push(quote!(#x::schema::Keyword::MinLength(#n)));
-    }
-    if let Some(sp) = &c.max_length {
-        let n = count(sp.value);
-        out.push(quote!(#x::schema::Keyword::MaxLength(#n)));
-    }
-    if let Some(sp) = &c.minimum {
-        let text = &sp.value.0;
-        out.push(quote!(#x::schema::Keyword::Minimum(#text)));
-    }
-    if let Some(sp) = &c.maximum {
-        let text = &sp.value.0;
-        out.push(quote!(#x::schema::Keyword::Maximum(#text)));
-    }
-    if let Some(sp) = &c.pattern {
-        let source = &sp.value;
-        out.push(quote!(#x::schema::Keyword::Pattern(#source)));
-    }
-    quote!(&[#(#out),*])
+    let keywords = f.attrs.constraints.0.iter().map(|(constraint, sp)| {
+        let keyword = constraint.keyword;
+        match &sp.value {
+            attr::Value::Count(n) => {
+                let n = Literal::u64_unsuffixed(*n);
+                quote!(#x::schema::Keyword::Count(#keyword, #n))
+            }
+            attr::Value::Number(text, _) => quote!(#x::schema::Keyword::Number(#keyword, #text)),
+            attr::Value::Regex(source) => quote!(#x::schema::Keyword::Text(#keyword, #source)),
+            _ => unreachable!("a constraint's value is a count, a number or a regex"),
+        }
+    });
+    quote!(&[#(#keywords),*])
 }
 
 /// The schema of a body: an object of its fields, or a tuple array
