@@ -28,7 +28,6 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
         (true, _) => "an object",
         (false, true) => "a string or an object",
     };
-    let unit_names = de_names(units.iter().copied());
     let every_name = de_names(read);
 
     let states = read.iter().map(|r| {
@@ -112,6 +111,19 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             }
         }
     });
+    // A data variant's name where a unit's is expected: the variant is
+    // known, its data is missing.
+    let data_arms = read
+        .iter()
+        .filter(|r| r.variant.style != Style::Unit)
+        .map(|r| {
+            let names = r.names();
+            let name = &r.variant.attrs.name.de;
+            let message = format!(
+                "the variant `{name}` holds data: expected {{\"{name}\": …}}, found a string"
+            );
+            quote!(#(#names)|* => #x::Step::Invalid(#x::StreamIssue::new(#message)),)
+        });
     let unit_fallback = match units.iter().find(|r| r.variant.attrs.other.is_some()) {
         Some(r) => {
             let ident = r.variant.ident;
@@ -123,7 +135,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             }
         }
         None => quote! {
-            _ => #x::Step::Invalid(#x::StreamIssue::new(#x::build::unknown_variant(name, &[#(#unit_names),*]))),
+            _ => #x::Step::Invalid(#x::StreamIssue::new(#x::build::unknown_variant(name, &[#(#every_name),*]))),
         },
     };
     builder(
@@ -141,6 +153,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 fn unit<S: #x::Slot<#target>>(&mut self, slot: &mut S, name: &str) -> #x::Step {
                     match name {
                         #(#unit_arms)*
+                        #(#data_arms)*
                         #unit_fallback
                     }
                 }
