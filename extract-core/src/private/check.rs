@@ -56,9 +56,9 @@ impl<T: Text + ?Sized> Text for Box<T> {
     }
 }
 
-/// A value `minimum` / `maximum` apply to.
+/// A value `minimum` / `maximum` / `multiple_of` apply to.
 #[diagnostic::on_unimplemented(
-    message = "`minimum` / `maximum` apply to numbers, not to `{Self}`",
+    message = "`minimum` / `maximum` / `multiple_of` apply to numbers, not to `{Self}`",
     label = "not a number",
     note = "use them on an integer or float field (or an `Option` of one)"
 )]
@@ -147,6 +147,22 @@ pub fn maximum<T: Numeric + ?Sized>(value: &T, max: f64, text: &str, checker: &m
     }
 }
 
+/// Reports when `value` is not a multiple of `divisor` (written as `text`
+/// in messages): JSON Schema's `multipleOf`, the quotient an integer (up to
+/// rounding: 0.3 is a multiple of 0.1).
+pub fn multiple_of<T: Numeric + ?Sized>(
+    value: &T,
+    divisor: f64,
+    text: &str,
+    checker: &mut Checker,
+) {
+    let v = value.to_f64();
+    let quotient = v / divisor;
+    if (quotient - quotient.round()).abs() > 1e-9 * quotient.abs().max(1.0) {
+        checker.report(format!("expected a multiple of {text}, got {v}"));
+    }
+}
+
 /// A `pattern` constraint: the regex is compiled once, on first use.
 #[derive(Debug)]
 pub struct Pattern {
@@ -218,6 +234,20 @@ mod tests {
              deadline: expected at least 1 character, got 0\n\
              age: expected a value of at least 0, got -3\n\
              (root): expected a string matching the pattern `^[a-z]+$`, got \"ABC\""
+        );
+    }
+
+    #[test]
+    fn a_multiple_is_one_up_to_rounding() {
+        let mut checker = Checker::new();
+        multiple_of(&0.3_f64, 0.1, "0.1", &mut checker);
+        multiple_of(&-15_i64, 5.0, "5", &mut checker);
+        multiple_of(&0_u8, 0.25, "0.25", &mut checker);
+        assert!(checker.is_ok());
+        multiple_of(&1.25_f64, 0.5, "0.5", &mut checker);
+        assert_eq!(
+            checker.into_result().unwrap_err().to_string(),
+            "(root): expected a multiple of 0.5, got 1.25"
         );
     }
 }

@@ -53,6 +53,8 @@ pub enum Kind {
     Count,
     /// A number: `minimum = -1.5`.
     Number,
+    /// A number greater than 0: `multiple_of = 0.5`.
+    Positive,
     /// A regular expression, checked here: `pattern = "^[a-z]+$"`.
     Regex,
 }
@@ -75,13 +77,14 @@ pub struct Constraint {
     pub key: &'static str,
     /// Its JSON Schema keyword.
     pub keyword: &'static str,
-    /// What it takes: [`Kind::Count`], [`Kind::Number`] or [`Kind::Regex`].
+    /// What it takes: [`Kind::Count`], [`Kind::Number`], [`Kind::Positive`]
+    /// or [`Kind::Regex`].
     pub kind: Kind,
     /// The key whose value this one's may not exceed.
     pub at_most: Option<&'static str>,
 }
 
-use Kind::{Count, Flag, Ident, Number, Path, Regex, Str};
+use Kind::{Count, Flag, Ident, Number, Path, Positive, Regex, Str};
 use Place::{Container, Field, Variant};
 
 /// Every key but the constraints (which go on fields), in the order the
@@ -156,6 +159,12 @@ pub const CONSTRAINTS: &[Constraint] = &[
         key: "maximum",
         keyword: "maximum",
         kind: Number,
+        at_most: None,
+    },
+    Constraint {
+        key: "multiple_of",
+        keyword: "multipleOf",
+        kind: Positive,
         at_most: None,
     },
     Constraint {
@@ -306,6 +315,16 @@ fn parse_value(cx: &Ctxt, meta: &ParseNestedMeta, kind: Kind) -> syn::Result<Val
         Kind::Count => Value::Count(int_value(meta)?),
         Kind::Number => {
             let (text, value) = number_value(meta)?;
+            Value::Number(text, value)
+        }
+        Kind::Positive => {
+            let (text, value) = number_value(meta)?;
+            if value <= 0.0 {
+                return Err(meta.error(format!(
+                    "expected a number greater than 0: `{} = 0.5`",
+                    meta.path.to_token_stream()
+                )));
+            }
             Value::Number(text, value)
         }
         Kind::Regex => {

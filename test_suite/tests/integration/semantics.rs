@@ -287,6 +287,34 @@ fn validators_and_constraints_report_everything_at_once() {
 }
 
 #[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+struct Crate {
+    #[extract(multiple_of = 0.25)]
+    weight: f64,
+    #[extract(multiple_of = 6)]
+    bottles: Option<u32>,
+}
+
+#[test]
+fn multiple_of_is_checked_once_the_value_is_complete() {
+    let ok = stream_bytewise::<Crate>(r#"{"weight": 2.75, "bottles": 18}"#);
+    assert_eq!(
+        ok.result.unwrap(),
+        Crate {
+            weight: 2.75,
+            bottles: Some(18)
+        }
+    );
+    let bad = stream_bytewise::<Crate>(r#"{"weight": 2.7, "bottles": 20}"#);
+    // Shown while streaming like any number: the check is at the end.
+    assert_eq!(bad.snapshots.last().unwrap().bottles, Some(20));
+    assert_eq!(
+        bad.result.unwrap_err().to_string(),
+        "weight: expected a multiple of 0.25, got 2.7\n\
+         bottles: expected a multiple of 6, got 20"
+    );
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
 struct Invoice {
     bill_to: BillTo,
     lines: Vec<Line>,
