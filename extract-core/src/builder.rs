@@ -16,30 +16,64 @@
 //! Not public API: the runtime drives it, and the code `#[derive(Extract)]`
 //! generates reaches it through `__private`.
 
+use std::sync::Arc;
+
+use serde::Serialize;
+
 use crate::json::Event;
+pub use crate::patch::Recorder;
 use crate::validation::StreamIssue;
 
 /// Where a builder writes its value's partial.
 ///
 /// An `Option<P>` is the usual slot (a struct field, the root). Containers
 /// provide their own (the last element of a `Vec`, a map entry).
+///
+/// Every write goes through [`reach`](Self::reach) or [`set`](Self::set),
+/// which reach the root only then: reading or skipping touches nothing (the
+/// root's partial is shared with the snapshots handed out, and reaching it
+/// copies it if one is still held). When changes are recorded, a write
+/// records the operation it makes on the partial's JSON (see [`Recorder`]).
 pub trait Slot<P> {
-    /// The partial, if the value has appeared.
-    fn get(&mut self) -> Option<&mut P>;
-    /// Makes the value appear (or replaces it).
+    /// The partial, if the value has appeared, to write into; with it, when
+    /// changes are recorded, the recorder, its pointer leading to the
+    /// partial. The caller records the change it makes.
+    fn reach(&mut self) -> Reached<'_, P>;
+    /// Makes the value appear (or replaces it), recording the change.
     fn set(&mut self, value: P);
 }
 
+/// What [`Slot::reach`] gives: the partial to write into, and the recorder
+/// pointing at it when changes are recorded.
+pub type Reached<'a, P> = Option<(&'a mut P, Option<&'a mut Recorder>)>;
+
+/// A slot of its own: nothing is recorded (a value built aside, a test's
+/// root).
 impl<P> Slot<P> for Option<P> {
     #[inline]
-    fn get(&mut self) -> Option<&mut P> {
-        self.as_mut()
+    fn reach(&mut self) -> Reached<'_, P> {
+        self.as_mut().map(|p| (p, None))
     }
 
     #[inline]
     fn set(&mut self, value: P) {
         *self = Some(value);
     }
+}
+
+/// The pointer of a reached value goes on into its part: `enter` appends
+/// the part's segments.
+#[inline]
+fn into_part<'a, F>(
+    part: &'a mut F,
+    recorder: Option<&'a mut Recorder>,
+    enter: impl FnOnce(&mut Recorder),
+) -> (&'a mut F, Option<&'a mut Recorder>) {
+    let recorder = recorder.map(|r| {
+        enter(r);
+        r
+    });
+    (part, recorder)
 }
 
 /// What a builder says after taking an event.
@@ -139,27 +173,138 @@ impl<'a, S> VecTail<'a, S> {
     }
 }
 
-impl<P, S: Slot<Vec<P>>> Slot<P> for VecTail<'_, S> {
+impl<P: Serialize, S: Slot<Vec<P>>> Slot<P> for VecTail<'_, S> {
     #[inline]
-    fn get(&mut self) -> Option<&mut P> {
-        if *self.shown {
-            self.parent.get()?.last_mut()
-        } else {
-            None
+    fn reach(&mut self) -> Reached<'_, P> {
+        if !*self.shown {
+            return None;
         }
+        let (vec, recorder) = self.parent.reach()?;
+        let index = vec.len().checked_sub(1)?;
+        let last = vec.last_mut()?;
+        Some(into_part(last, recorder, |r| r.push_index(index)))
     }
 
     #[inline]
     fn set(&mut self, value: P) {
-        let Some(vec) = self.parent.get() else { return };
-        if *self.shown {
+        let Some((vec, recorder)) = self.parent.reach() else {
+            return;
+        };
+        let replaced = *self.shown && !vec.is_empty();
+        if replaced {
             if let Some(last) = vec.last_mut() {
                 *last = value;
-                return;
+            }
+        } else {
+            vec.push(value);
+            *self.shown = true;
+        }
+        if let Some(recorder) = recorder {
+            recorder.push_index(vec.len() - 1);
+            if let Some(last) = vec.last() {
+                if replaced {
+                    recorder.replace(last);
+                } else {
+                    recorder.add(last);
+                }
             }
         }
-        vec.push(value);
-        *self.shown = true;
+    }
+}
+
+/// Where a part of a partial is in the partial's JSON: what a slot adds to
+/// the pointer of its parent's value when changes are recorded.
+pub struct Place<P> {
+    /// The key the part's container is under, inside the parent's JSON: an
+    /// externally tagged variant's name (`{"Circle": {…}}`), an adjacently
+    /// tagged enum's content key (`{"t": …, "c": {…}}`); `None` when the
+    /// parent's JSON is the container itself.
+    pub under: Option<&'static str>,
+    /// The part in its container.
+    pub at: At<P>,
+}
+
+/// A part of a partial in its container's JSON (see [`Place`]).
+pub enum At<P> {
+    /// The member of an object with this JSON name (a struct's field).
+    Key(&'static str),
+    /// Element `index` of an array that shows its elements up to the last
+    /// one present (a tuple's), of which `len` says how many it shows.
+    Element(usize, fn(&P) -> usize),
+    /// The whole container: the part's members are the container's own (the
+    /// content of an internally tagged newtype variant), and writing the
+    /// part replaces the container.
+    Whole,
+}
+
+impl<P> Place<P> {
+    /// The member `key` of a struct's object (`under` as in [`Place`]).
+    #[must_use]
+    pub fn key(under: Option<&'static str>, key: &'static str) -> Self {
+        Self {
+            under,
+            at: At::Key(key),
+        }
+    }
+
+    /// Appends the part's segments to the pointer of its parent.
+    #[inline]
+    fn enter(&self, recorder: &mut Recorder) {
+        if let Some(under) = self.under {
+            recorder.push_key(under);
+        }
+        match self.at {
+            At::Key(key) => recorder.push_key(key),
+            At::Element(index, _) => recorder.push_index(index),
+            At::Whole => {}
+        }
+    }
+
+    /// Records that the part, `was` present before, is now `value`;
+    /// `shown` is what [`At::Element`]'s container showed before (`None`
+    /// for the other places). The recorder points at the parent.
+    fn record<F: Serialize>(
+        &self,
+        recorder: &mut Recorder,
+        was: bool,
+        shown: Option<usize>,
+        value: &F,
+    ) {
+        if let Some(under) = self.under {
+            recorder.push_key(under);
+        }
+        match self.at {
+            At::Key(key) => {
+                recorder.push_key(key);
+                recorder.add(value);
+            }
+            At::Element(index, _) if was => {
+                recorder.push_index(index);
+                recorder.replace(value);
+            }
+            At::Element(index, _) => {
+                // The elements before it that ended without a value show as
+                // `null` once a later one is present.
+                let mark = recorder.mark();
+                for gap in shown.unwrap_or(index)..index {
+                    recorder.push_index(gap);
+                    recorder.add(&());
+                    recorder.back_to(mark);
+                }
+                recorder.push_index(index);
+                recorder.add(value);
+            }
+            At::Whole => recorder.replace(value),
+        }
+    }
+
+    /// What an [`At::Element`]'s container shows before a write.
+    #[inline]
+    fn shown(&self, parent: &P) -> Option<usize> {
+        match self.at {
+            At::Element(_, len) => Some(len(parent)),
+            At::Key(_) | At::Whole => None,
+        }
     }
 }
 
@@ -168,32 +313,49 @@ impl<P, S: Slot<Vec<P>>> Slot<P> for VecTail<'_, S> {
 pub struct FieldSlot<'a, S, P, F> {
     parent: &'a mut S,
     project: fn(&mut P) -> &mut Option<F>,
+    place: Place<P>,
 }
 
 impl<'a, S, P, F> FieldSlot<'a, S, P, F> {
-    /// The field `project` picks out of the partial in `parent`.
-    pub fn new(parent: &'a mut S, project: fn(&mut P) -> &mut Option<F>) -> Self {
-        Self { parent, project }
+    /// The field `project` picks out of the partial in `parent`, at `place`
+    /// in its JSON.
+    pub fn new(parent: &'a mut S, project: fn(&mut P) -> &mut Option<F>, place: Place<P>) -> Self {
+        Self {
+            parent,
+            project,
+            place,
+        }
     }
 }
 
-impl<P, F, S: Slot<P>> Slot<F> for FieldSlot<'_, S, P, F> {
+impl<P, F: Serialize, S: Slot<P>> Slot<F> for FieldSlot<'_, S, P, F> {
     #[inline]
-    fn get(&mut self) -> Option<&mut F> {
-        (self.project)(self.parent.get()?).as_mut()
+    fn reach(&mut self) -> Reached<'_, F> {
+        let (parent, recorder) = self.parent.reach()?;
+        let field = (self.project)(parent).as_mut()?;
+        Some(into_part(field, recorder, |r| self.place.enter(r)))
     }
 
     #[inline]
     fn set(&mut self, value: F) {
-        if let Some(parent) = self.parent.get() {
+        let Some((parent, recorder)) = self.parent.reach() else {
+            return;
+        };
+        let Some(recorder) = recorder else {
             *(self.project)(parent) = Some(value);
-        }
+            return;
+        };
+        let shown = self.place.shown(parent);
+        let field = (self.project)(parent);
+        let was = field.is_some();
+        let value = field.insert(value);
+        self.place.record(recorder, was, shown, value);
     }
 }
 
 /// A part of the partial held in the parent slot `S`, reached through `get`
 /// and written through `put` only when the part is written: a field of an
-/// enum variant, or the value of a newtype variant.
+/// enum variant, or the content of an internally tagged newtype variant.
 ///
 /// Unlike [`FieldSlot`], the part may be absent (the parent holds another
 /// variant); writing it then does nothing.
@@ -201,25 +363,51 @@ pub struct ProjectSlot<'a, S, P, F> {
     parent: &'a mut S,
     get: fn(&mut P) -> Option<&mut F>,
     put: fn(&mut P, F),
+    place: Place<P>,
 }
 
 impl<'a, S, P, F> ProjectSlot<'a, S, P, F> {
-    /// The part `get` reads and `put` writes in the partial in `parent`.
-    pub fn new(parent: &'a mut S, get: fn(&mut P) -> Option<&mut F>, put: fn(&mut P, F)) -> Self {
-        Self { parent, get, put }
+    /// The part `get` reads and `put` writes in the partial in `parent`, at
+    /// `place` in its JSON.
+    pub fn new(
+        parent: &'a mut S,
+        get: fn(&mut P) -> Option<&mut F>,
+        put: fn(&mut P, F),
+        place: Place<P>,
+    ) -> Self {
+        Self {
+            parent,
+            get,
+            put,
+            place,
+        }
     }
 }
 
-impl<P, F, S: Slot<P>> Slot<F> for ProjectSlot<'_, S, P, F> {
+impl<P: Serialize, F: Serialize, S: Slot<P>> Slot<F> for ProjectSlot<'_, S, P, F> {
     #[inline]
-    fn get(&mut self) -> Option<&mut F> {
-        (self.get)(self.parent.get()?)
+    fn reach(&mut self) -> Reached<'_, F> {
+        let (parent, recorder) = self.parent.reach()?;
+        let part = (self.get)(parent)?;
+        Some(into_part(part, recorder, |r| self.place.enter(r)))
     }
 
     #[inline]
     fn set(&mut self, value: F) {
-        if let Some(parent) = self.parent.get() {
+        let Some((parent, recorder)) = self.parent.reach() else {
+            return;
+        };
+        let Some(recorder) = recorder else {
             (self.put)(parent, value);
+            return;
+        };
+        let shown = self.place.shown(parent);
+        let was = (self.get)(parent).is_some();
+        (self.put)(parent, value);
+        if let At::Whole = self.place.at {
+            self.place.record(recorder, was, shown, parent);
+        } else if let Some(part) = (self.get)(parent) {
+            self.place.record(recorder, was, shown, part);
         }
     }
 }
@@ -232,19 +420,34 @@ pub struct WrapSlot<'a, S, P, F> {
     parent: &'a mut S,
     get: fn(&mut P) -> Option<&mut F>,
     wrap: fn(F) -> P,
+    under: &'static str,
 }
 
 impl<'a, S, P, F> WrapSlot<'a, S, P, F> {
-    /// The part `get` reads in the partial in `parent`, written as `wrap`.
-    pub fn new(parent: &'a mut S, get: fn(&mut P) -> Option<&mut F>, wrap: fn(F) -> P) -> Self {
-        Self { parent, get, wrap }
+    /// The part `get` reads in the partial in `parent`, written as `wrap`;
+    /// in the parent's JSON, it is the member `under` (the variant's name,
+    /// or the content's key).
+    pub fn new(
+        parent: &'a mut S,
+        get: fn(&mut P) -> Option<&mut F>,
+        wrap: fn(F) -> P,
+        under: &'static str,
+    ) -> Self {
+        Self {
+            parent,
+            get,
+            wrap,
+            under,
+        }
     }
 }
 
 impl<P, F, S: Slot<P>> Slot<F> for WrapSlot<'_, S, P, F> {
     #[inline]
-    fn get(&mut self) -> Option<&mut F> {
-        (self.get)(self.parent.get()?)
+    fn reach(&mut self) -> Reached<'_, F> {
+        let (parent, recorder) = self.parent.reach()?;
+        let part = (self.get)(parent)?;
+        Some(into_part(part, recorder, |r| r.push_key(self.under)))
     }
 
     #[inline]
@@ -374,8 +577,8 @@ pub struct DynSlot<'a, P>(pub &'a mut dyn Slot<P>);
 
 impl<P> Slot<P> for DynSlot<'_, P> {
     #[inline]
-    fn get(&mut self) -> Option<&mut P> {
-        self.0.get()
+    fn reach(&mut self) -> Reached<'_, P> {
+        self.0.reach()
     }
 
     #[inline]
@@ -384,42 +587,63 @@ impl<P> Slot<P> for DynSlot<'_, P> {
     }
 }
 
-/// A root slot that records whether anything was written through it.
+/// The root slot: the partial shared with the snapshots handed out, copied
+/// on write only while one is still held; it records whether anything was
+/// written, and, when asked, the changes.
 pub struct Tracked<'a, P> {
-    slot: &'a mut Option<P>,
+    slot: &'a mut Option<Arc<P>>,
     changed: &'a mut bool,
+    recorder: Option<&'a mut Recorder>,
 }
 
 impl<'a, P> Tracked<'a, P> {
-    /// Tracks writes to `slot` into `changed`.
-    pub fn new(slot: &'a mut Option<P>, changed: &'a mut bool) -> Self {
-        Self { slot, changed }
+    /// Tracks writes to `slot` into `changed`, recording them into
+    /// `recorder` when there is one.
+    pub fn new(
+        slot: &'a mut Option<Arc<P>>,
+        changed: &'a mut bool,
+        recorder: Option<&'a mut Recorder>,
+    ) -> Self {
+        Self {
+            slot,
+            changed,
+            recorder,
+        }
     }
 }
 
-impl<P> Slot<P> for Tracked<'_, P> {
+impl<P: Clone + Serialize> Slot<P> for Tracked<'_, P> {
     #[inline]
-    fn get(&mut self) -> Option<&mut P> {
-        let value = self.slot.as_mut();
-        *self.changed |= value.is_some();
-        value
+    fn reach(&mut self) -> Reached<'_, P> {
+        let value = Arc::make_mut(self.slot.as_mut()?);
+        *self.changed = true;
+        let recorder = self.recorder.as_deref_mut().map(|r| {
+            r.at_root();
+            r
+        });
+        Some((value, recorder))
     }
 
     #[inline]
     fn set(&mut self, value: P) {
-        *self.slot = Some(value);
+        let value = &**self.slot.insert(Arc::new(value));
         *self.changed = true;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.at_root();
+            recorder.replace(value);
+        }
     }
 }
 
 /// A slot seen through a projection: writes go to `Some(..)` of an
-/// `Option<P>` slot (for `Option<T>` values).
+/// `Option<P>` slot (for `Option<T>` values). The JSON is the same.
 pub struct SomeSlot<'a, S>(pub &'a mut S);
 
 impl<P, S: Slot<Option<P>>> Slot<P> for SomeSlot<'_, S> {
     #[inline]
-    fn get(&mut self) -> Option<&mut P> {
-        self.0.get().and_then(Option::as_mut)
+    fn reach(&mut self) -> Reached<'_, P> {
+        let (value, recorder) = self.0.reach()?;
+        Some((value.as_mut()?, recorder))
     }
 
     #[inline]
@@ -428,13 +652,15 @@ impl<P, S: Slot<Option<P>>> Slot<P> for SomeSlot<'_, S> {
     }
 }
 
-/// A slot seen through a `Box` (for `Box<T>` values).
+/// A slot seen through a `Box` (for `Box<T>` values). The JSON is the
+/// same.
 pub struct BoxSlot<'a, S>(pub &'a mut S);
 
 impl<P, S: Slot<Box<P>>> Slot<P> for BoxSlot<'_, S> {
     #[inline]
-    fn get(&mut self) -> Option<&mut P> {
-        self.0.get().map(|b| &mut **b)
+    fn reach(&mut self) -> Reached<'_, P> {
+        let (value, recorder) = self.0.reach()?;
+        Some((&mut **value, recorder))
     }
 
     #[inline]

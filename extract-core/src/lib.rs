@@ -16,6 +16,7 @@ mod extract;
 mod impls;
 mod item_parser;
 pub mod json;
+pub mod patch;
 mod path;
 #[cfg(feature = "relay")]
 pub mod relay;

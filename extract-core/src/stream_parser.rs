@@ -1,8 +1,11 @@
 //! [`StreamParser`]: feed chunks, read a typed partial, finish with a value.
 
+use std::sync::Arc;
+
 use crate::builder::{feed_child, Builder, ChildStep, Skip, Tracked};
 use crate::error::{Error, Received};
 use crate::json::{Event, Lexer, LexerOptions, Sink, SyntaxError};
+use crate::patch::{Op, PatchMode, Recorder};
 use crate::path::{Path, Segment};
 use crate::validation::{Checker, Issue, ValidationError};
 use crate::{Extract, Partial};
@@ -18,11 +21,13 @@ enum Root {
 /// Takes the lexer's events and drives the root builder.
 struct RootSink<T: Extract> {
     builder: T::Builder,
-    slot: Option<T::Partial>,
+    /// The partial, shared with the snapshots handed out.
+    slot: Option<Arc<T::Partial>>,
     skip: Option<Skip>,
     root: Root,
     issues: Vec<Issue>,
     changed: bool,
+    recorder: Option<Recorder>,
 }
 
 impl<T: Extract> Sink for RootSink<T> {
@@ -34,7 +39,7 @@ impl<T: Extract> Sink for RootSink<T> {
             return Ok(());
         }
         self.root = Root::Building;
-        let mut slot = Tracked::new(&mut self.slot, &mut self.changed);
+        let mut slot = Tracked::new(&mut self.slot, &mut self.changed, self.recorder.as_mut());
         match feed_child(&mut self.builder, &mut self.skip, &mut slot, &event) {
             ChildStep::Continue(issue) => {
                 if let Some(issue) = issue {
@@ -75,7 +80,7 @@ impl<T: Extract> Sink for RootSink<T> {
 pub struct StreamParser<T: Extract> {
     lexer: Lexer,
     sink: RootSink<T>,
-    empty: T::Partial,
+    empty: Arc<T::Partial>,
 }
 
 impl<T: Extract> Default for StreamParser<T> {
@@ -113,8 +118,9 @@ impl<T: Extract> StreamParser<T> {
                 root: Root::NotStarted,
                 issues: Vec::new(),
                 changed: false,
+                recorder: None,
             },
-            empty: T::Partial::default(),
+            empty: Arc::default(),
         }
     }
 
@@ -157,7 +163,91 @@ impl<T: Extract> StreamParser<T> {
     /// arrived).
     #[must_use]
     pub fn partial(&self) -> &Partial<T> {
-        self.sink.slot.as_ref().unwrap_or(&self.empty)
+        self.sink.slot.as_deref().unwrap_or(&self.empty)
+    }
+
+    /// The snapshot so far, shared: a pointer copy, not a copy of the
+    /// partial.
+    ///
+    /// The parser goes on writing into the same partial, and copies it
+    /// only if, at its next write, the snapshot is still held (copy on
+    /// write): a caller who drops each snapshot before feeding the next
+    /// chunk never pays for a copy, one who keeps them all pays one per
+    /// snapshot kept, and each snapshot stays as it was when taken.
+    ///
+    /// ```
+    /// use extract_core::StreamParser;
+    ///
+    /// let mut parser = StreamParser::<Vec<String>>::new();
+    /// parser.feed(r#"["Ad"#)?;
+    /// let kept = parser.snapshot();
+    /// parser.feed(r#"a", "Grace"]"#)?;
+    /// assert_eq!(*kept, ["Ad"]); // taken before the next chunk
+    /// assert_eq!(*parser.snapshot(), ["Ada", "Grace"]);
+    /// # Ok::<(), extract_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn snapshot(&self) -> Arc<Partial<T>> {
+        Arc::clone(self.sink.slot.as_ref().unwrap_or(&self.empty))
+    }
+
+    /// Records, from now on, each change the chunks make to the partial
+    /// as JSON Patch operations on its JSON ([`take_changes`](Self::take_changes)
+    /// hands them out), with string growth expressed as `mode` says.
+    ///
+    /// Each operation is recorded where the parser writes, at the JSON
+    /// Pointer of the value written in the partial's JSON (serde's names and
+    /// enum tagging, as the partial serializes), and only the value written
+    /// is serialized: recording costs what changed, never the size of the
+    /// partial. Applied in order to the JSON of the partial before the
+    /// first chunk (`{}` for a struct), the operations give the partial's
+    /// JSON after each chunk. The first one is a `replace` of the whole
+    /// document when the value begins (for a parser that already began,
+    /// with the partial so far). Without this call nothing is recorded.
+    ///
+    /// ```
+    /// use extract_core::patch::PatchMode;
+    /// use extract_core::StreamParser;
+    /// use serde_json::json;
+    ///
+    /// let mut parser = StreamParser::<Vec<String>>::new();
+    /// parser.record_changes(PatchMode::Append);
+    /// let changes = |parser: &mut StreamParser<_>| {
+    ///     serde_json::to_value(parser.take_changes().unwrap()).unwrap()
+    /// };
+    /// parser.feed(r#"["Ad"#)?;
+    /// assert_eq!(changes(&mut parser), json!([
+    ///     {"op": "replace", "path": "", "value": []},
+    ///     {"op": "add", "path": "/0", "value": "Ad"},
+    /// ]));
+    /// parser.feed(r#"a", "Gr"#)?;
+    /// assert_eq!(changes(&mut parser), json!([
+    ///     {"op": "append", "path": "/0", "value": "a"},
+    ///     {"op": "add", "path": "/1", "value": "Gr"},
+    /// ]));
+    /// # Ok::<(), extract_core::Error>(())
+    /// ```
+    pub fn record_changes(&mut self, mode: PatchMode) {
+        let mut recorder = Recorder::new(mode);
+        if let Some(partial) = &self.sink.slot {
+            recorder.replace(&**partial);
+        }
+        self.sink.recorder = Some(recorder);
+    }
+
+    /// The changes recorded since the last call, oldest first (none unless
+    /// [`record_changes`](Self::record_changes) was called).
+    ///
+    /// # Errors
+    ///
+    /// A value written could not be serialized (its `Serialize` impl
+    /// failed, as serde's does for an internally tagged newtype variant
+    /// holding a string): recording stops there.
+    pub fn take_changes(&mut self) -> Result<Vec<Op>, serde_json::Error> {
+        match &mut self.sink.recorder {
+            Some(recorder) => recorder.take(),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// True once the top-level value has begun to arrive.
@@ -280,7 +370,7 @@ impl<T: Extract> StreamParser<T> {
     /// Takes the snapshot, leaving the type's empty partial.
     #[must_use]
     pub fn into_partial(self) -> Partial<T> {
-        self.sink.slot.unwrap_or(self.empty)
+        Arc::unwrap_or_clone(self.sink.slot.unwrap_or(self.empty))
     }
 
     /// Ends the input and returns the complete, validated value.
@@ -300,7 +390,7 @@ impl<T: Extract> StreamParser<T> {
             checker.push_issue(issue);
         }
         let partial = match self.sink.slot.take() {
-            Some(partial) => partial,
+            Some(partial) => Arc::unwrap_or_clone(partial),
             None => match T::missing() {
                 Some(value) => return finish_value(value, checker),
                 None => {

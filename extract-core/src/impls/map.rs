@@ -2,9 +2,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::builder::{feed_erased, BoxedBuilder, Builder, ChildStep, Skip, Slot, Step};
+use crate::builder::{
+    feed_erased, BoxedBuilder, Builder, ChildStep, Reached, Recorder, Skip, Slot, Step,
+};
 use crate::json::Event;
 use crate::path::Segment;
 use crate::schema::SchemaGenerator;
@@ -47,19 +50,40 @@ struct EntrySlot<'a, S, M> {
     marker: std::marker::PhantomData<fn() -> M>,
 }
 
-impl<V, M: StringMap<V>, S: Slot<M>> Slot<V> for EntrySlot<'_, S, M> {
-    fn get(&mut self) -> Option<&mut V> {
-        if *self.shown {
-            self.parent.get()?.entry_mut(self.key)
-        } else {
-            None
+impl<V: Serialize, M: StringMap<V>, S: Slot<M>> Slot<V> for EntrySlot<'_, S, M> {
+    fn reach(&mut self) -> Reached<'_, V> {
+        if !*self.shown {
+            return None;
         }
+        let (map, recorder) = self.parent.reach()?;
+        let entry = map.entry_mut(self.key)?;
+        let recorder = recorder.map(|r| {
+            r.push_key(self.key);
+            r
+        });
+        Some((entry, recorder))
     }
 
     fn set(&mut self, value: V) {
-        if let Some(map) = self.parent.get() {
-            map.put(self.key, value);
+        if let Some((map, recorder)) = self.parent.reach() {
+            put(map, self.key, value, recorder);
             *self.shown = true;
+        }
+    }
+}
+
+/// Puts `value` under `key` in `map`, recording the change.
+fn put<V: Serialize, M: StringMap<V>>(
+    map: &mut M,
+    key: &str,
+    value: V,
+    recorder: Option<&mut Recorder>,
+) {
+    map.put(key, value);
+    if let Some(recorder) = recorder {
+        recorder.push_key(key);
+        if let Some(value) = map.entry_mut(key) {
+            recorder.add(value);
         }
     }
 }
@@ -144,8 +168,8 @@ impl<V: Extract, M: StringMap<V::Partial>> Builder<M> for MapBuilder<V, M> {
         } else {
             let step = feed_erased(value, &mut self.skip, &mut self.aside, event);
             if matches!(step, ChildStep::Ended { .. }) {
-                if let (Some(done), Some(map)) = (self.aside.take(), slot.get()) {
-                    map.put(&self.key, done);
+                if let (Some(done), Some((map, recorder))) = (self.aside.take(), slot.reach()) {
+                    put(map, &self.key, done, recorder);
                 }
             }
             step

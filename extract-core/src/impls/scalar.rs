@@ -38,8 +38,11 @@ impl Builder<String> for StringBuilder {
                 if first {
                     slot.set(open_string(text, last));
                 } else if !text.is_empty() {
-                    if let Some(s) = slot.get() {
+                    if let Some((s, recorder)) = slot.reach() {
                         s.push_str(text);
+                        if let Some(recorder) = recorder {
+                            recorder.append(text, s);
+                        }
                     }
                 }
                 if last {

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::number::json_number;
-use crate::builder::{Builder, Slot, Step};
+use crate::builder::{Builder, Recorder, Slot, Step};
 use crate::json::Event;
 use crate::path::Segment;
 use crate::schema::SchemaGenerator;
@@ -99,7 +99,33 @@ fn scalar(event: &Event<'_>) -> Result<Value, Box<StreamIssue>> {
     })
 }
 
+/// Appends the pointer of the value the frames lead to.
+fn enter(recorder: &mut Recorder, frames: &[Frame]) {
+    for frame in frames {
+        match frame {
+            Frame::Array(count) => recorder.push_index(count.saturating_sub(1)),
+            Frame::Object(key) => recorder.push_key(key),
+        }
+    }
+}
+
 impl ValueBuilder {
+    /// Records the value just inserted into the innermost open
+    /// `container` (an element pushed, a member added or replaced).
+    fn record_insert(&self, recorder: &mut Recorder, container: &mut Value) {
+        let Some((frame, path)) = self.frames.split_last() else {
+            return;
+        };
+        enter(recorder, path);
+        match frame {
+            Frame::Array(count) => recorder.push_index(*count),
+            Frame::Object(key) => recorder.push_key(key),
+        }
+        if let Some(value) = child(container, frame) {
+            recorder.add(value);
+        }
+    }
+
     /// The innermost open container.
     #[inline]
     fn container<'v>(&self, root: &'v mut Value) -> Option<&'v mut Value> {
@@ -120,9 +146,14 @@ impl Builder<Value> for ValueBuilder {
             } => {
                 self.in_string = !last;
                 if !text.is_empty() {
-                    let target = slot.get().and_then(|root| descend(root, &self.frames));
-                    if let Some(Value::String(s)) = target {
-                        s.push_str(text);
+                    if let Some((root, recorder)) = slot.reach() {
+                        if let Some(Value::String(s)) = descend(root, &self.frames) {
+                            s.push_str(text);
+                            if let Some(recorder) = recorder {
+                                enter(recorder, &self.frames);
+                                recorder.append(text, s);
+                            }
+                        }
                     }
                 }
                 return if last && self.frames.is_empty() {
@@ -171,8 +202,13 @@ impl Builder<Value> for ValueBuilder {
         match self.frames.last() {
             None => slot.set(value),
             Some(frame) => {
-                if let Some(container) = slot.get().and_then(|root| self.container(root)) {
-                    insert(container, frame, value);
+                if let Some((root, recorder)) = slot.reach() {
+                    if let Some(container) = self.container(root) {
+                        insert(container, frame, value);
+                        if let Some(recorder) = recorder {
+                            self.record_insert(recorder, container);
+                        }
+                    }
                 }
                 if let Some(Frame::Array(count)) = self.frames.last_mut() {
                     *count += 1;

@@ -50,6 +50,38 @@ impl<const N: usize> Bits<N> {
     }
 }
 
+/// How many elements a tuple's partial shows, given which are present: up
+/// to the last one present (see `partial::tuple_prefix_2` and the others).
+#[inline]
+#[must_use]
+pub fn shown(present: &[bool]) -> usize {
+    present.iter().rposition(|p| *p).map_or(0, |i| i + 1)
+}
+
+/// Clears a field of the partial in `slot` with `clear` (a repeated key:
+/// the value that came first goes), recording its removal if it was there.
+/// `key` is the field's JSON name, under `under` (see `Place`).
+#[inline]
+pub fn clear_field<P, S: Slot<P>>(
+    slot: &mut S,
+    under: Option<&str>,
+    key: &str,
+    clear: fn(&mut P) -> bool,
+) {
+    let Some((partial, recorder)) = slot.reach() else {
+        return;
+    };
+    if clear(partial) {
+        if let Some(recorder) = recorder {
+            if let Some(under) = under {
+                recorder.push_key(under);
+            }
+            recorder.push_key(key);
+            recorder.remove();
+        }
+    }
+}
+
 /// What an object makes of the step of the value under `key`: the issue
 /// gains the key. The flag is `Some(valid)` when the value ended.
 #[inline]

@@ -26,8 +26,8 @@ pub mod schema;
 mod text;
 
 pub use crate::builder::{
-    feed_child, Builder, ChildStep, EventBuffer, FieldSlot, OwnedEvent, ProjectSlot, Skip, Slot,
-    Step, WrapSlot,
+    feed_child, At, Builder, ChildStep, EventBuffer, FieldSlot, OwnedEvent, Place, ProjectSlot,
+    Reached, Recorder, Skip, Slot, Step, WrapSlot,
 };
 pub use crate::impls::{
     BoolBuilder, BoxBuilder, MapBuilder, NullableBuilder, NumberBuilder, OptionBuilder,

@@ -92,7 +92,8 @@ mod frame;
 #[cfg(feature = "openai")]
 mod openai;
 mod patch;
-mod pointer;
+
+use crate::patch::pointer;
 
 pub use apply::{apply, PatchError};
 pub use body::{FinalValue, ItemBody, PartialBody};

@@ -11,89 +11,10 @@
 //!
 //! The `append` extension is described in the [relay docs](super#the-append-extension).
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::pointer::PointerBuf;
-
-/// One JSON Patch operation: RFC 6902's `add`, `remove` and `replace`,
-/// plus the `append` extension for strings that grow.
-///
-/// Serializes as the RFC's object form, e.g.
-/// `{"op":"add","path":"/users/0","value":{"name":"Jo"}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Op {
-    /// Adds `value` at `path`: a new object member (or a replaced one), or
-    /// an array element inserted at an index (`-` is the end).
-    Add {
-        /// A JSON Pointer (RFC 6901).
-        path: String,
-        /// The value to add.
-        value: Value,
-    },
-    /// Removes the member or element at `path`.
-    Remove {
-        /// A JSON Pointer (RFC 6901).
-        path: String,
-    },
-    /// Replaces the value at `path`, which must exist (`""` is the whole
-    /// document).
-    Replace {
-        /// A JSON Pointer (RFC 6901).
-        path: String,
-        /// The new value.
-        value: Value,
-    },
-    /// **Extension, not RFC 6902:** the value at `path` is a string; append
-    /// `value` to it.
-    Append {
-        /// A JSON Pointer (RFC 6901) to an existing string.
-        path: String,
-        /// The text to append.
-        value: String,
-    },
-}
-
-impl Op {
-    /// The JSON Pointer this operation targets.
-    #[must_use]
-    pub fn path(&self) -> &str {
-        match self {
-            Op::Add { path, .. }
-            | Op::Remove { path }
-            | Op::Replace { path, .. }
-            | Op::Append { path, .. } => path,
-        }
-    }
-
-    /// The operation's name as it appears in the `op` member.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::Add { .. } => "add",
-            Op::Remove { .. } => "remove",
-            Op::Replace { .. } => "replace",
-            Op::Append { .. } => "append",
-        }
-    }
-}
-
-/// How string growth is expressed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PatchMode {
-    /// A string that grows by appending becomes an `append` op carrying
-    /// only the new text (the extension described in the
-    /// [relay docs](super#the-append-extension)). Linear in the answer's size.
-    #[default]
-    Append,
-    /// Strictly RFC 6902: a string that changes is `replace`d whole, so
-    /// any JSON Patch library can apply the ops. A long string streamed in
-    /// many steps then costs bytes quadratic in its length.
-    Strict,
-}
+use crate::patch::pointer::PointerBuf;
+pub use crate::patch::{Op, PatchMode};
 
 /// The operations that turn `old` into `new`, in order.
 ///

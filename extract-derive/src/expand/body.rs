@@ -128,13 +128,56 @@ impl<'a> Body<'a> {
             .collect()
     }
 
+    /// The key the body's fields are under in the JSON of the partial that
+    /// holds them: an externally tagged variant's name, an adjacently
+    /// tagged enum's content key.
+    fn under(&self) -> Option<&str> {
+        let variant = self.variant?;
+        match self.gen.cont.attrs.tagging() {
+            Tagging::External => Some(&variant.attrs.name.ser),
+            Tagging::Internal { .. } => None,
+            Tagging::Adjacent { content, .. } => Some(content),
+        }
+    }
+
+    /// Where field `f` is in the JSON of the partial (see `Place`).
+    fn place(&self, f: &Field) -> TokenStream {
+        let x = &self.gen.x;
+        let under = self.gen.opt_str(self.under());
+        if self.is_named() {
+            let name = &f.attrs.name.ser;
+            return quote!(#x::Place::key(#under, #name));
+        }
+        // A tuple shows its elements up to the last one present.
+        let target = self.gen.partial_ty();
+        let members = self.members();
+        let bound: Vec<syn::Ident> = (0..members.len())
+            .map(|i| format_ident!("__e{}", i))
+            .collect();
+        let shown = quote!(#x::build::shown(&[#(#x::Option::is_some(#bound)),*]));
+        let partial = &self.gen.partial_ident;
+        let len = match self.variant_path() {
+            None => quote!(|p: &#target| {
+                let #partial { #(#members: #bound),* } = p;
+                #shown
+            }),
+            Some(path) => quote!(|p: &#target| match p {
+                #path { #(#members: #bound),* } => #shown,
+                _ => 0,
+            }),
+        };
+        let index = f.read_index();
+        quote!(#x::Place { under: #under, at: #x::At::Element(#index, #len) })
+    }
+
     /// A slot for field `f`'s value in the partial held by `slot`.
     fn field_slot(&self, f: &Field) -> TokenStream {
         let x = &self.gen.x;
         let target = self.gen.partial_ty();
         let member = &partial_member(self.style, f);
+        let place = self.place(f);
         match self.variant_path() {
-            None => quote!(#x::FieldSlot::new(slot, |p: &mut #target| &mut p.#member)),
+            None => quote!(#x::FieldSlot::new(slot, |p: &mut #target| &mut p.#member, #place)),
             Some(path) => quote!(#x::ProjectSlot::new(
                 slot,
                 |p: &mut #target| match p {
@@ -146,6 +189,7 @@ impl<'a> Body<'a> {
                         *f = #x::Some(v);
                     }
                 },
+                #place,
             )),
         }
     }
@@ -153,19 +197,18 @@ impl<'a> Body<'a> {
     /// Clears field `f` in the partial held by `slot` (a repeated key).
     fn reset(&self, f: &Field) -> TokenStream {
         let x = &self.gen.x;
+        let target = self.gen.partial_ty();
         let member = &partial_member(self.style, f);
-        match self.variant_path() {
-            None => quote! {
-                if let #x::Some(p) = #x::Slot::get(slot) {
-                    p.#member = #x::None;
-                }
-            },
-            Some(path) => quote! {
-                if let #x::Some(#path { #member: f, .. }) = #x::Slot::get(slot) {
-                    *f = #x::None;
-                }
-            },
-        }
+        let under = self.gen.opt_str(self.under());
+        let name = &f.attrs.name.ser;
+        let clear = match self.variant_path() {
+            None => quote!(|p: &mut #target| #x::Option::take(&mut p.#member).is_some()),
+            Some(path) => quote!(|p: &mut #target| match p {
+                #path { #member: f, .. } => #x::Option::take(f).is_some(),
+                _ => false,
+            }),
+        };
+        quote!(#x::build::clear_field(slot, #under, #name, #clear);)
     }
 
     /// Every generated item of the body.

@@ -5,7 +5,11 @@
 //!
 //! - The final value equals the original (and `serde_json::from_str`).
 //! - Snapshots are monotone: each snapshot's JSON is extended by the next
-//!   one's. "Extends" is defined by [`crate::support::extends`]: every
+//!   one's.
+//! - The changes the parser records, applied in order to the JSON of the
+//!   empty partial, give the partial's JSON after every chunk (in both
+//!   patch modes), for derived types and for `serde_json::Value` with
+//!   repeated keys and keys that need escaping in a JSON Pointer. "Extends" is defined by [`crate::support::extends`]: every
 //!   field present stays present; a string only grows by appending; an
 //!   array only grows and its elements extend theirs; an object only gains
 //!   keys and its values extend theirs; a number, boolean, null or enum
@@ -13,10 +17,12 @@
 
 use std::collections::BTreeMap;
 
+use extract::patch::PatchMode;
 use extract::{Extract, StreamParser};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::support::events::Mirror;
 use crate::support::extends;
 
 #[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -181,6 +187,99 @@ fn doc() -> impl Strategy<Value = Doc> {
     })
 }
 
+/// A JSON value whose objects may repeat a key (serde_json's `Value`
+/// can't), written as text.
+#[derive(Debug, Clone)]
+enum Json {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn write(&self, out: &mut String) {
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Int(n) => out.push_str(&n.to_string()),
+            Json::Float(f) => out.push_str(&serde_json::to_string(f).unwrap()),
+            Json::Str(s) => out.push_str(&serde_json::to_string(s).unwrap()),
+            Json::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.write(out);
+                }
+                out.push(']');
+            }
+            Json::Object(members) => {
+                out.push('{');
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&serde_json::to_string(key).unwrap());
+                    out.push_str(": ");
+                    value.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn json() -> impl Strategy<Value = Json> {
+    let leaf = prop_oneof![
+        Just(Json::Null),
+        any::<bool>().prop_map(Json::Bool),
+        any::<i64>().prop_map(Json::Int),
+        finite().prop_map(Json::Float),
+        text().prop_map(Json::Str),
+    ];
+    leaf.prop_recursive(4, 32, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
+            // Few keys, so that some repeat; `~` and `/` need escaping.
+            prop::collection::vec(("[ab~/]{0,2}", inner), 0..5).prop_map(Json::Object),
+        ]
+    })
+}
+
+/// A map whose keys need escaping in a JSON Pointer, and may repeat.
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Keys {
+    map: BTreeMap<String, Vec<String>>,
+    pairs: Vec<Pair>,
+}
+
+#[derive(Extract, Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Pair(String, Option<Kind>);
+
+/// The parser's recorded changes, applied after each chunk of `text` cut
+/// at `points`, give the partial's JSON; the value is serde_json's.
+fn changes_replay<T>(text: &str, points: &[usize], mode: PatchMode) -> T
+where
+    T: Extract + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+{
+    let mut parser = StreamParser::<T>::new();
+    let mut mirror = Mirror::new(&mut parser, mode);
+    let mut fed = Vec::new();
+    for chunk in cut(text.as_bytes(), points) {
+        fed.extend_from_slice(&chunk);
+        parser.feed(&chunk).unwrap();
+        mirror.check(&mut parser, &String::from_utf8_lossy(&fed));
+    }
+    let done = parser.finish().unwrap();
+    assert_eq!(done, serde_json::from_str::<T>(text).unwrap());
+    done
+}
+
 fn cut(bytes: &[u8], points: &[usize]) -> Vec<Vec<u8>> {
     let mut cuts: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();
     cuts.sort_unstable();
@@ -229,6 +328,55 @@ proptest! {
         // `None` option is `null` in the value, left out of a partial).
         let back = serde_json::to_value(value.clone().into_partial()).unwrap();
         prop_assert!(extends(&previous, &back), "{previous}\nis not a view of\n{back}");
+    }
+
+    #[test]
+    fn any_doc_in_any_split_records_the_changes_of_its_partial(
+        value in doc(),
+        pretty in any::<bool>(),
+        strict in any::<bool>(),
+        points in prop::collection::vec(any::<usize>(), 0..24),
+    ) {
+        let text = if pretty {
+            serde_json::to_string_pretty(&value).unwrap()
+        } else {
+            serde_json::to_string(&value).unwrap()
+        };
+        let mode = if strict { PatchMode::Strict } else { PatchMode::Append };
+        prop_assert_eq!(changes_replay::<Doc>(&text, &points, mode), value);
+    }
+
+    #[test]
+    fn any_json_in_any_split_records_the_changes_of_its_value(
+        value in json(),
+        strict in any::<bool>(),
+        points in prop::collection::vec(any::<usize>(), 0..24),
+    ) {
+        let mut text = String::new();
+        value.write(&mut text);
+        let mode = if strict { PatchMode::Strict } else { PatchMode::Append };
+        changes_replay::<serde_json::Value>(&text, &points, mode);
+    }
+
+    #[test]
+    fn keys_to_escape_and_repeated_keys_record_their_changes(
+        // A key over a kilobyte has its entry built aside, then put whole.
+        members in prop::collection::vec(("([ab~/]{0,2}|~{1025})", prop::collection::vec(text(), 0..3)), 0..5),
+        pairs in prop::collection::vec((text(), proptest::option::of(kind())).prop_map(|(a, b)| Pair(a, b)), 0..3),
+        points in prop::collection::vec(any::<usize>(), 0..24),
+    ) {
+        // A repeated key replaces the value before it.
+        let mut map: Vec<String> = members
+            .iter()
+            .map(|(k, v)| format!("{}: {}", serde_json::to_string(k).unwrap(), serde_json::to_string(v).unwrap()))
+            .collect();
+        map.extend(map.clone().into_iter().rev());
+        let text = format!(
+            r#"{{"map": {{{}}}, "pairs": {}}}"#,
+            map.join(", "),
+            serde_json::to_string(&pairs).unwrap(),
+        );
+        changes_replay::<Keys>(&text, &points, PatchMode::Append);
     }
 
     #[test]

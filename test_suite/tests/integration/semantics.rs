@@ -139,6 +139,35 @@ fn wrong_types_are_reported_at_their_path_and_the_rest_streams_on() {
 }
 
 #[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+struct Triple(String, u8, Vec<u8>);
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+enum Tuples {
+    Three(String, u8, bool),
+}
+
+/// A tuple's JSON shows its elements up to the last one present: one that
+/// ended without a value is `null` once a later one is there (and the
+/// changes recorded say so, which `stream` checks).
+#[test]
+fn a_tuple_element_without_a_value_is_null_before_a_later_one() {
+    let last = stream_bytewise::<Triple>(r#"[5, 300, [1]]"#)
+        .snapshots
+        .pop();
+    assert_eq!(
+        serde_json::to_value(last).unwrap(),
+        serde_json::json!([null, null, [1]])
+    );
+    let last = stream_bytewise::<Tuples>(r#"{"Three": [1, 2, true]}"#)
+        .snapshots
+        .pop();
+    assert_eq!(
+        serde_json::to_value(last).unwrap(),
+        serde_json::json!({"Three": [null, 2, true]})
+    );
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
 struct Post {
     title: String,
     #[extract(atomic)]

@@ -39,7 +39,7 @@ pub fn adjacent_builder(gen: &Gen, read: &[Read], keys: Keys) -> TokenStream {
         let (state, index) = (r.state(), r.index);
         quote!(#index => __ExtractState::#state(#x::Default::default()),)
     });
-    let feed_arms = data.iter().map(|r| feed_arm(gen, r));
+    let feed_arms = data.iter().map(|r| feed_arm(gen, r, content));
     let tag_states = tag_states(gen);
     let tag_arms = tag_arms(gen, read, tag, Some(content));
     let begin = begin(gen, read, tag);
@@ -201,12 +201,12 @@ fn without_content(gen: &Gen, read: &[Read]) -> TokenStream {
 
 /// The arm feeding a variant's content to its builder: a newtype's
 /// content through the variant's field, a body's into the variant itself.
-fn feed_arm(gen: &Gen, r: &Read) -> TokenStream {
+fn feed_arm(gen: &Gen, r: &Read, content: &str) -> TokenStream {
     let x = &gen.x;
     let state = r.state();
     let index = r.index;
     let slot = match r.variant.style {
-        Style::Newtype => wrap_slot(gen, r),
+        Style::Newtype => wrap_slot(gen, r, content),
         _ => quote!(*slot),
     };
     quote! {

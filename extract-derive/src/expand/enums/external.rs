@@ -85,7 +85,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 }
             },
             Style::Newtype => {
-                let project = wrap_slot(gen, r);
+                let project = wrap_slot(gen, r, &r.variant.attrs.name.ser);
                 quote! {
                     __ExtractState::#state(b) => {
                         let step = #x::feed_child(b, &mut self.skip, &mut #project, event);

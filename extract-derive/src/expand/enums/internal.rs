@@ -134,7 +134,8 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
 }
 
 /// The slot a newtype variant's content is written through (`slot` is the
-/// enum's): the variant holds the content's partial itself.
+/// enum's): the variant holds the content's partial itself, and in the
+/// enum's JSON the content's members are the object's own, beside the tag.
 fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
@@ -147,6 +148,7 @@ fn newtype_slot(gen: &Gen, r: &Read) -> TokenStream {
             _ => #x::None,
         },
         |p: &mut #target, v| *p = #partial::#ident(v),
+        #x::Place { under: #x::None, at: #x::At::Whole },
     ))
 }
 

@@ -310,8 +310,9 @@ fn de_names<'r>(read: impl IntoIterator<Item = &'r Read<'r>>) -> Vec<&'r String>
 
 /// The slot a newtype variant's content is written through when the
 /// variant holds it as an `Option` (`slot` is the enum's): the variant's
-/// field, the variant made when the content appears.
-fn wrap_slot(gen: &Gen, r: &Read) -> TokenStream {
+/// field, the variant made when the content appears. In the enum's JSON,
+/// the content is under `under` (the variant's name, or the content's key).
+fn wrap_slot(gen: &Gen, r: &Read, under: &str) -> TokenStream {
     let x = &gen.x;
     let partial = &gen.partial_ident;
     let target = gen.partial_ty();
@@ -324,6 +325,7 @@ fn wrap_slot(gen: &Gen, r: &Read) -> TokenStream {
                 _ => #x::None,
             },
             #partial::#ident,
+            #under,
         ))
     } else {
         quote!(#x::WrapSlot::new(
@@ -333,6 +335,7 @@ fn wrap_slot(gen: &Gen, r: &Read) -> TokenStream {
                 _ => #x::None,
             },
             |v| #partial::#ident(#x::Some(v)),
+            #under,
         ))
     }
 }

@@ -3,7 +3,10 @@
 //! generated builders event by event, independently of the lexer.
 
 use extract::__private::{feed_child, Builder, ChildStep, OwnedEvent, Skip};
+use extract::patch::PatchMode;
+use extract::relay::apply;
 use extract::{Checker, Extract, Issue, Partial, StreamParser, ValidationError};
+use serde_json::Value;
 
 /// The events of `text` (complete JSON), grouped by the chunk in which the
 /// lexer reports them when the text is cut at `cuts` (byte offsets).
@@ -255,16 +258,22 @@ pub struct Outcome<T: Extract> {
 
 /// Streams `text` cut at `cuts` (byte offsets, any position) through
 /// [`StreamParser`], keeping the snapshot after each chunk.
+///
+/// The parser records its changes too: after each chunk, the operations
+/// recorded so far, applied in order to the JSON of the empty partial,
+/// must give the partial's JSON ([`Mirror`]).
 pub fn stream<T: Extract>(text: &str, cuts: &[usize]) -> Outcome<T> {
     let bytes = text.as_bytes();
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
     cuts.sort_unstable();
     cuts.dedup();
     let mut parser = StreamParser::<T>::new();
+    let mut mirror = Mirror::new(&mut parser, PatchMode::Append);
     let mut snapshots = Vec::new();
     let mut start = 0;
     for end in cuts.into_iter().chain(std::iter::once(bytes.len())) {
         parser.feed(&bytes[start..end]).expect("valid JSON");
+        mirror.check(&mut parser, &String::from_utf8_lossy(&bytes[..end]));
         snapshots.push(parser.partial().clone());
         start = end;
     }
@@ -278,6 +287,37 @@ pub fn stream<T: Extract>(text: &str, cuts: &[usize]) -> Outcome<T> {
         }]),
     });
     Outcome { snapshots, result }
+}
+
+/// The JSON a receiver of a parser's recorded changes holds: the empty
+/// partial's, then each batch of operations applied in order.
+pub struct Mirror {
+    json: Value,
+}
+
+impl Mirror {
+    /// Starts recording `parser`'s changes in `mode`, from the JSON of
+    /// its partial now.
+    pub fn new<T: Extract>(parser: &mut StreamParser<T>, mode: PatchMode) -> Self {
+        parser.record_changes(mode);
+        let json = serde_json::to_value(parser.partial()).expect("a partial serializes");
+        Self { json }
+    }
+
+    /// Applies the changes `parser` recorded since the last call and
+    /// checks that they give the partial's JSON (`context` is shown when
+    /// they do not).
+    pub fn check<T: Extract>(&mut self, parser: &mut StreamParser<T>, context: &str) {
+        let ops = parser.take_changes().expect("the changes serialize");
+        if let Err(error) = apply(&mut self.json, &ops) {
+            panic!("{error}: {ops:?} on {}\nafter {context:?}", self.json);
+        }
+        let partial = serde_json::to_value(parser.partial()).expect("a partial serializes");
+        assert_eq!(
+            self.json, partial,
+            "the recorded changes {ops:?} give another JSON than the partial's after {context:?}"
+        );
+    }
 }
 
 /// Streams `text` one byte per chunk through [`StreamParser`].
