@@ -323,3 +323,36 @@ fn the_wrapper_may_hold_other_properties_first() {
     assert_eq!(items, ["a", "b"]);
     assert!(parser.finish().unwrap().is_empty());
 }
+
+/// A snapshot shares the parser's partial: the parser copies it before a
+/// write only while the snapshot is still held, so a snapshot keeps what
+/// it showed, and one dropped in time costs no copy.
+#[test]
+fn snapshots_are_shared_and_copied_only_while_held() {
+    let mut parser = StreamParser::<Vec<String>>::new();
+    parser.feed(r#"["a"#).unwrap();
+    let held = parser.snapshot();
+    parser.feed("b").unwrap();
+    assert_eq!(*held, ["a"], "a held snapshot keeps what it showed");
+    assert_eq!(*parser.snapshot(), ["ab"]);
+
+    let dropped = parser.snapshot();
+    let address = std::sync::Arc::as_ptr(&dropped);
+    drop(dropped);
+    parser.feed(r#"c", "d""#).unwrap();
+    let next = parser.snapshot();
+    assert_eq!(*next, ["abc", "d"]);
+    assert_eq!(
+        std::sync::Arc::as_ptr(&next),
+        address,
+        "written in place: nobody held the snapshot"
+    );
+    drop(next);
+    // Reading does not copy either.
+    let before = std::sync::Arc::as_ptr(&parser.snapshot());
+    let _ = parser.partial();
+    parser.feed("   ").unwrap();
+    assert_eq!(std::sync::Arc::as_ptr(&parser.snapshot()), before);
+    parser.feed("]").unwrap();
+    assert_eq!(parser.finish().unwrap(), ["abc", "d"]);
+}

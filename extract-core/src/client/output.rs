@@ -7,6 +7,7 @@ use crate::json::LexerOptions;
 use crate::{Error, Extract, ItemParser, Iterable, Partial, StreamParser};
 use serde_json::Value;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// What [`ChatRequest::create`](super::ChatRequest::create) can extract:
 /// any `T: Extract` (giving a `T`), or [`Iterable<T>`] (giving a `Vec<T>`).
@@ -132,6 +133,11 @@ impl<T: Extract> ValueCollector<T> {
     /// The snapshot so far.
     pub fn partial(&self) -> &Partial<T> {
         self.parser.partial()
+    }
+
+    /// The snapshot so far, shared.
+    pub fn snapshot(&self) -> Arc<Partial<T>> {
+        self.parser.snapshot()
     }
 
     /// True when the partial changed since the last call.

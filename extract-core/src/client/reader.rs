@@ -17,6 +17,7 @@ use super::mode::Mode;
 use super::output::{Collector, ItemCollector, ValueCollector};
 use super::providers::Provider;
 use crate::{Error, Extract, Partial};
+use std::sync::Arc;
 
 /// The part both readers share: one attempt, and whether it already failed.
 struct Core<C: Collector> {
@@ -158,6 +159,15 @@ impl<T: Extract> PartialReader<T> {
     #[must_use]
     pub fn partial(&self) -> &Partial<T> {
         self.core.attempt.collector.partial()
+    }
+
+    /// The snapshot so far, shared (what
+    /// [`PartialStream`](super::PartialStream) yields): a pointer copy; the
+    /// reader copies the partial at its next change only if the snapshot
+    /// is still held then.
+    #[must_use]
+    pub fn snapshot(&self) -> Arc<Partial<T>> {
+        self.core.attempt.collector.snapshot()
     }
 
     /// The response assembled so far (content, tool calls, finish reason,

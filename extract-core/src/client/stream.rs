@@ -13,6 +13,7 @@ use crate::{Error, Extract, Partial};
 use futures::Stream;
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 /// Drives `engine` until the first response starts streaming (or fails).
@@ -35,11 +36,12 @@ async fn first_response<C: ?Sized + super::output::Collector>(
 
 /// Typed partial snapshots of a `T` while the answer streams in.
 ///
-/// Yields one [`Partial<T>`] after each network read that changed it (a
-/// read that only brought whitespace, a key, or part of a number is not
-/// reported), each a complete, monotone snapshot. When the answer is
-/// complete and valid the stream ends; [`take_value`](Self::take_value) then
-/// returns the validated `T`:
+/// Yields one [`Partial<T>`], shared as an `Arc` (field access is the same
+/// through it), after each network read that changed it (a read that only
+/// brought whitespace, a key, or part of a number is not reported), each a
+/// complete, monotone snapshot. When the answer is complete and valid the
+/// stream ends; [`take_value`](Self::take_value) then returns the validated
+/// `T`:
 ///
 /// ```no_run
 /// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
@@ -56,10 +58,14 @@ async fn first_response<C: ?Sized + super::output::Collector>(
 /// An error is the last item: after it the stream ends and there is no
 /// value.
 ///
-/// **Long answers.** Each item is a clone of the partial, as large as the
-/// answer so far: over a long answer the clones cost time quadratic in its
-/// length. [`next_snapshot`](Self::next_snapshot) lends the same snapshots
-/// instead, at a cost per read that stays flat.
+/// **What a snapshot costs.** An item is the partial the parser writes
+/// into, shared, not a copy of it: the parser copies the partial only if,
+/// when the next read changes it, the last item is still held (copy on
+/// write). A loop that drops each snapshot before asking for the next (as
+/// above) never pays for a copy, and its cost per read stays flat however
+/// long the answer grows; keeping every snapshot works too, and costs a
+/// copy of the partial per snapshot kept. [`next_snapshot`](Self::next_snapshot)
+/// lends the same snapshots without the `Arc`.
 ///
 /// **Across attempts.** When an answer fails to parse or validate and
 /// [`max_retries`](super::ChatRequest::max_retries) allows a re-ask, or a
@@ -83,12 +89,9 @@ impl<T: Extract> PartialStream<T> {
         })
     }
 
-    /// The next snapshot, lent instead of cloned: `None` once the stream
-    /// has ended, an error as the last item. The same snapshots as the
-    /// [`Stream`] yields, at a cost per network read that does not grow
-    /// with the partial (the stream's items are clones, each as large as
-    /// the partial so far, which over a long answer adds up to time
-    /// quadratic in its length).
+    /// The next snapshot, lent: `None` once the stream has ended, an error
+    /// as the last item. The same snapshots as the [`Stream`] yields, at a
+    /// cost per network read that does not grow with the partial.
     ///
     /// ```no_run
     /// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
@@ -133,6 +136,11 @@ impl<T: Extract> PartialStream<T> {
         self.engine.collector().map(ValueCollector::partial)
     }
 
+    /// The partial of the attempt streaming now, shared.
+    fn shared(&self) -> Option<Arc<Partial<T>>> {
+        self.engine.collector().map(ValueCollector::snapshot)
+    }
+
     /// The validated final value, once the stream has ended without an
     /// error (`None` before that, after an error, or once taken).
     pub fn take_value(&mut self) -> Option<T> {
@@ -163,12 +171,12 @@ impl<T: Extract> PartialStream<T> {
 impl<T: Extract> Unpin for PartialStream<T> {}
 
 impl<T: Extract> Stream for PartialStream<T> {
-    type Item = Result<Partial<T>, Error>;
+    type Item = Result<Arc<Partial<T>>, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         Poll::Ready(match ready!(this.poll_changed(cx)) {
-            Some(Ok(())) => this.snapshot().cloned().map(Ok),
+            Some(Ok(())) => this.shared().map(Ok),
             Some(Err(error)) => Some(Err(error)),
             None => None,
         })

@@ -335,7 +335,7 @@ async fn replay_partial_last(name: &str) -> Vec<Value> {
         .create_partial::<Value>()
         .await
         .unwrap();
-    let items: Vec<Result<Value, Error>> = stream.collect().await;
+    let items: Vec<Result<std::sync::Arc<Value>, Error>> = stream.collect().await;
     assert!(
         matches!(items.last(), Some(Err(Error::NoJson { .. }))),
         "{items:?}"

@@ -3,6 +3,8 @@
 //! snapshots of the conference extraction, a re-ask driven by a derived
 //! constraint, and `Iterable<User>` whole and streamed.
 
+use std::sync::Arc;
+
 use extract::openai::{ChatRequest, Mode};
 use extract::testing::{Gate, Pause, ReplayServer, Reply};
 use extract::{Extract, Iterable, Partial};
@@ -61,7 +63,9 @@ async fn conference_streams_typed_partials_in_tools_mode() {
         .create_partial::<Conference>()
         .await
         .unwrap();
-    let mut snapshots: Vec<Partial<Conference>> = Vec::new();
+    // Every snapshot kept: each stays as it was when yielded (the parser
+    // copies the partial before writing into one still held).
+    let mut snapshots: Vec<Arc<Partial<Conference>>> = Vec::new();
     while let Some(snapshot) = stream.next().await {
         snapshots.push(snapshot.unwrap());
     }
