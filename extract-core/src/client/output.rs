@@ -4,6 +4,7 @@
 use super::adapter::Route;
 use super::mode::{sanitize_name, Mode, Spec, Target};
 use crate::json::LexerOptions;
+use crate::patch::{Op, PatchMode};
 use crate::{Error, Extract, ItemParser, Iterable, Partial, StreamParser};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -138,6 +139,16 @@ impl<T: Extract> ValueCollector<T> {
     /// The snapshot so far, shared.
     pub fn snapshot(&self) -> Arc<Partial<T>> {
         self.parser.snapshot()
+    }
+
+    /// Records the parser's changes from now on.
+    pub fn record_changes(&mut self, mode: PatchMode) {
+        self.parser.record_changes(mode);
+    }
+
+    /// The changes recorded since the last call.
+    pub fn take_changes(&mut self) -> Result<Vec<Op>, serde_json::Error> {
+        self.parser.take_changes()
     }
 
     /// True when the partial changed since the last call.

@@ -16,6 +16,7 @@ use super::config::DEFAULT_MAX_RESPONSE_BYTES;
 use super::mode::Mode;
 use super::output::{Collector, ItemCollector, ValueCollector};
 use super::providers::Provider;
+use crate::patch::{Op, PatchMode};
 use crate::{Error, Extract, Partial};
 use std::sync::Arc;
 
@@ -168,6 +169,27 @@ impl<T: Extract> PartialReader<T> {
     #[must_use]
     pub fn snapshot(&self) -> Arc<Partial<T>> {
         self.core.attempt.collector.snapshot()
+    }
+
+    /// Records, from now on, each change to the snapshots as JSON Patch
+    /// operations on their JSON, where the parser writes
+    /// ([`StreamParser::record_changes`](crate::StreamParser::record_changes)):
+    /// after a [`feed`](Self::feed) that returned a snapshot,
+    /// [`take_changes`](Self::take_changes) gives what made it from the one
+    /// before, for a relay of your own ([`Encoder::ops`](crate::relay::Encoder::ops)
+    /// with the `relay` feature).
+    pub fn record_changes(&mut self, mode: PatchMode) {
+        self.core.attempt.collector.record_changes(mode);
+    }
+
+    /// The changes recorded since the last call, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// A value could not be serialized (see
+    /// [`StreamParser::take_changes`](crate::StreamParser::take_changes)).
+    pub fn take_changes(&mut self) -> Result<Vec<Op>, serde_json::Error> {
+        self.core.attempt.collector.take_changes()
     }
 
     /// The response assembled so far (content, tool calls, finish reason,

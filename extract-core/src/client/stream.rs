@@ -9,6 +9,7 @@ use super::assembler::Completion;
 use super::engine::{Engine, Step};
 use super::output::{ItemCollector, ValueCollector};
 use super::usage::Usage;
+use crate::patch::{Op, PatchMode};
 use crate::{Error, Extract, Partial};
 use futures::Stream;
 use std::collections::VecDeque;
@@ -78,6 +79,8 @@ async fn first_response<C: ?Sized + super::output::Collector>(
 pub struct PartialStream<T: Extract> {
     engine: Engine<ValueCollector<T>>,
     value: Option<T>,
+    /// Each attempt's parser records its changes so.
+    record: Option<PatchMode>,
 }
 
 impl<T: Extract> PartialStream<T> {
@@ -86,6 +89,7 @@ impl<T: Extract> PartialStream<T> {
         Ok(PartialStream {
             engine,
             value: None,
+            record: None,
         })
     }
 
@@ -126,7 +130,14 @@ impl<T: Extract> PartialStream<T> {
                     }
                 }
                 Some(Ok(Step::Finished(value))) => self.value = Some(value),
-                Some(Ok(Step::Started | Step::Retrying)) => {}
+                Some(Ok(Step::Started)) => {
+                    if let Some(mode) = self.record {
+                        if let Some(collector) = self.engine.collector_mut() {
+                            collector.record_changes(mode);
+                        }
+                    }
+                }
+                Some(Ok(Step::Retrying)) => {}
             }
         }
     }
@@ -139,6 +150,35 @@ impl<T: Extract> PartialStream<T> {
     /// The partial of the attempt streaming now, shared.
     fn shared(&self) -> Option<Arc<Partial<T>>> {
         self.engine.collector().map(ValueCollector::snapshot)
+    }
+
+    /// Records, from now on, each change to the snapshots as JSON Patch
+    /// operations on their JSON, at the writes that make them
+    /// ([`StreamParser::record_changes`](crate::StreamParser::record_changes)):
+    /// after each snapshot, [`take_changes`](Self::take_changes) gives
+    /// what made it from the one before, at a cost that does not grow with
+    /// the partial. A new attempt's first operation replaces the whole
+    /// document. (This is how [`relay`](Self::relay) sends patches.)
+    pub fn record_changes(&mut self, mode: PatchMode) {
+        self.record = Some(mode);
+        if let Some(collector) = self.engine.collector_mut() {
+            collector.record_changes(mode);
+        }
+    }
+
+    /// The changes recorded since the last call, oldest first (none
+    /// without [`record_changes`](Self::record_changes), or once the
+    /// stream has ended).
+    ///
+    /// # Errors
+    ///
+    /// A value could not be serialized (see
+    /// [`StreamParser::take_changes`](crate::StreamParser::take_changes)).
+    pub fn take_changes(&mut self) -> Result<Vec<Op>, serde_json::Error> {
+        match self.engine.collector_mut() {
+            Some(collector) => collector.take_changes(),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The validated final value, once the stream has ended without an

@@ -22,6 +22,7 @@ use serde_json::Value;
 use super::encoder::Encoder;
 use super::failure::RelayError;
 use super::frame::{ErrorInfo, Format};
+use super::patch::Op;
 use crate::Extract;
 
 pin_project! {
@@ -40,11 +41,17 @@ pin_project! {
         upstream: Option<S>,
         encoder: Encoder,
         final_value: Option<FinalValue<S>>,
+        changes: Option<Changes<S>>,
     }
 }
 
 /// Reads the validated final value off an upstream that has ended.
 pub type FinalValue<S> = fn(Pin<&mut S>) -> Option<Value>;
+
+/// Takes, off an upstream that just yielded a snapshot, the JSON Patch
+/// operations that made it from the one before (the parser's own record of
+/// its changes), or the error to end the body with.
+pub type Changes<S> = fn(Pin<&mut S>) -> Result<Vec<Op>, ErrorInfo>;
 
 impl<S> PartialBody<S> {
     /// A body reading `upstream` and writing through `encoder`.
@@ -53,6 +60,7 @@ impl<S> PartialBody<S> {
             upstream: Some(upstream),
             encoder,
             final_value: None,
+            changes: None,
         }
     }
 
@@ -62,6 +70,17 @@ impl<S> PartialBody<S> {
     /// stream's validated value.)
     pub fn with_final_value(mut self, final_value: FinalValue<S>) -> Self {
         self.final_value = Some(final_value);
+        self
+    }
+
+    /// Where a snapshot's message comes from: the operations
+    /// `changes(upstream)` gives after each snapshot
+    /// ([`Encoder::ops`]), instead of the snapshot serialized and diffed
+    /// against the one before ([`Encoder::snapshot`]), which costs the
+    /// whole value at each snapshot. (`PartialStream::relay` sets it to
+    /// the parser's record of its changes, in patch encoding.)
+    pub fn with_changes(mut self, changes: Changes<S>) -> Self {
+        self.changes = Some(changes);
         self
     }
 
@@ -94,15 +113,32 @@ where
                 return Poll::Ready(None);
             };
             let bytes = match ready!(upstream.as_mut().poll_next(cx)) {
-                Some(Ok(partial)) => match serde_json::to_value(&partial) {
-                    Ok(value) => match this.encoder.snapshot(value) {
-                        Some(bytes) => bytes,
-                        None => continue,
-                    },
-                    Err(e) => {
-                        this.upstream.set(None);
-                        this.encoder.error(not_json(&e))
+                Some(Ok(partial)) => match *this.changes {
+                    Some(changes) => {
+                        // Dropped at once: held, the snapshot would make
+                        // the parser copy the partial at its next write.
+                        drop(partial);
+                        match changes(upstream.as_mut()) {
+                            Ok(ops) => match this.encoder.ops(&ops) {
+                                Some(bytes) => bytes,
+                                None => continue,
+                            },
+                            Err(info) => {
+                                this.upstream.set(None);
+                                this.encoder.error(info)
+                            }
+                        }
                     }
+                    None => match serde_json::to_value(&partial) {
+                        Ok(value) => match this.encoder.snapshot(value) {
+                            Some(bytes) => bytes,
+                            None => continue,
+                        },
+                        Err(e) => {
+                            this.upstream.set(None);
+                            this.encoder.error(not_json(&e))
+                        }
+                    },
                 },
                 Some(Err(e)) => {
                     this.upstream.set(None);
@@ -233,7 +269,7 @@ where
 
 /// The error for a value whose `Serialize` impl failed (a map with
 /// non-string keys, a custom impl's error).
-fn not_json(error: &serde_json::Error) -> ErrorInfo {
+pub(super) fn not_json(error: &serde_json::Error) -> ErrorInfo {
     ErrorInfo::new(
         format!("the value cannot be sent as JSON: {error}"),
         "serialize",

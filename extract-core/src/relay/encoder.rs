@@ -1,10 +1,11 @@
 //! The synchronous core of a relay body: updates in, framed bytes out.
 
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use super::apply::apply;
 use super::frame::{ErrorInfo, Format, Framer, Message};
-use super::patch::{Differ, PatchMode};
+use super::patch::{Differ, Op, PatchMode};
 
 /// How partial snapshots travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,6 +108,66 @@ impl Encoder {
         }
     }
 
+    /// The message for operations made elsewhere, from the last state
+    /// ([`last`](Self::last), `{}` at first): a parser's own record of its
+    /// changes ([`StreamParser::record_changes`](crate::StreamParser::record_changes)),
+    /// which costs what changed where [`snapshot`](Self::snapshot) costs
+    /// the whole value. `None` when they change nothing.
+    ///
+    /// The operations are applied to the encoder's copy of the receiver's
+    /// state, so that [`last`](Self::last) and the partial of an
+    /// [`error`](Self::error) stay right; a first operation replacing the
+    /// whole state by an equal value is left out. With
+    /// [`Encoding::Patches`] they are sent as they are (`append`s included,
+    /// whatever the [`PatchMode`]: the recorder's mode decides), with
+    /// [`Encoding::Snapshots`] the state they make is sent whole.
+    ///
+    /// ```
+    /// use extract_core::patch::PatchMode;
+    /// use extract_core::relay::{Encoder, Encoding, Format};
+    /// use extract_core::StreamParser;
+    ///
+    /// let mut parser = StreamParser::<serde_json::Value>::new();
+    /// parser.record_changes(PatchMode::Append);
+    /// let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
+    /// parser.feed(r#"{"name": "Jo"#)?;
+    /// let first = enc.ops(&parser.take_changes().unwrap()).unwrap();
+    /// assert_eq!(&first[..], br#"{"event":"patch","data":[{"op":"add","path":"/name","value":"Jo"}]}
+    /// "#);
+    /// parser.feed(r#"hn"}"#)?;
+    /// let next = enc.ops(&parser.take_changes().unwrap()).unwrap();
+    /// assert_eq!(&next[..], br#"{"event":"patch","data":[{"op":"append","path":"/name","value":"hn"}]}
+    /// "#);
+    /// # Ok::<(), extract_core::Error>(())
+    /// ```
+    pub fn ops(&mut self, ops: &[Op]) -> Option<Bytes> {
+        match &mut self.state {
+            State::Snapshots { last } => {
+                let mut state = last.clone().unwrap_or_else(|| Value::Object(Map::new()));
+                // Ops that do not apply leave the state as far as they got.
+                let _ = apply(&mut state, ops);
+                self.snapshot(state)
+            }
+            State::Patches { differ, started } => {
+                let current = differ.current_mut();
+                let unchanged = match ops.first() {
+                    Some(Op::Replace { path, value } | Op::Add { path, value }) => {
+                        path.is_empty() && value == current
+                    }
+                    _ => false,
+                };
+                let ops = &ops[usize::from(unchanged)..];
+                *started = true;
+                if ops.is_empty() {
+                    return None;
+                }
+                let applied = apply(current, ops);
+                debug_assert!(applied.is_ok(), "the ops made elsewhere apply: {applied:?}");
+                Some(self.framer.frame(&Message::Patch(ops)))
+            }
+        }
+    }
+
     /// The last snapshot given, if any.
     #[must_use]
     pub fn last(&self) -> Option<&Value> {
@@ -169,6 +230,47 @@ mod tests {
         let own = enc.error(ErrorInfo::new("v", "validation", Some(json!(1))));
         let line: Value = serde_json::from_slice(&own).unwrap();
         assert_eq!(line["data"]["partial"], json!(1));
+    }
+
+    fn op(value: Value) -> Op {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn ops_made_elsewhere_keep_the_state() {
+        let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
+        // The receiver starts from `{}`: replacing it by `{}` sends nothing.
+        assert!(enc
+            .ops(&[op(json!({"op": "replace", "path": "", "value": {}}))])
+            .is_none());
+        let sent = enc
+            .ops(&[
+                op(json!({"op": "replace", "path": "", "value": {}})),
+                op(json!({"op": "add", "path": "/a", "value": "x"})),
+            ])
+            .unwrap();
+        let line: Value = serde_json::from_slice(&sent).unwrap();
+        assert_eq!(
+            line["data"],
+            json!([{"op": "add", "path": "/a", "value": "x"}])
+        );
+        let _ = enc.ops(&[op(json!({"op": "append", "path": "/a", "value": "y"}))]);
+        assert_eq!(enc.last(), Some(&json!({"a": "xy"})));
+        let err = enc.error(ErrorInfo::new("cut", "truncated", None));
+        let line: Value = serde_json::from_slice(&err).unwrap();
+        assert_eq!(line["data"]["partial"], json!({"a": "xy"}));
+        // A new attempt replaces the whole state.
+        let sent = enc
+            .ops(&[op(json!({"op": "replace", "path": "", "value": {}}))])
+            .unwrap();
+        assert!(!sent.is_empty());
+        assert_eq!(enc.last(), Some(&json!({})));
+
+        let mut whole = Encoder::new(Format::Sse, Encoding::Snapshots);
+        let sent = whole
+            .ops(&[op(json!({"op": "add", "path": "/a", "value": 1}))])
+            .unwrap();
+        assert_eq!(text(&sent), "event: snapshot\ndata: {\"a\":1}\n\n");
     }
 
     #[test]

@@ -9,9 +9,13 @@
 //!   `snapshot`, a `patch`, an `item`, then `done` with the final value or
 //!   `error` with the partial kept ([`Message`], [`Framer`]);
 //! - **deltas**: instead of the whole snapshot each time, RFC 6902 JSON
-//!   Patch operations ([`diff`], [`Differ`]), with an `append` extension for
-//!   growing strings ([`PatchMode`]), so the bytes for an answer grow
-//!   linearly with it;
+//!   Patch operations, with an `append` extension for growing strings
+//!   ([`PatchMode`]), so the bytes for an answer grow linearly with it. For
+//!   the runtime's streams they are the parser's own record of its changes
+//!   ([`StreamParser::record_changes`](crate::StreamParser::record_changes),
+//!   [`Encoder::ops`]), each costing what changed; any other stream of
+//!   snapshots is serialized and diffed ([`diff`], [`Differ`]), which costs
+//!   the whole snapshot each time;
 //! - **bodies**: [`PartialBody`] and [`ItemBody`] are `Stream`s of
 //!   `Result<Bytes, Infallible>` for any HTTP server. They spawn nothing;
 //!   dropping the body (what a server does when the client disconnects)
@@ -96,7 +100,7 @@ mod patch;
 use crate::patch::pointer;
 
 pub use apply::{apply, PatchError};
-pub use body::{FinalValue, ItemBody, PartialBody};
+pub use body::{Changes, FinalValue, ItemBody, PartialBody};
 pub use encoder::{Encoder, Encoding};
 pub use failure::{error_kind, RelayError};
 pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message};

@@ -5,7 +5,8 @@ use std::pin::Pin;
 
 use serde_json::Value;
 
-use super::{ItemBody, PartialBody, Relay};
+use super::body::not_json;
+use super::{Encoding, ErrorInfo, ItemBody, Op, PartialBody, Relay};
 use crate::client::{ItemStream, PartialStream};
 use crate::Extract;
 
@@ -22,9 +23,30 @@ impl<T: Extract> PartialStream<T> {
     /// // axum: `body.into_response()` (feature `axum`); any server: a `Stream` of `Bytes`.
     /// # drop(body); Ok(()) }
     /// ```
-    pub fn relay(self, relay: Relay) -> PartialBody<Self> {
-        relay.partial(self).with_final_value(validated::<T>)
+    ///
+    /// In patch encoding the patches are the parser's own record of its
+    /// changes ([`record_changes`](Self::record_changes)), each costing
+    /// what changed, not a diff of the whole partial serialized after each
+    /// read.
+    pub fn relay(mut self, relay: Relay) -> PartialBody<Self> {
+        let patches = match relay.encoding() {
+            Encoding::Patches(mode) => Some(mode),
+            Encoding::Snapshots => None,
+        };
+        if let Some(mode) = patches {
+            self.record_changes(mode);
+        }
+        let body = relay.partial(self).with_final_value(validated::<T>);
+        match patches {
+            Some(_) => body.with_changes(changes::<T>),
+            None => body,
+        }
     }
+}
+
+/// The changes that made the snapshot the stream just yielded.
+fn changes<T: Extract>(stream: Pin<&mut PartialStream<T>>) -> Result<Vec<Op>, ErrorInfo> {
+    stream.get_mut().take_changes().map_err(|e| not_json(&e))
 }
 
 /// The validated value of a stream that ended without an error, as JSON.

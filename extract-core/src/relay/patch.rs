@@ -213,6 +213,11 @@ impl Differ {
         &self.current
     }
 
+    /// The last snapshot, to apply ops made elsewhere to.
+    pub(crate) fn current_mut(&mut self) -> &mut Value {
+        &mut self.current
+    }
+
     /// How string growth is expressed.
     #[must_use]
     pub fn mode(&self) -> PatchMode {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use extract_core::openai::Mode;
-use extract_core::relay::{ErrorInfo, Relay};
-use extract_core::testing::{ReplayServer, Reply};
+use extract_core::relay::{Encoding, ErrorInfo, Op, PatchMode, Relay};
+use extract_core::testing::{extends, ReplayServer, Reply};
 use serde_json::{json, Value};
 
 use crate::support::{body_text, parse_sse, patched_states};
@@ -123,4 +123,76 @@ async fn a_re_asked_answer_starts_over_and_the_patches_follow() {
     assert_eq!(states.last(), Some(&json!({"third": 3})), "{messages:?}");
     assert_eq!(messages.last().unwrap().0, "done");
     assert_eq!(server.requests().len(), 2);
+}
+
+/// The patches of a relayed partial stream are the parser's record of its
+/// changes: in both modes they rebuild monotone states ending with the
+/// answer, the strict ones with another RFC 6902 implementation too.
+#[tokio::test(flavor = "current_thread")]
+async fn a_partial_stream_relays_the_parsers_own_changes() {
+    let answer = json!({
+        "title": "Relay ".repeat(40),
+        "tags": ["sse", "patch", "ndjson"],
+        "nested": {"deep": [{"a": "x/y~z"}, {"b": [1, 2.5, null, true]}]},
+        "pages": 12,
+    });
+    let text = answer.to_string();
+    for relay in [Relay::sse(), Relay::sse().strict_patches()] {
+        let server = ReplayServer::start([Reply::json(text.clone()).fragment(3)])
+            .await
+            .unwrap();
+        let stream = server
+            .client()
+            .chat()
+            .model("m")
+            .mode(Mode::Tools)
+            .user("Describe it.")
+            .create_partial::<Value>()
+            .await
+            .unwrap();
+        let messages = parse_sse(&body_text(stream.relay(relay)).await);
+        let (done, patches) = messages.split_last().unwrap();
+        assert_eq!(done.0, "done");
+        let states = patched_states(patches);
+        for pair in states.windows(2) {
+            assert!(extends(&pair[0], &pair[1]), "{} then {}", pair[0], pair[1]);
+        }
+        assert_eq!(states.last(), Some(&answer));
+        let mut elsewhere = json!({});
+        for (_, data) in patches {
+            let ops: Vec<Op> = serde_json::from_str(data).unwrap();
+            if relay.encoding() == Encoding::Patches(PatchMode::Strict) {
+                assert!(!ops.iter().any(|op| matches!(op, Op::Append { .. })));
+                let patch: json_patch::Patch = serde_json::from_str(data).unwrap();
+                json_patch::patch(&mut elsewhere, &patch).unwrap();
+            }
+        }
+        if relay.encoding() == Encoding::Patches(PatchMode::Strict) {
+            assert_eq!(elsewhere, answer);
+        }
+    }
+}
+
+/// In snapshot encoding the relay sends whole snapshots, as before.
+#[tokio::test(flavor = "current_thread")]
+async fn a_partial_stream_relays_whole_snapshots_when_asked() {
+    let server = ReplayServer::start([Reply::json(ANSWER).fragment(5)])
+        .await
+        .unwrap();
+    let stream = server
+        .client()
+        .chat()
+        .model("m")
+        .mode(Mode::Tools)
+        .user("Describe it.")
+        .create_partial::<Object>()
+        .await
+        .unwrap();
+    let messages = parse_sse(&body_text(stream.relay(Relay::sse().snapshots())).await);
+    let (done, snapshots) = messages.split_last().unwrap();
+    assert_eq!(done.0, "done");
+    assert!(snapshots.len() > 1);
+    assert!(snapshots.iter().all(|(event, _)| event == "snapshot"));
+    let last: Value = serde_json::from_str(&snapshots.last().unwrap().1).unwrap();
+    assert_eq!(last, serde_json::from_str::<Value>(ANSWER).unwrap());
 }
