@@ -66,13 +66,12 @@ impl<P> Slot<P> for Option<P> {
 #[inline]
 fn into_part<'a, F>(
     part: &'a mut F,
-    recorder: Option<&'a mut Recorder>,
+    mut recorder: Option<&'a mut Recorder>,
     enter: impl FnOnce(&mut Recorder),
 ) -> (&'a mut F, Option<&'a mut Recorder>) {
-    let recorder = recorder.map(|r| {
-        enter(r);
-        r
-    });
+    if let Some(recorder) = recorder.as_deref_mut() {
+        enter(recorder);
+    }
     (part, recorder)
 }
 
@@ -617,10 +616,10 @@ impl<P: Clone + Serialize> Slot<P> for Tracked<'_, P> {
     fn reach(&mut self) -> Reached<'_, P> {
         let value = Arc::make_mut(self.slot.as_mut()?);
         *self.changed = true;
-        let recorder = self.recorder.as_deref_mut().map(|r| {
-            r.at_root();
-            r
-        });
+        let mut recorder = self.recorder.as_deref_mut();
+        if let Some(recorder) = recorder.as_deref_mut() {
+            recorder.at_root();
+        }
         Some((value, recorder))
     }
 

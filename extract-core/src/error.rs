@@ -136,10 +136,13 @@ pub enum Error {
         /// What had arrived.
         received: Box<Received>,
     },
-    /// The response exceeded the configured size limit.
+    /// The response exceeded a bound on its size: `which` says which (its
+    /// event stream, or its answer's text).
     #[cfg(feature = "openai")]
-    #[error("the response exceeded the {limit}-byte limit")]
+    #[error("the {which} exceeded the {limit}-byte limit (`{}`)", which.setting())]
     TooLarge {
+        /// The bound it went past.
+        which: crate::client::SizeLimit,
         /// The limit, in bytes.
         limit: usize,
         /// What had arrived.

@@ -9,7 +9,7 @@
 //! Layout: `[kind, limit_hi, limit_lo, n, size_1 .. size_n, body ..]`:
 //! `kind % 8` picks the mode (6 and 7 wrap to `Tools`, `ToolsStrict`), its
 //! top bit an `ItemReader` rather than a `PartialReader`; the limit is
-//! `max_response_bytes` (0 keeps the default).
+//! `max_stream_bytes` (0 keeps the default).
 
 #![no_main]
 
@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
 fn read_value(mode: Mode, limit: Option<usize>, pieces: &[&[u8]]) -> Outcome {
     let mut reader = PartialReader::<Value>::new(mode);
     if let Some(limit) = limit {
-        reader = reader.max_response_bytes(limit);
+        reader = reader.max_stream_bytes(limit);
     }
     for piece in pieces {
         if let Err(error) = reader.feed(piece) {
@@ -79,7 +79,7 @@ fn read_value(mode: Mode, limit: Option<usize>, pieces: &[&[u8]]) -> Outcome {
 fn read_items(mode: Mode, limit: Option<usize>, pieces: &[&[u8]]) -> Outcome {
     let mut reader = ItemReader::<Value>::new(mode);
     if let Some(limit) = limit {
-        reader = reader.max_response_bytes(limit);
+        reader = reader.max_stream_bytes(limit);
     }
     let mut items = Vec::new();
     for piece in pieces {

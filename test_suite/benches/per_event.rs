@@ -123,7 +123,7 @@ fn serde_chunks(events: &[&[u8]]) -> usize {
 }
 
 fn partial_lent(events: &[&[u8]]) -> Value {
-    let mut reader = PartialReader::<Value>::new(Mode::Tools).max_response_bytes(MAX_BODY);
+    let mut reader = PartialReader::<Value>::new(Mode::Tools).max_stream_bytes(MAX_BODY);
     for event in events {
         if let Some(snapshot) = reader.feed(event).expect("a valid stream") {
             black_box(snapshot);
@@ -133,7 +133,7 @@ fn partial_lent(events: &[&[u8]]) -> Value {
 }
 
 fn partial_cloned(events: &[&[u8]]) -> Value {
-    let mut reader = PartialReader::<Value>::new(Mode::Tools).max_response_bytes(MAX_BODY);
+    let mut reader = PartialReader::<Value>::new(Mode::Tools).max_stream_bytes(MAX_BODY);
     for event in events {
         if let Some(snapshot) = reader.feed(event).expect("a valid stream") {
             black_box(snapshot.clone());
@@ -143,7 +143,7 @@ fn partial_cloned(events: &[&[u8]]) -> Value {
 }
 
 fn items(events: &[&[u8]]) -> usize {
-    let mut reader = ItemReader::<Value>::new(Mode::Tools).max_response_bytes(MAX_BODY);
+    let mut reader = ItemReader::<Value>::new(Mode::Tools).max_stream_bytes(MAX_BODY);
     let mut n = 0;
     for event in events {
         for item in reader.feed(event) {
@@ -243,7 +243,7 @@ fn bench(c: &mut Criterion) {
             server.repeat(Reply::sse(body.clone()).split_every(write));
             let client = server
                 .client_builder()
-                .max_response_bytes(MAX_BODY)
+                .max_stream_bytes(MAX_BODY)
                 .build()
                 .expect("a client");
             assert_eq!(rt.block_on(loopback_lent(&client)), expected);

@@ -68,7 +68,7 @@ fn split_events(body: &[u8]) -> Vec<&[u8]> {
 fn read(provider: Provider, mode: Mode, events: &[&[u8]]) -> Value {
     let mut reader = PartialReader::<Value>::new(mode)
         .provider(provider)
-        .max_response_bytes(MAX_BODY);
+        .max_stream_bytes(MAX_BODY);
     for event in events {
         if let Some(snapshot) = reader.feed(event).expect("a valid stream") {
             black_box(snapshot);

@@ -1,7 +1,7 @@
 //! The cost of an answer that exceeds the size limit: a 100 MB string
 //! streamed to `create_partial` from the replay server (in a child process,
-//! so only the client is measured), until the default 32 MiB limit fails
-//! it with `TooLarge`. Prints the client's CPU time (user + system), its
+//! so only the client is measured), until the default 32 MiB bound on the
+//! answer (`max_answer_bytes`) fails it with `TooLarge`. Prints the client's CPU time (user + system), its
 //! peak resident memory and the outcome.
 //!
 //! ```sh
@@ -10,7 +10,8 @@
 //!
 //! `fragment` is the characters per event (`0`: the whole string in one
 //! event, one 100 MB line); `lend` reads the snapshots with
-//! `next_snapshot` (lent), `clone` with the `Stream` (a clone each).
+//! `next_snapshot` (lent), `clone` with the `Stream` (an `Arc` each, once
+//! a copy each).
 //! Linux only (it reads `/proc/self`).
 
 use extract::testing::{ReplayServer, Reply};

@@ -70,6 +70,8 @@ pub(crate) struct Assembler {
     completion: Completion,
     /// How the answer ended (`None` until a finish reason came).
     stop: Option<Stop>,
+    /// Bytes of text kept: content, refusal and tool-call arguments.
+    text: usize,
 }
 
 impl Assembler {
@@ -83,9 +85,16 @@ impl Assembler {
         self.stop
     }
 
+    /// Bytes of the answer's text so far (content, refusal and tool-call
+    /// arguments).
+    pub fn text_bytes(&self) -> usize {
+        self.text
+    }
+
     /// Takes the completion out, leaving an empty one.
     pub fn take(&mut self) -> Completion {
         self.stop = None;
+        self.text = 0;
         std::mem::take(&mut self.completion)
     }
 
@@ -111,11 +120,13 @@ impl Assembler {
                 }
             }
             Delta::Text(text) if !text.is_empty() => {
+                self.text += text.len();
                 c.content.push_str(text);
                 work::add(Layer::Assembled, text.len());
                 on_piece(Piece::Content(text))?;
             }
             Delta::Refusal(text) if !text.is_empty() => {
+                self.text += text.len();
                 c.refusal.push_str(text);
                 work::add(Layer::Assembled, text.len());
                 on_piece(Piece::Refusal(text))?;
@@ -134,6 +145,7 @@ impl Assembler {
             Delta::ToolIdentity { call, id, name } => self.identify(call, id, name),
             Delta::ToolArguments { call, text } => {
                 if let Some(entry) = c.tool_calls.get_mut(call).filter(|_| !text.is_empty()) {
+                    self.text += text.len();
                     entry.arguments.push_str(text);
                     work::add(Layer::Assembled, text.len());
                     on_piece(Piece::ToolArguments { call, text })?;

@@ -5,6 +5,7 @@
 
 use super::adapter::{Adapter, Route};
 use super::assembler::{Assembler, Completion};
+use super::config::{SizeLimit, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_STREAM_BYTES};
 use super::output::Collector;
 use super::providers::{Decode, Delta, Stop};
 use super::sse::{SseDecoder, SseError, SseEvent};
@@ -120,7 +121,53 @@ struct Fail(Error);
 
 impl From<SseError> for Fail {
     fn from(error: SseError) -> Self {
-        Fail(protocol(error.message))
+        match error.too_large {
+            // The decoder's limit is `Limits::event` of the answer's.
+            Some(limit) => Fail(too_large(
+                SizeLimit::Answer,
+                limit.saturating_sub(EVENT_ENVELOPE),
+            )),
+            None => Fail(protocol(error.message)),
+        }
+    }
+}
+
+/// The bounds on one response's size (see [`SizeLimit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// Bytes of the body (the event stream).
+    pub stream: usize,
+    /// Bytes of the answer's text.
+    pub answer: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            stream: DEFAULT_MAX_STREAM_BYTES,
+            answer: DEFAULT_MAX_ANSWER_BYTES,
+        }
+    }
+}
+
+impl Limits {
+    /// The most an event (or a body that is not streamed) may hold: it is
+    /// kept until it ends, and it carries at most the answer, in an
+    /// envelope.
+    fn event(&self) -> usize {
+        self.answer.saturating_add(EVENT_ENVELOPE)
+    }
+}
+
+/// What an event may hold besides its piece of the answer (see
+/// [`Limits::event`]).
+const EVENT_ENVELOPE: usize = 64 << 10;
+
+fn too_large(which: SizeLimit, limit: usize) -> Error {
+    Error::TooLarge {
+        which,
+        limit,
+        received: Box::default(),
     }
 }
 
@@ -144,7 +191,7 @@ pub(crate) struct Attempt<C: ?Sized + Collector> {
     adapter: Adapter,
     pub collector: Box<C>,
     bytes: usize,
-    limit: usize,
+    limits: Limits,
     /// The provider said the stream is over (`data: [DONE]`,
     /// `message_stop`, …).
     done: bool,
@@ -159,27 +206,28 @@ impl<C: ?Sized + Collector> Attempt<C> {
         route: Route,
         decoder: Box<dyn Decode>,
         collector: Box<C>,
-        limit: usize,
+        limits: Limits,
     ) -> Self {
         Attempt {
             framing,
             label: Label::default(),
             whole: Vec::new(),
-            sse: SseDecoder::new(),
+            sse: SseDecoder::new().limit(limits.event()),
             decoder,
             assembler: Assembler::default(),
             adapter: Adapter::new(route),
             collector,
             bytes: 0,
-            limit,
+            limits,
             done: false,
             failure: None,
         }
     }
 
-    /// Bounds the body at `limit` bytes.
-    pub fn set_limit(&mut self, limit: usize) {
-        self.limit = limit;
+    /// Bounds the response (before any byte is read).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+        self.sse = SseDecoder::new().limit(limits.event());
     }
 
     /// What the response said its body is (for [`Framing::Detect`]).
@@ -223,7 +271,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
         if self.is_over() {
             return;
         }
-        let room = self.limit.saturating_sub(self.bytes);
+        let room = self.limits.stream.saturating_sub(self.bytes);
         let (within, past) = bytes.split_at(bytes.len().min(room));
         self.bytes = self.bytes.saturating_add(within.len());
         self.take(within);
@@ -231,10 +279,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
             if self.is_settled() {
                 self.done = true;
             } else {
-                self.failure = Some(Error::TooLarge {
-                    limit: self.limit,
-                    received: Box::default(),
-                });
+                self.failure = Some(too_large(SizeLimit::EventStream, self.limits.stream));
             }
         }
     }
@@ -242,7 +287,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
     /// Takes bytes within the limit.
     fn take(&mut self, bytes: &[u8]) {
         match self.framing {
-            Framing::Whole => return self.whole.extend_from_slice(bytes),
+            Framing::Whole => return self.keep_whole(bytes),
             Framing::Detect => return self.detect(bytes, false),
             Framing::Sse => {}
         }
@@ -261,6 +306,16 @@ impl<C: ?Sized + Collector> Attempt<C> {
         }
     }
 
+    /// Keeps more of a body that is not streamed, held whole until it ends:
+    /// as an event would be, it is bounded by the answer's bound.
+    fn keep_whole(&mut self, bytes: &[u8]) {
+        if self.whole.len().saturating_add(bytes.len()) > self.limits.event() {
+            self.failure = Some(too_large(SizeLimit::Answer, self.limits.answer));
+            return;
+        }
+        self.whole.extend_from_slice(bytes);
+    }
+
     /// Gathers the first bytes of the body until they say how it is
     /// framed, then reads it so.
     fn detect(&mut self, bytes: &[u8], at_end: bool) {
@@ -274,7 +329,10 @@ impl<C: ?Sized + Collector> Attempt<C> {
         self.whole.extend_from_slice(bytes);
         match sniff(&self.whole, &self.label, at_end) {
             None => {}
-            Some(Sniffed::Whole) => self.framing = Framing::Whole,
+            Some(Sniffed::Whole) => {
+                self.framing = Framing::Whole;
+                self.keep_whole(&[]);
+            }
             Some(Sniffed::Sse) => {
                 self.framing = Framing::Sse;
                 let head = std::mem::take(&mut self.whole);
@@ -308,6 +366,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
             adapter,
             collector,
             done,
+            limits,
             ..
         } = self;
         let mut sink = Sink {
@@ -315,6 +374,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
             adapter,
             collector: collector.as_mut(),
             done,
+            answer: limits.answer,
         };
         let on_event = move |event: SseEvent<'_>| {
             if *sink.done {
@@ -485,6 +545,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
             adapter,
             collector,
             done,
+            limits,
             ..
         } = self;
         let mut sink = Sink {
@@ -492,6 +553,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
             adapter,
             collector: collector.as_mut(),
             done,
+            answer: limits.answer,
         };
         let result = decoder.whole(whole, &mut |delta| sink.take(delta));
         // A whole body is over once read, whatever it said.
@@ -536,6 +598,8 @@ struct Sink<'a, C: ?Sized + Collector> {
     adapter: &'a mut Adapter,
     collector: &'a mut C,
     done: &'a mut bool,
+    /// The bound on the answer's text.
+    answer: usize,
 }
 
 impl<C: ?Sized + Collector> Sink<'_, C> {
@@ -558,6 +622,15 @@ impl<C: ?Sized + Collector> Sink<'_, C> {
         );
         if answer && self.assembler.stop().is_some() {
             return Ok(());
+        }
+        let text = match delta {
+            Delta::Text(text) | Delta::Refusal(text) | Delta::ToolArguments { text, .. } => {
+                text.len()
+            }
+            _ => 0,
+        };
+        if self.assembler.text_bytes().saturating_add(text) > self.answer {
+            return Err(too_large(SizeLimit::Answer, self.answer));
         }
         let Sink {
             assembler,

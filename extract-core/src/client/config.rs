@@ -1,5 +1,6 @@
 //! [`Client`] and [`ClientBuilder`]: where requests go and how.
 
+use super::attempt::Limits;
 use super::deadline::Timeouts;
 use super::providers::{Protocol, Provider};
 use super::request::ChatRequest;
@@ -14,22 +15,76 @@ use std::time::Duration;
 /// providers; [`Provider::default_base_url`] gives each provider's).
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
-/// Default bound on one response body: 32 MiB.
+/// Default bound on the bytes of one response's event stream: 256 MiB.
 ///
 /// A streamed body is mostly envelope: OpenAI sends each delta of a few
-/// characters as an event of about 265 bytes, so 32 MiB of event stream
-/// carries an answer of about 500 KB (some 125,000 tokens). Raise it with
-/// [`ClientBuilder::max_response_bytes`] for longer answers.
+/// characters as an event of about 265 bytes, so an answer of 1 MB in
+/// 4-character deltas is an event stream of about 63 MB. This bound lets an
+/// answer of about 4 MB through at that pace (more in larger deltas); it
+/// bounds the time a response can take to read, not memory (events are
+/// read and dropped; what is kept is the answer, which
+/// [`DEFAULT_MAX_ANSWER_BYTES`] bounds). Change it with
+/// [`ClientBuilder::max_stream_bytes`].
+pub const DEFAULT_MAX_STREAM_BYTES: usize = 256 << 20;
+
+/// Default bound on the bytes of one answer's text: 32 MiB.
 ///
-/// **Cost of an answer that reaches the limit.** Peak memory stays within
-/// about three times the limit: the answer's text (kept as the
+/// The answer is the text the response assembles and keeps: its content,
+/// refusal and tool-call arguments, where the mode reads its JSON (about
+/// 8 million tokens: far more than any model writes in one answer). Change
+/// it with [`ClientBuilder::max_answer_bytes`].
+///
+/// **Cost of an answer that reaches the bound.** Peak memory stays within
+/// about three times the bound: the answer's text (kept as the
 /// [`Completion`](super::Completion)'s), the parser's partial, and that
 /// partial as JSON in the error (the text itself moves into the error, it
-/// is not copied). A 100 MB string streamed to `create_partial` stops at
-/// the 32 MiB limit with a peak RSS of about 100 MiB, and the CPU time is
-/// linear in the bytes received (0.15 s) when the snapshots are read with
-/// [`next_snapshot`](super::PartialStream::next_snapshot).
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 << 20;
+/// is not copied), plus the one event being read: an event, held until it
+/// ends, may not hold more than the bound and 64 KiB of envelope either (nor
+/// may a body that is not streamed). A 100 MB string streamed to
+/// `create_partial` stops at the 32 MiB bound with a peak RSS of about
+/// 100 MiB, and the CPU time is linear in the bytes received.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 32 << 20;
+
+/// The single bound on a response before it was split in two.
+#[deprecated(
+    since = "0.1.0",
+    note = "two bounds now: `DEFAULT_MAX_STREAM_BYTES` (the event stream) and `DEFAULT_MAX_ANSWER_BYTES` (the answer's text)"
+)]
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = DEFAULT_MAX_STREAM_BYTES;
+
+/// Which bound on a response's size an [`Error::TooLarge`] went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SizeLimit {
+    /// The bytes of the response's body, the event stream
+    /// ([`ClientBuilder::max_stream_bytes`]).
+    EventStream,
+    /// The bytes of the answer's text: content, refusal and tool-call
+    /// arguments; and of one event, or a body that is not streamed, beyond
+    /// 64 KiB of envelope ([`ClientBuilder::max_answer_bytes`]).
+    Answer,
+}
+
+impl SizeLimit {
+    /// The setting that changes the bound (`max_stream_bytes`,
+    /// `max_answer_bytes`).
+    #[must_use]
+    pub fn setting(self) -> &'static str {
+        match self {
+            SizeLimit::EventStream => "max_stream_bytes",
+            SizeLimit::Answer => "max_answer_bytes",
+        }
+    }
+}
+
+impl fmt::Display for SizeLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SizeLimit::EventStream => "event stream",
+            SizeLimit::Answer => "answer",
+        })
+    }
+}
 
 /// A client for one [`Provider`]: OpenAI chat completions (the default, and
 /// any compatible server — Ollama, vLLM, llama.cpp's `llama-server`,
@@ -68,7 +123,7 @@ pub(crate) struct Inner {
     /// Authorization and the caller's extra headers, sent with each request.
     pub headers: HeaderMap,
     pub timeouts: Timeouts,
-    pub max_response_bytes: usize,
+    pub limits: Limits,
     pub backoff: Backoff,
 }
 
@@ -82,7 +137,8 @@ impl fmt::Debug for Client {
             .field("api_key", &inner.has_key.then_some("<redacted>"))
             .field("headers", &headers)
             .field("timeouts", &inner.timeouts)
-            .field("max_response_bytes", &inner.max_response_bytes)
+            .field("max_stream_bytes", &inner.limits.stream)
+            .field("max_answer_bytes", &inner.limits.answer)
             .field("backoff", &inner.backoff)
             .finish_non_exhaustive()
     }
@@ -208,10 +264,31 @@ impl Client {
         self.inner.timeouts
     }
 
-    /// The response size limit, in bytes.
+    /// The bound on a response's event stream, in bytes.
+    #[must_use]
+    pub fn max_stream_bytes(&self) -> usize {
+        self.inner.limits.stream
+    }
+
+    /// The bound on an answer's text, in bytes.
+    #[must_use]
+    pub fn max_answer_bytes(&self) -> usize {
+        self.inner.limits.answer
+    }
+
+    /// The bound on a response's event stream, in bytes.
+    #[deprecated(
+        since = "0.1.0",
+        note = "two bounds now: `max_stream_bytes` (the event stream) and `max_answer_bytes` (the answer's text)"
+    )]
     #[must_use]
     pub fn max_response_bytes(&self) -> usize {
-        self.inner.max_response_bytes
+        self.inner.limits.stream
+    }
+
+    /// The bounds on a response's size.
+    pub(crate) fn limits(&self) -> Limits {
+        self.inner.limits
     }
 
     /// How the provider speaks.
@@ -257,7 +334,8 @@ pub struct ClientBuilder {
     headers: Vec<(String, String, bool)>,
     timeouts: Timeouts,
     http: Option<reqwest::Client>,
-    max_response_bytes: Option<usize>,
+    max_stream_bytes: Option<usize>,
+    max_answer_bytes: Option<usize>,
     backoff: Option<Backoff>,
 }
 
@@ -359,12 +437,35 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body accepted, in bytes (default
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails with
-    /// [`Error::TooLarge`].
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.max_response_bytes = Some(limit);
+    /// The largest event stream accepted, in bytes of the response's body
+    /// (default [`DEFAULT_MAX_STREAM_BYTES`], which lets an answer of about
+    /// 4 MB through in 4-character deltas); a longer one fails with
+    /// [`Error::TooLarge`] naming [`SizeLimit::EventStream`]. It bounds the
+    /// time a response takes to read; memory is the answer's bound.
+    pub fn max_stream_bytes(mut self, limit: usize) -> Self {
+        self.max_stream_bytes = Some(limit);
         self
+    }
+
+    /// The largest answer accepted, in bytes of its text: the content,
+    /// refusal and tool-call arguments the response assembles, where the
+    /// mode reads its JSON (default [`DEFAULT_MAX_ANSWER_BYTES`]). A larger
+    /// one fails with [`Error::TooLarge`] naming [`SizeLimit::Answer`], and
+    /// so does an event (or a body that is not streamed) holding more than
+    /// the bound and 64 KiB. Peak memory stays within about three times
+    /// this bound (see [`DEFAULT_MAX_ANSWER_BYTES`]).
+    pub fn max_answer_bytes(mut self, limit: usize) -> Self {
+        self.max_answer_bytes = Some(limit);
+        self
+    }
+
+    /// The largest event stream accepted, in bytes.
+    #[deprecated(
+        since = "0.1.0",
+        note = "two bounds now: `max_stream_bytes` (the event stream) and `max_answer_bytes` (the answer's text)"
+    )]
+    pub fn max_response_bytes(self, limit: usize) -> Self {
+        self.max_stream_bytes(limit)
     }
 
     /// The retry policy for transient failures (default [`Backoff::default`]).
@@ -427,9 +528,10 @@ impl ClientBuilder {
                 has_key: key.is_some(),
                 headers,
                 timeouts: self.timeouts,
-                max_response_bytes: self
-                    .max_response_bytes
-                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                limits: Limits {
+                    stream: self.max_stream_bytes.unwrap_or(DEFAULT_MAX_STREAM_BYTES),
+                    answer: self.max_answer_bytes.unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
+                },
                 backoff: self.backoff.unwrap_or_default(),
             }),
         })

@@ -347,9 +347,9 @@ impl<C: ?Sized + Collector> Engine<C> {
         };
         let prepared = &self.prepared;
         let collector = (self.make)(prepared.mode);
-        let limit = prepared.client.inner.max_response_bytes;
+        let limits = prepared.client.limits();
         let decoder = prepared.client.protocol().decoder();
-        let mut attempt = Attempt::new(Framing::Detect, prepared.route, decoder, collector, limit);
+        let mut attempt = Attempt::new(Framing::Detect, prepared.route, decoder, collector, limits);
         attempt.set_label(label);
         let body: Body = Box::pin(response.bytes_stream());
         self.clock.reading();

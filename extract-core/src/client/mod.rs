@@ -40,8 +40,11 @@ pub(crate) mod usage;
 mod no_rescan;
 
 pub use assembler::{Completion, ToolCall};
+#[allow(deprecated, reason = "kept for the code that names it")]
+pub use config::DEFAULT_MAX_RESPONSE_BYTES;
 pub use config::{
-    same_origin_redirects, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+    same_origin_redirects, Client, ClientBuilder, SizeLimit, DEFAULT_BASE_URL,
+    DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_STREAM_BYTES,
 };
 pub use deadline::{Deadline, Timeouts, SETTLED_TAIL};
 pub use input::{Part, Source};

@@ -11,8 +11,7 @@
 
 use super::adapter::Route;
 use super::assembler::Completion;
-use super::attempt::{Attempt, Framing};
-use super::config::DEFAULT_MAX_RESPONSE_BYTES;
+use super::attempt::{Attempt, Framing, Limits};
 use super::mode::Mode;
 use super::output::{Collector, ItemCollector, ValueCollector};
 use super::providers::Provider;
@@ -23,6 +22,7 @@ use std::sync::Arc;
 /// The part both readers share: one attempt, and whether it already failed.
 struct Core<C: Collector> {
     attempt: Attempt<C>,
+    limits: Limits,
     failed: bool,
 }
 
@@ -34,8 +34,9 @@ impl<C: Collector> Core<C> {
                 route,
                 Provider::ChatCompletions.protocol().decoder(),
                 Box::new(collector),
-                DEFAULT_MAX_RESPONSE_BYTES,
+                Limits::default(),
             ),
+            limits: Limits::default(),
             failed: false,
         }
     }
@@ -46,8 +47,11 @@ impl<C: Collector> Core<C> {
         self
     }
 
-    fn limit(mut self, bytes: usize) -> Self {
-        self.attempt.set_limit(bytes);
+    fn limits(mut self, limits: impl FnOnce(&mut Limits)) -> Self {
+        let mut bounds = self.limits;
+        limits(&mut bounds);
+        self.limits = bounds;
+        self.attempt.set_limits(bounds);
         self
     }
 
@@ -130,14 +134,36 @@ impl<T: Extract> PartialReader<T> {
         }
     }
 
-    /// Bounds the body at `bytes` (default
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`](super::DEFAULT_MAX_RESPONSE_BYTES));
-    /// past it, `feed` fails with [`Error::TooLarge`].
+    /// Bounds the event stream at `bytes` of body (default
+    /// [`DEFAULT_MAX_STREAM_BYTES`](super::DEFAULT_MAX_STREAM_BYTES)); past
+    /// it, `feed` fails with [`Error::TooLarge`] (see
+    /// [`ClientBuilder::max_stream_bytes`](super::ClientBuilder::max_stream_bytes)).
+    #[must_use]
+    pub fn max_stream_bytes(self, bytes: usize) -> Self {
+        PartialReader {
+            core: self.core.limits(|l| l.stream = bytes),
+        }
+    }
+
+    /// Bounds the answer at `bytes` of text (default
+    /// [`DEFAULT_MAX_ANSWER_BYTES`](super::DEFAULT_MAX_ANSWER_BYTES)); past
+    /// it, `feed` fails with [`Error::TooLarge`] (see
+    /// [`ClientBuilder::max_answer_bytes`](super::ClientBuilder::max_answer_bytes)).
+    #[must_use]
+    pub fn max_answer_bytes(self, bytes: usize) -> Self {
+        PartialReader {
+            core: self.core.limits(|l| l.answer = bytes),
+        }
+    }
+
+    /// Bounds the event stream at `bytes`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "two bounds now: `max_stream_bytes` (the event stream) and `max_answer_bytes` (the answer's text)"
+    )]
     #[must_use]
     pub fn max_response_bytes(self, bytes: usize) -> Self {
-        PartialReader {
-            core: self.core.limit(bytes),
-        }
+        self.max_stream_bytes(bytes)
     }
 
     /// Feeds the next bytes of the body, split anywhere. Returns the
@@ -256,13 +282,30 @@ impl<T: Extract> ItemReader<T> {
         }
     }
 
-    /// Bounds the body at `bytes`, as
-    /// [`PartialReader::max_response_bytes`].
+    /// Bounds the event stream, as [`PartialReader::max_stream_bytes`].
+    #[must_use]
+    pub fn max_stream_bytes(self, bytes: usize) -> Self {
+        ItemReader {
+            core: self.core.limits(|l| l.stream = bytes),
+        }
+    }
+
+    /// Bounds the answer, as [`PartialReader::max_answer_bytes`].
+    #[must_use]
+    pub fn max_answer_bytes(self, bytes: usize) -> Self {
+        ItemReader {
+            core: self.core.limits(|l| l.answer = bytes),
+        }
+    }
+
+    /// Bounds the event stream at `bytes`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "two bounds now: `max_stream_bytes` (the event stream) and `max_answer_bytes` (the answer's text)"
+    )]
     #[must_use]
     pub fn max_response_bytes(self, bytes: usize) -> Self {
-        ItemReader {
-            core: self.core.limit(bytes),
-        }
+        self.max_stream_bytes(bytes)
     }
 
     /// Feeds the next bytes of the body, split anywhere, and hands out the

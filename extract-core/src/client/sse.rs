@@ -29,11 +29,23 @@ pub(crate) struct SseEvent<'a> {
     pub data: &'a str,
 }
 
-/// The body is not a valid event stream.
+/// The body is not a valid event stream, or holds an event too large to
+/// keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SseError {
     /// What is wrong.
     pub message: String,
+    /// The bound a line or an event went past ([`SseDecoder::limit`]).
+    pub too_large: Option<usize>,
+}
+
+impl SseError {
+    fn malformed(message: String) -> Self {
+        SseError {
+            message,
+            too_large: None,
+        }
+    }
 }
 
 impl fmt::Display for SseError {
@@ -57,6 +69,8 @@ pub(crate) struct SseDecoder {
     has_data: bool,
     /// `event` of the event being built.
     event: String,
+    /// The longest line, and the most data an event may hold.
+    limit: usize,
 }
 
 impl SseDecoder {
@@ -64,7 +78,23 @@ impl SseDecoder {
     pub fn new() -> Self {
         SseDecoder {
             at_start: true,
+            limit: usize::MAX,
             ..SseDecoder::default()
+        }
+    }
+
+    /// Bounds a line, and the data of an event, at `limit` bytes: what is
+    /// held until it ends. Past it, the feed fails
+    /// ([`SseError::too_large`]), at the same byte whatever the reads.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    fn too_large(&self) -> SseError {
+        SseError {
+            message: format!("an event-stream line or event over {} bytes", self.limit),
+            too_large: Some(self.limit),
         }
     }
 
@@ -110,6 +140,9 @@ impl SseDecoder {
         }
         // The search above went to the end of the read.
         work::add(Layer::SseScan, bytes.len());
+        if self.carry.len().saturating_add(bytes.len()) > self.limit {
+            return Err(self.too_large().into());
+        }
         work::add(Layer::SseCarryIn, bytes.len());
         self.carry.extend_from_slice(bytes);
         Ok(())
@@ -135,6 +168,9 @@ impl SseDecoder {
         on_event: &mut impl FnMut(SseEvent<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         work::add(Layer::SseLine, line.len());
+        if line.len() > self.limit {
+            return Err(self.too_large().into());
+        }
         if self.at_start {
             self.at_start = false;
             if let [0xEF, 0xBB, 0xBF, rest @ ..] = line {
@@ -156,9 +192,12 @@ impl SseDecoder {
         };
         match field {
             b"data" => {
-                let value = std::str::from_utf8(value).map_err(|e| SseError {
-                    message: format!("event-stream data line is not valid UTF-8: {e}"),
+                let value = std::str::from_utf8(value).map_err(|e| {
+                    SseError::malformed(format!("event-stream data line is not valid UTF-8: {e}"))
                 })?;
+                if self.data.len().saturating_add(value.len()) >= self.limit {
+                    return Err(self.too_large().into());
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }

@@ -55,12 +55,11 @@ impl<V: Serialize, M: StringMap<V>, S: Slot<M>> Slot<V> for EntrySlot<'_, S, M> 
         if !*self.shown {
             return None;
         }
-        let (map, recorder) = self.parent.reach()?;
+        let (map, mut recorder) = self.parent.reach()?;
         let entry = map.entry_mut(self.key)?;
-        let recorder = recorder.map(|r| {
-            r.push_key(self.key);
-            r
-        });
+        if let Some(recorder) = recorder.as_deref_mut() {
+            recorder.push_key(self.key);
+        }
         Some((entry, recorder))
     }
 

@@ -105,25 +105,21 @@ impl Recorder {
         if self.stopped || text.is_empty() {
             return;
         }
-        if let Some(last) = self
-            .ops
-            .last_mut()
-            .filter(|op| op.path() == self.path.as_str())
+        if let Some(
+            Op::Append { path, value }
+            | Op::Add {
+                path,
+                value: Value::String(value),
+            }
+            | Op::Replace {
+                path,
+                value: Value::String(value),
+            },
+        ) = self.ops.last_mut()
         {
-            match last {
-                Op::Append { value, .. }
-                | Op::Add {
-                    value: Value::String(value),
-                    ..
-                }
-                | Op::Replace {
-                    value: Value::String(value),
-                    ..
-                } => {
-                    value.push_str(text);
-                    return;
-                }
-                _ => {}
+            if *path == self.path.as_str() {
+                value.push_str(text);
+                return;
             }
         }
         let path = self.path.as_str().to_owned();

@@ -220,7 +220,7 @@ async fn a_settled_answer_is_the_result_whatever_follows() {
             .client_builder()
             .provider(provider)
             .timeouts(tight().with_idle(ms(300)))
-            .max_response_bytes(4096)
+            .max_stream_bytes(4096)
             .backoff(Backoff::none())
             .build()
             .unwrap();
@@ -254,7 +254,7 @@ async fn an_unsettled_answer_still_fails() {
     .unwrap();
     let client = server
         .client_builder()
-        .max_response_bytes(4096)
+        .max_stream_bytes(4096)
         .backoff(Backoff::none())
         .build()
         .unwrap();

@@ -5,7 +5,7 @@ use crate::common::{
     chat, client_over, client_with_backoff, client_without_backoff, every_provider_with, json_of,
     request, Object,
 };
-use extract_core::openai::{Backoff, Client, Mode};
+use extract_core::openai::{Backoff, Client, Mode, SizeLimit};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::Error;
 use futures::StreamExt;
@@ -285,17 +285,113 @@ async fn no_server_is_a_transport_error() {
 }
 
 #[tokio::test]
-async fn an_oversized_response_is_refused() {
+async fn an_event_stream_over_its_bound_is_refused() {
     let server = ReplayServer::start([Reply::value(&json!({"text": "x".repeat(5000)}))])
         .await
         .unwrap();
     let client = server
         .client_builder()
-        .max_response_bytes(2000)
+        .max_stream_bytes(2000)
         .build()
         .unwrap();
     let err = chat(&client).create::<Object>().await.unwrap_err();
-    assert!(matches!(err, Error::TooLarge { limit: 2000, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                which: SizeLimit::EventStream,
+                limit: 2000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the event stream exceeded the 2000-byte limit (`max_stream_bytes`)"
+    );
+}
+
+/// The answer's bound counts the answer's text, whatever its envelope: in
+/// 4-character deltas the event stream is many times larger, and passes.
+#[tokio::test]
+async fn an_answer_over_its_bound_is_refused_whatever_the_stream() {
+    let answer = json!({"text": "x".repeat(5000)});
+    for (mode, reply) in [
+        (Mode::Tools, Reply::value(&answer).fragment(4)),
+        (Mode::Json, Reply::value(&answer).fragment(4)),
+        (Mode::Json, Reply::value(&answer).whole()),
+    ] {
+        let server = ReplayServer::start([reply.clone(), reply]).await.unwrap();
+        let bounded = |answer: usize| {
+            server
+                .client_builder()
+                .max_answer_bytes(answer)
+                .backoff(Backoff::none())
+                .build()
+                .unwrap()
+        };
+        let err = chat(&bounded(1000))
+            .mode(mode)
+            .create::<Object>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    which: SizeLimit::Answer,
+                    limit: 1000,
+                    ..
+                }
+            ),
+            "{mode:?}: {err}"
+        );
+        assert!(err.to_string().contains("`max_answer_bytes`"), "{err}");
+        let raw = err.raw_text().unwrap_or_default();
+        assert!(raw.len() <= 1000, "{mode:?}: kept {} bytes", raw.len());
+        let value = chat(&bounded(6000))
+            .mode(mode)
+            .create::<Object>()
+            .await
+            .unwrap();
+        assert_eq!(value["text"].as_str().map(str::len), Some(5000));
+    }
+}
+
+/// An event is held until it ends, so it may not hold more than the
+/// answer's bound (and an envelope) either: a server can't make the client
+/// keep a line as long as the whole event stream allows.
+#[tokio::test]
+async fn an_event_larger_than_the_answer_bound_is_refused() {
+    let huge = format!(": {}\n\n", "k".repeat(200_000));
+    let body = format!(
+        "{huge}data: {}\n\ndata: [DONE]\n\n",
+        json!({"choices": [{"index": 0, "delta": {"content": "{}"}, "finish_reason": "stop"}]})
+    );
+    let server = ReplayServer::start([Reply::sse(body)]).await.unwrap();
+    let client = server
+        .client_builder()
+        .max_answer_bytes(1000)
+        .backoff(Backoff::none())
+        .build()
+        .unwrap();
+    let err = chat(&client)
+        .mode(Mode::Json)
+        .create::<Object>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                which: SizeLimit::Answer,
+                limit: 1000,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! client's. And `PartialStream::next_snapshot`, which lends snapshots.
 
 use crate::common::{chat, client_without_backoff, extends, outcome, request, FIXTURES, MODES};
-use extract_core::openai::{ItemReader, Mode, PartialReader};
+use extract_core::openai::{ItemReader, Mode, PartialReader, SizeLimit};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
@@ -175,20 +175,87 @@ fn partial_reader_reports_a_broken_stream_with_what_it_received() {
 #[test]
 fn partial_reader_bounds_the_body() {
     let body = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[1, 2, 3]\"}}]}\n\n";
-    let mut reader = PartialReader::<Vec<u32>>::new(Mode::Json).max_response_bytes(40);
+    let mut reader = PartialReader::<Vec<u32>>::new(Mode::Json).max_stream_bytes(40);
     let error = body
         .chunks(16)
         .find_map(|read| reader.feed(read).err())
         .expect("over the limit");
     assert!(
-        matches!(error, Error::TooLarge { limit: 40, .. }),
+        matches!(
+            error,
+            Error::TooLarge {
+                which: SizeLimit::EventStream,
+                limit: 40,
+                ..
+            }
+        ),
         "{error}"
     );
 }
 
+/// The answer's bound, and the one on a single event, end a body at the
+/// same byte whatever the reads.
+#[test]
+fn the_answer_bound_ends_the_same_whatever_the_reads() {
+    let event = |content: &str| {
+        format!(
+            "data: {}\n\n",
+            json!({"choices": [{"index": 0, "delta": {"content": content}}]})
+        )
+    };
+    let pieces: String = ["[1", ", 2", ", 3", ", 4]"]
+        .iter()
+        .map(|p| event(p))
+        .collect();
+    let long_line = format!(": {}\n\n{}", "k".repeat(70_000), event("[1]"));
+    let answer_bounded = |body: &str, read: usize, answer: usize| {
+        let mut reader = PartialReader::<Vec<u32>>::new(Mode::Json).max_answer_bytes(answer);
+        for piece in body.as_bytes().chunks(read) {
+            if let Err(error) = reader.feed(piece) {
+                return (error.partial().cloned(), error.to_string());
+            }
+        }
+        (None, String::from("no error"))
+    };
+    for (body, answer) in [(&pieces, 6), (&long_line, 100)] {
+        let whole = answer_bounded(body, body.len(), answer);
+        assert!(whole.1.contains("`max_answer_bytes`"), "{}", whole.1);
+        for read in [1, 5, 13, 64] {
+            assert_eq!(answer_bounded(body, read, answer), whole, "reads of {read}");
+        }
+    }
+    // `[1, 2` fits in 6 bytes; `, 3` does not: the 2 may be 23, not shown.
+    assert_eq!(answer_bounded(&pieces, 1, 6).0, Some(json!([1])));
+}
+
+/// The default bounds take an answer of 1 MB in 4-character deltas: an
+/// event stream of about 63 MB.
+#[test]
+fn the_default_bounds_take_a_megabyte_in_four_character_deltas() {
+    let item = "a".repeat(96);
+    let answer: Vec<String> = vec![item; 10_000];
+    let text = serde_json::to_string(&answer).unwrap();
+    let request = json!({
+        "model": "m",
+        "tools": [{"type": "function", "function": {"name": "Names"}}],
+        "tool_choice": {"type": "function", "function": {"name": "Names"}},
+        "stream_options": {"include_usage": true},
+    });
+    let body = Reply::json(text.clone())
+        .fragment(4)
+        .render_sse(&request)
+        .unwrap();
+    assert!(body.len() > 60_000_000, "{} bytes of events", body.len());
+    let mut reader = PartialReader::<Vec<String>>::new(Mode::Tools);
+    for read in body.chunks(16 << 10) {
+        reader.feed(read).unwrap();
+    }
+    assert_eq!(reader.finish().unwrap(), answer);
+}
+
 /// What `body` read in reads of `read` bytes under a `limit` ends with.
 fn bounded_outcome(body: &[u8], read: usize, limit: usize) -> Result<Vec<u32>, String> {
-    let mut reader = PartialReader::<Vec<u32>>::new(Mode::Json).max_response_bytes(limit);
+    let mut reader = PartialReader::<Vec<u32>>::new(Mode::Json).max_stream_bytes(limit);
     for piece in body.chunks(read) {
         reader.feed(piece).map_err(|error| error.to_string())?;
     }
