@@ -8,6 +8,12 @@
 //! string at its opening quote, a number only when complete, a struct at `{`,
 //! an atomic field only at its end) and reports its progress as a [`Step`].
 //!
+//! When the consumer asks for changes (the relay does), each write also
+//! records the JSON Patch operation it makes on the partial's JSON, at the
+//! JSON Pointer the slots build on the way to it (see [`Recorder`],
+//! [`Place`]); otherwise the recorder is `None` and a write checks that
+//! once per slot it goes through.
+//!
 //! Problems with the value (a number where a string belongs, an unknown enum
 //! variant) never abort the stream: the builder reports them as a
 //! [`StreamIssue`] in the step, its parents add their path segment on the way
@@ -26,8 +32,10 @@ use crate::validation::StreamIssue;
 
 /// Where a builder writes its value's partial.
 ///
-/// An `Option<P>` is the usual slot (a struct field, the root). Containers
-/// provide their own (the last element of a `Vec`, a map entry).
+/// The root is [`Tracked`]; below it each container hands its child a slot
+/// of its own (a struct's field, the last element of a `Vec`, a map entry,
+/// a variant's part), reaching its parent only when the child writes. An
+/// `Option<P>` is a slot of its own, for a value built aside.
 ///
 /// Every write goes through [`reach`](Self::reach) or [`set`](Self::set),
 /// which reach the root only then: reading or skipping touches nothing (the

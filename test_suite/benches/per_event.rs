@@ -25,9 +25,12 @@
 //!
 //! Snapshots are read two ways: lent (`PartialReader::feed`,
 //! `PartialStream::next_snapshot`), which must cost the same per event at
-//! any size, and cloned (what the `Stream` impl yields), which costs the
-//! partial's size per snapshot: quadratic over the answer, so only measured
-//! up to 100 KB.
+//! any size, and owned: `memory/partial_cloned` clones each lent snapshot
+//! (what the `Stream` impl yielded until it shared the partial as an
+//! `Arc`), which costs the partial's size per snapshot, quadratic over the
+//! answer, so only measured up to 100 KB; `loopback/partial_cloned` takes
+//! the `Stream`'s items (now that `Arc`). The `snapshots` bench compares
+//! the owned paths, and the relay's, in memory.
 //!
 //! Criterion reports time per iteration; divide by the event count printed
 //! at the start (`events per answer`) for time per event, as BENCHMARKS.md
@@ -40,7 +43,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use extract::openai::{Client, ItemReader, Mode, PartialReader};
 use extract::testing::{ReplayServer, Reply};
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
@@ -80,46 +83,6 @@ fn server_runtime() -> Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime")
-}
-
-/// The event stream of `doc` as one forced tool call in 4-char deltas.
-fn render(doc: &str) -> Vec<u8> {
-    let request = json!({
-        "model": "bench",
-        "tools": [{ "type": "function", "function": { "name": "Document" } }],
-        "tool_choice": { "type": "function", "function": { "name": "Document" } },
-        "stream_options": { "include_usage": true },
-    });
-    Reply::json(doc.to_owned())
-        .fragment(4)
-        .render_sse(&request)
-        .expect("an event stream")
-}
-
-/// `body` cut into its events, each ending in its blank line.
-fn split_events(body: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let mut rest = body;
-    while let Some(end) = rest.windows(2).position(|w| w == b"\n\n") {
-        let (event, tail) = rest.split_at(end + 2);
-        out.push(event);
-        rest = tail;
-    }
-    assert!(rest.is_empty(), "the body ends with a whole event");
-    out
-}
-
-fn serde_chunks(events: &[&[u8]]) -> usize {
-    let mut n = 0;
-    for event in events {
-        let line = event.strip_prefix(b"data: ").expect("a data line");
-        let line = line.strip_suffix(b"\n\n").expect("an event");
-        if line != b"[DONE]" {
-            let chunk: Value = serde_json::from_slice(line).expect("chunk JSON");
-            n += chunk["choices"].as_array().map_or(0, Vec::len);
-        }
-    }
-    n
 }
 
 fn partial_lent(events: &[&[u8]]) -> Value {
@@ -225,8 +188,8 @@ fn bench(c: &mut Criterion) {
         let doc = support::records_document(size);
         let expected: Value = serde_json::from_str(&doc).expect("valid JSON");
         let records = expected["records"].as_array().expect("records").len();
-        let body = render(&doc);
-        let events = split_events(&body);
+        let body = support::tool_call_events(&doc, 4);
+        let events = support::split_events(&body);
         eprintln!(
             "{size}: events per answer {}, answer {} B, event stream {} B",
             events.len(),
@@ -260,7 +223,7 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::new("memory/serde_chunks", size),
             events,
             |b, e| {
-                b.iter(|| serde_chunks(black_box(e)));
+                b.iter(|| support::serde_chunks(black_box(e)));
             },
         );
         group.bench_with_input(

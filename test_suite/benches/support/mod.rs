@@ -176,3 +176,47 @@ pub fn stream_parse<T: extract::Extract>(chunks: &[&[u8]]) -> T {
     }
     parser.finish().expect("a valid value")
 }
+
+/// The event stream of `doc` sent as one forced tool call in `chars`-char
+/// deltas, OpenAI's chunk envelope around each (as a model streams it).
+pub fn tool_call_events(doc: &str, chars: usize) -> Vec<u8> {
+    let request = serde_json::json!({
+        "model": "bench",
+        "tools": [{ "type": "function", "function": { "name": "Document" } }],
+        "tool_choice": { "type": "function", "function": { "name": "Document" } },
+        "stream_options": { "include_usage": true },
+    });
+    extract::testing::Reply::json(doc.to_owned())
+        .fragment(chars)
+        .render_sse(&request)
+        .expect("an event stream")
+}
+
+/// `body` cut into its events, each ending in its blank line.
+pub fn split_events(body: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(end) = rest.windows(2).position(|w| w == b"\n\n") {
+        let (event, tail) = rest.split_at(end + 2);
+        out.push(event);
+        rest = tail;
+    }
+    assert!(rest.is_empty(), "the body ends with a whole event");
+    out
+}
+
+/// What every client pays per event at least: each event's `data:` line
+/// parsed by `serde_json` into a `Value` (the baseline of the per-event
+/// benches). Returns the choices seen.
+pub fn serde_chunks(events: &[&[u8]]) -> usize {
+    let mut n = 0;
+    for event in events {
+        let line = event.strip_prefix(b"data: ").expect("a data line");
+        let line = line.strip_suffix(b"\n\n").expect("an event");
+        if line != b"[DONE]" {
+            let chunk: serde_json::Value = serde_json::from_slice(line).expect("chunk JSON");
+            n += chunk["choices"].as_array().map_or(0, Vec::len);
+        }
+    }
+    n
+}
