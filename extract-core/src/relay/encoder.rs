@@ -1,10 +1,12 @@
 //! The synchronous core of a relay body: updates in, framed bytes out.
 
-use bytes::Bytes;
-use serde_json::Value;
+use bytes::{Bytes, BytesMut};
+use serde_json::{Map, Value};
 
-use super::frame::{ErrorInfo, Format, Framer, Message};
-use super::patch::{Differ, PatchMode};
+use super::apply::{apply, PatchError};
+use super::frame::{ErrorInfo, Format, Framer, Message, StateInfo};
+use super::patch::{Differ, Op, PatchMode};
+use crate::Progress;
 
 /// How partial snapshots travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,10 +47,40 @@ impl Default for Encoding {
 /// assert_eq!(&next[..], br#"{"event":"patch","data":[{"op":"append","path":"/name","value":"hn"}]}
 /// "#);
 /// ```
+///
+/// Patches made elsewhere (from the parser's own changes, say) go through
+/// [`ops`](Self::ops), which frames them as they are.
 #[derive(Debug, Clone)]
 pub struct Encoder {
     framer: Framer,
     state: State,
+    /// What the `state` messages said so far, once one was asked for.
+    fields: Option<Fields>,
+}
+
+/// The field state sent so far: for the next `state` message (what
+/// changed) and for a client that resumes (all of it).
+#[derive(Debug, Clone, Default)]
+struct Fields {
+    attempt: u32,
+    active: Option<String>,
+    /// Every path completed in this attempt, outermost only, in the order
+    /// they ended.
+    completed: Vec<String>,
+}
+
+impl Fields {
+    /// Adds a completed path, dropping the paths inside it (they ended
+    /// just before it, so they are at the tail).
+    fn complete(&mut self, path: String) {
+        while self.completed.last().is_some_and(|last| {
+            last.strip_prefix(path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        }) {
+            self.completed.pop();
+        }
+        self.completed.push(path);
+    }
 }
 
 /// What the encoder remembers of the snapshots so far.
@@ -75,7 +107,11 @@ impl Encoder {
                 started: false,
             },
         };
-        Self { framer, state }
+        Self {
+            framer,
+            state,
+            fields: None,
+        }
     }
 
     /// The wire format.
@@ -105,6 +141,132 @@ impl Encoder {
                 Some(self.framer.frame(&Message::Patch(&ops)))
             }
         }
+    }
+
+    /// The `patch` message for ops made elsewhere, framed as they are
+    /// (in [`Encoding::Snapshots`], the `snapshot` they lead to), or `None`
+    /// for no ops. They are applied to the encoder's copy of the state, so
+    /// [`last`](Self::last), a later [`snapshot`](Self::snapshot) and a
+    /// resumed client start from their result.
+    ///
+    /// ```
+    /// use extract_core::relay::{Encoder, Encoding, Format, Op};
+    /// use serde_json::json;
+    ///
+    /// let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
+    /// let ops: Vec<Op> = serde_json::from_value(json!([{"op": "add", "path": "/a", "value": "x"}])).unwrap();
+    /// let bytes = enc.ops(&ops).unwrap().unwrap();
+    /// assert_eq!(&bytes[..], br#"{"event":"patch","data":[{"op":"add","path":"/a","value":"x"}]}
+    /// "#);
+    /// assert_eq!(enc.last(), Some(&json!({"a": "x"})));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// An op that does not apply to the state so far (nothing is sent; the
+    /// ops before it stay applied to the encoder's copy).
+    pub fn ops(&mut self, ops: &[Op]) -> Result<Option<Bytes>, PatchError> {
+        match &mut self.state {
+            State::Snapshots { last } => {
+                if ops.is_empty() {
+                    return Ok(None);
+                }
+                let value = last.get_or_insert_with(|| Value::Object(Map::new()));
+                apply(value, ops)?;
+                Ok(Some(self.framer.frame(&Message::Snapshot(value))))
+            }
+            State::Patches { differ, started } => {
+                *started = true;
+                if ops.is_empty() {
+                    return Ok(None);
+                }
+                differ.advance(ops)?;
+                Ok(Some(self.framer.frame(&Message::Patch(ops))))
+            }
+        }
+    }
+
+    /// The `state` message for `progress` (see [`StateInfo`]): the field
+    /// being written and the paths completed since the last one, as JSON
+    /// Pointers; `None` when neither changed. Send it just before the
+    /// patch of the same snapshot. A new attempt sends `"reset": true`.
+    ///
+    /// ```
+    /// use extract_core::relay::{Encoder, Encoding, Format};
+    /// use extract_core::{Path, Progress};
+    ///
+    /// let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
+    /// let mut name = Path::root();
+    /// name.push_key("name");
+    /// let bytes = enc.state(&Progress::new(Some(name.clone()), vec![], 1)).unwrap();
+    /// assert_eq!(&bytes[..], br#"{"event":"state","data":{"active":"/name","completed":[]}}
+    /// "#);
+    /// assert!(enc.state(&Progress::new(Some(name), vec![], 1)).is_none()); // nothing new
+    /// ```
+    pub fn state(&mut self, progress: &Progress) -> Option<Bytes> {
+        let fields = self.fields.get_or_insert_with(|| Fields {
+            attempt: progress.attempt,
+            ..Fields::default()
+        });
+        let reset = fields.attempt != progress.attempt;
+        if reset {
+            *fields = Fields {
+                attempt: progress.attempt,
+                ..Fields::default()
+            };
+        }
+        let active = progress.active.as_ref().map(crate::Path::to_pointer);
+        if !reset && progress.completed.is_empty() && active == fields.active {
+            return None;
+        }
+        let completed: Vec<String> = progress
+            .completed
+            .iter()
+            .map(crate::Path::to_pointer)
+            .collect();
+        for path in &completed {
+            fields.complete(path.clone());
+        }
+        fields.active.clone_from(&active);
+        let info = StateInfo {
+            active,
+            completed,
+            reset,
+        };
+        Some(self.framer.frame(&Message::State(&info)))
+    }
+
+    /// What a client that missed messages starts again from: a `state`
+    /// message with every completed path (`"reset": true`, unnumbered),
+    /// when `state` messages are sent, then a `snapshot` of the state so
+    /// far carrying id `id` (the last message it stands for).
+    #[must_use]
+    pub fn resync(&self, id: u64) -> Bytes {
+        let mut out = BytesMut::new();
+        if let Some(fields) = &self.fields {
+            let info = StateInfo {
+                active: fields.active.clone(),
+                completed: fields.completed.clone(),
+                reset: true,
+            };
+            out.extend_from_slice(&self.framer.frame_with_id(&Message::State(&info), None));
+        }
+        let empty = Value::Object(Map::new());
+        let value = self.last().unwrap_or(&empty);
+        let id = self.framer.ids().then_some(id);
+        out.extend_from_slice(&self.framer.frame_with_id(&Message::Snapshot(value), id));
+        out.freeze()
+    }
+
+    /// The number of the last message framed (0 before the first).
+    #[must_use]
+    pub fn sent(&self) -> u64 {
+        self.framer.sent()
+    }
+
+    /// Numbers the messages from here on (for a resumable body).
+    pub(crate) fn number_messages(&mut self) {
+        self.framer = self.framer.clone().with_ids(true);
     }
 
     /// The last snapshot given, if any.

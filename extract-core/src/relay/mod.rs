@@ -82,6 +82,8 @@
 //! # });
 //! ```
 
+use std::time::Duration;
+
 mod apply;
 #[cfg(feature = "axum")]
 mod axum;
@@ -89,16 +91,17 @@ mod body;
 mod encoder;
 mod failure;
 mod frame;
+mod heartbeat;
 #[cfg(feature = "openai")]
 mod openai;
 mod patch;
 mod pointer;
 
 pub use apply::{apply, PatchError};
-pub use body::{FinalValue, ItemBody, PartialBody};
+pub use body::{FinalValue, ItemBody, PartialBody, ProgressOf};
 pub use encoder::{Encoder, Encoding};
 pub use failure::{error_kind, RelayError};
-pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message};
+pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message, StateInfo};
 pub use patch::{diff, diff_into, Differ, Op, PatchMode};
 
 /// The JavaScript client (no dependencies; a browser `<script>` or a
@@ -124,15 +127,19 @@ pub fn headers(format: Format) -> [(&'static str, &'static str); 3] {
 }
 
 /// How to relay a stream: the wire [`Format`], the [`Encoding`] of
-/// snapshots, and whether messages carry ids. `Copy`, so one can be kept in
-/// a server's state.
+/// snapshots, whether messages carry ids, whether `state` messages are
+/// sent, and the heartbeat. `Copy`, so one can be kept in a server's
+/// state.
 ///
-/// The default is SSE with patches in [`PatchMode::Append`].
+/// The default is SSE with patches in [`PatchMode::Append`], no ids, no
+/// `state` messages, no heartbeat.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Relay {
     format: Format,
     encoding: Encoding,
     ids: bool,
+    state: bool,
+    heartbeat: Option<Duration>,
 }
 
 impl Relay {
@@ -187,6 +194,33 @@ impl Relay {
         self
     }
 
+    /// Sends a `state` message before each patch whose snapshot moved on:
+    /// the field being written and the fields completed since, as JSON
+    /// Pointers into the state (see [`StateInfo`]). The JavaScript client
+    /// hands them to `onState(state, progress)`. Needs an upstream that
+    /// knows its progress: `PartialStream::relay` does; a stream of plain
+    /// values sends none.
+    #[must_use]
+    pub fn with_state(mut self, state: bool) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// After `interval` without a message, sends a heartbeat: an SSE
+    /// comment line (`: keep-alive`), or an empty NDJSON line, which
+    /// readers ignore and which keeps proxies from closing an idle
+    /// connection. Off by default; 15 s suits most proxies (they commonly
+    /// close after 30–60 s of silence).
+    ///
+    /// The timer is tokio's: a body with a heartbeat must be polled inside
+    /// a tokio runtime with time enabled (what axum and hyper run on). It
+    /// is polled alongside the upstream; no task is spawned.
+    #[must_use]
+    pub fn with_heartbeat(mut self, interval: Duration) -> Self {
+        self.heartbeat = Some(interval);
+        self
+    }
+
     /// The wire format.
     #[must_use]
     pub fn format(&self) -> Format {
@@ -215,11 +249,13 @@ impl Relay {
     /// e.g. `Partial<T>` or `serde_json::Value`): see [`PartialBody`].
     pub fn partial<S>(self, upstream: S) -> PartialBody<S> {
         PartialBody::new(upstream, self.encoder())
+            .with_state(self.state)
+            .with_heartbeat(self.heartbeat)
     }
 
     /// The body for a stream of complete items (any `Extract` type): see
     /// [`ItemBody`].
     pub fn items<S>(self, upstream: S) -> ItemBody<S> {
-        ItemBody::new(upstream, self.encoder())
+        ItemBody::new(upstream, self.encoder()).with_heartbeat(self.heartbeat)
     }
 }
