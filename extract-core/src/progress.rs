@@ -17,8 +17,11 @@ use crate::path::{Path, Segment};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Progress {
-    /// The value being written now, or `None` between values and once the
-    /// answer is complete.
+    /// The value being written now: a string arriving, or the member
+    /// whose key arrived (a number is shown only once complete, but is
+    /// being written meanwhile); between members, the object or array
+    /// they belong to. `None` before the answer starts and once it is
+    /// complete.
     pub active: Option<Path>,
     /// The values received in full since the last snapshot, in the order
     /// they ended, outermost only. The root is listed once the whole value
@@ -59,6 +62,8 @@ pub(crate) struct Completions {
     /// The path of the current value: one segment per open container once
     /// a key or an item has started in it.
     at: Vec<Segment>,
+    /// A value at `at` has started (or its key arrived) and not ended.
+    writing: bool,
     /// Completed since the last take, outermost only.
     done: Vec<Path>,
 }
@@ -69,6 +74,7 @@ impl Completions {
             Event::Key(key) => {
                 self.at.truncate(self.open.len().saturating_sub(1));
                 self.at.push(Segment::Key(key.to_owned()));
+                self.writing = true;
             }
             Event::ObjectStart => {
                 self.start();
@@ -86,6 +92,7 @@ impl Completions {
             Event::Str { first, last, .. } => {
                 if first {
                     self.start();
+                    self.writing = true;
                 }
                 if last {
                     self.end();
@@ -111,6 +118,7 @@ impl Completions {
     /// The current value ended: it replaces the values inside it that were
     /// listed (they end just before it, so they are at the tail).
     fn end(&mut self) {
+        self.writing = false;
         let at = &self.at[..self.at.len().min(self.open.len())];
         while self
             .done
@@ -120,6 +128,16 @@ impl Completions {
             self.done.pop();
         }
         self.done.push(Path::from(at.to_vec()));
+    }
+
+    /// The value being written (see [`Progress::active`]), while the root
+    /// is open.
+    pub(crate) fn active(&self) -> Option<Path> {
+        if self.writing {
+            return Some(Path::from(self.at.clone()));
+        }
+        let depth = self.open.len().checked_sub(1)?;
+        Some(Path::from(self.at[..depth.min(self.at.len())].to_vec()))
     }
 
     /// Takes the values completed since the last take.
@@ -156,10 +174,15 @@ mod tests {
             shown(completions.take())
         };
         assert_eq!(feed(r#"{"a": "x", "b": [1, "#, &mut completions), ["a", "b[0]"]);
+        assert_eq!(completions.active().unwrap().to_string(), "b");
         assert_eq!(feed(r#"{"c": tr"#, &mut completions), Vec::<String>::new());
+        assert_eq!(completions.active().unwrap().to_string(), "b[1].c");
         assert_eq!(feed("ue}, 3", &mut completions), ["b[1]"]);
         assert_eq!(feed(r#"], "d": {"e": [[]]"#, &mut completions), ["b", "d.e"]);
-        assert_eq!(feed(r#"}, "f": {"g": 1}}"#, &mut completions), ["(root)"]);
+        assert_eq!(feed(r#"}, "f": {"g": "x"#, &mut completions), ["d"]);
+        assert_eq!(completions.active().unwrap().to_string(), "f.g");
+        assert_eq!(feed(r#"yz"}}"#, &mut completions), ["(root)"]);
+        assert!(completions.active().is_none());
     }
 
     #[test]

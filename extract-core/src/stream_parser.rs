@@ -240,10 +240,12 @@ impl<T: Extract> StreamParser<T> {
     /// # Ok::<(), extract_core::Error>(())
     /// ```
     pub fn take_progress(&mut self) -> Progress {
-        let active = self.active_path();
-        let mut completed = match &mut self.sink.completions {
-            Some(completions) => completions.take(),
-            None => Vec::new(),
+        let (active, mut completed) = match &mut self.sink.completions {
+            Some(completions) if self.sink.root == Root::Building => {
+                (completions.active(), completions.take())
+            }
+            Some(completions) => (None, completions.take()),
+            None => (self.active_path(), Vec::new()),
         };
         if self.sink.root == Root::Building {
             // Values the type ignores (an unknown field) or rejected are

@@ -16,7 +16,7 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_core::Stream;
 use pin_project_lite::pin_project;
 use serde::Serialize;
@@ -106,9 +106,9 @@ impl<S> PartialBody<S> {
     /// Prepares the body for a [`Hub`](super::Hub): numbered messages, and
     /// the heartbeat handed to the connection (it is not a message to
     /// keep).
-    pub(crate) fn into_resumable(mut self) -> (Self, Option<Heartbeat>) {
+    pub(crate) fn into_resumable(mut self) -> (Self, Option<std::time::Duration>) {
         self.encoder.number_messages();
-        let heartbeat = self.heartbeat.take();
+        let heartbeat = self.heartbeat.take().map(|h| h.interval());
         (self, heartbeat)
     }
 
@@ -156,13 +156,10 @@ where
             let bytes = match next {
                 Some(Ok(partial)) => match serde_json::to_value(&partial) {
                     Ok(value) => {
-                        let state = match this.progress {
-                            Some(progress) if *this.state => {
-                                this.encoder.state(&progress(upstream.as_ref().get_ref()))
-                            }
-                            _ => None,
-                        };
-                        match join(state, this.encoder.snapshot(value)) {
+                        if let (Some(progress), true) = (*this.progress, *this.state) {
+                            this.encoder.progress(&progress(upstream.as_ref().get_ref()));
+                        }
+                        match this.encoder.snapshot(value) {
                             Some(bytes) => bytes,
                             None => continue,
                         }
@@ -329,19 +326,6 @@ pub(crate) fn beat(
             Poll::Ready(Some(Ok(Bytes::from_static(format.heartbeat()))))
         }
         None => Poll::Pending,
-    }
-}
-
-/// Two optional frames as one chunk.
-fn join(first: Option<Bytes>, second: Option<Bytes>) -> Option<Bytes> {
-    match (first, second) {
-        (Some(a), Some(b)) => {
-            let mut out = BytesMut::with_capacity(a.len() + b.len());
-            out.extend_from_slice(&a);
-            out.extend_from_slice(&b);
-            Some(out.freeze())
-        }
-        (a, b) => a.or(b),
     }
 }
 

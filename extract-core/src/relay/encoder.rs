@@ -67,6 +67,12 @@ struct Fields {
     /// Every path completed in this attempt, outermost only, in the order
     /// they ended.
     completed: Vec<String>,
+    /// Completed since the last `state` message.
+    unsent: Vec<String>,
+    /// The next `state` message starts the set over.
+    reset: bool,
+    /// Something changed since the last `state` message.
+    dirty: bool,
 }
 
 impl Fields {
@@ -122,25 +128,32 @@ impl Encoder {
 
     /// The message for a new snapshot, or `None` when it equals the last
     /// one (nothing to send).
+    ///
+    /// After [`progress`](Self::progress), a `state` message goes first,
+    /// in the same chunk.
     pub fn snapshot(&mut self, snapshot: Value) -> Option<Bytes> {
-        match &mut self.state {
+        let ops = match &mut self.state {
             State::Snapshots { last } => {
                 if last.as_ref() == Some(&snapshot) {
                     return None;
                 }
-                let bytes = self.framer.frame(&Message::Snapshot(&snapshot));
-                *last = Some(snapshot);
-                Some(bytes)
+                let state = self.take_state();
+                let bytes = self.with_state(state, &Message::Snapshot(&snapshot));
+                self.state = State::Snapshots {
+                    last: Some(snapshot),
+                };
+                return Some(bytes);
             }
             State::Patches { differ, started } => {
-                let ops = differ.next(snapshot);
                 *started = true;
-                if ops.is_empty() {
-                    return None;
-                }
-                Some(self.framer.frame(&Message::Patch(&ops)))
+                differ.next(snapshot)
             }
+        };
+        if ops.is_empty() {
+            return None;
         }
+        let state = self.take_state();
+        Some(self.with_state(state, &Message::Patch(&ops)))
     }
 
     /// The `patch` message for ops made elsewhere, framed as they are
@@ -166,74 +179,100 @@ impl Encoder {
     /// An op that does not apply to the state so far (nothing is sent; the
     /// ops before it stay applied to the encoder's copy).
     pub fn ops(&mut self, ops: &[Op]) -> Result<Option<Bytes>, PatchError> {
+        if ops.is_empty() {
+            if let State::Patches { started, .. } = &mut self.state {
+                *started = true;
+            }
+            return Ok(None);
+        }
         match &mut self.state {
             State::Snapshots { last } => {
-                if ops.is_empty() {
-                    return Ok(None);
-                }
-                let value = last.get_or_insert_with(|| Value::Object(Map::new()));
-                apply(value, ops)?;
-                Ok(Some(self.framer.frame(&Message::Snapshot(value))))
+                let mut value = last.take().unwrap_or_else(|| Value::Object(Map::new()));
+                let applied = apply(&mut value, ops);
+                let bytes = match applied {
+                    Ok(()) => {
+                        let state = self.take_state();
+                        Ok(Some(self.with_state(state, &Message::Snapshot(&value))))
+                    }
+                    Err(error) => Err(error),
+                };
+                self.state = State::Snapshots { last: Some(value) };
+                bytes
             }
             State::Patches { differ, started } => {
                 *started = true;
-                if ops.is_empty() {
-                    return Ok(None);
-                }
                 differ.advance(ops)?;
-                Ok(Some(self.framer.frame(&Message::Patch(ops))))
+                let state = self.take_state();
+                Ok(Some(self.with_state(state, &Message::Patch(ops))))
             }
         }
     }
 
-    /// The `state` message for `progress` (see [`StateInfo`]): the field
-    /// being written and the paths completed since the last one, as JSON
-    /// Pointers; `None` when neither changed. Send it just before the
-    /// patch of the same snapshot. A new attempt sends `"reset": true`.
+    /// The `state` message due, if the field state changed since the last.
+    fn take_state(&mut self) -> Option<StateInfo> {
+        let fields = self.fields.as_mut().filter(|fields| fields.dirty)?;
+        fields.dirty = false;
+        Some(StateInfo {
+            active: fields.active.clone(),
+            completed: std::mem::take(&mut fields.unsent),
+            reset: std::mem::take(&mut fields.reset),
+        })
+    }
+
+    /// `message`, after the `state` message if there is one, in one chunk.
+    fn with_state(&mut self, state: Option<StateInfo>, message: &Message<'_>) -> Bytes {
+        let Some(state) = state else {
+            return self.framer.frame(message);
+        };
+        let mut out = BytesMut::from(&self.framer.frame(&Message::State(&state))[..]);
+        out.extend_from_slice(&self.framer.frame(message));
+        out.freeze()
+    }
+
+    /// Takes where the next snapshot stands: the next `patch` (or
+    /// `snapshot`) message is then preceded by a `state` message (see
+    /// [`StateInfo`]) with the field being written and the paths completed
+    /// since the last `state` message, as JSON Pointers, when either
+    /// changed. A new attempt starts the set over (`"reset": true`).
     ///
     /// ```
     /// use extract_core::relay::{Encoder, Encoding, Format};
     /// use extract_core::{Path, Progress};
+    /// use serde_json::json;
     ///
     /// let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
     /// let mut name = Path::root();
     /// name.push_key("name");
-    /// let bytes = enc.state(&Progress::new(Some(name.clone()), vec![], 1)).unwrap();
+    /// enc.progress(&Progress::new(Some(name), vec![], 1));
+    /// let bytes = enc.snapshot(json!({"name": "Jo"})).unwrap();
     /// assert_eq!(&bytes[..], br#"{"event":"state","data":{"active":"/name","completed":[]}}
+    /// {"event":"patch","data":[{"op":"add","path":"/name","value":"Jo"}]}
     /// "#);
-    /// assert!(enc.state(&Progress::new(Some(name), vec![], 1)).is_none()); // nothing new
     /// ```
-    pub fn state(&mut self, progress: &Progress) -> Option<Bytes> {
+    pub fn progress(&mut self, progress: &Progress) {
         let fields = self.fields.get_or_insert_with(|| Fields {
             attempt: progress.attempt,
             ..Fields::default()
         });
-        let reset = fields.attempt != progress.attempt;
-        if reset {
+        if fields.attempt != progress.attempt {
             *fields = Fields {
                 attempt: progress.attempt,
+                reset: true,
+                dirty: true,
                 ..Fields::default()
             };
         }
         let active = progress.active.as_ref().map(crate::Path::to_pointer);
-        if !reset && progress.completed.is_empty() && active == fields.active {
-            return None;
+        if active != fields.active {
+            fields.active = active;
+            fields.dirty = true;
         }
-        let completed: Vec<String> = progress
-            .completed
-            .iter()
-            .map(crate::Path::to_pointer)
-            .collect();
-        for path in &completed {
+        for path in &progress.completed {
+            let path = path.to_pointer();
             fields.complete(path.clone());
+            fields.unsent.push(path);
+            fields.dirty = true;
         }
-        fields.active.clone_from(&active);
-        let info = StateInfo {
-            active,
-            completed,
-            reset,
-        };
-        Some(self.framer.frame(&Message::State(&info)))
     }
 
     /// What a client that missed messages starts again from: a `state`

@@ -30,6 +30,10 @@ impl Heartbeat {
         }
     }
 
+    pub(crate) fn interval(&self) -> Duration {
+        self.interval
+    }
+
     /// Something was sent.
     pub(crate) fn sent(&mut self) {
         self.last_sent = Instant::now();

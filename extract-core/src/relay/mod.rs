@@ -92,6 +92,7 @@ mod encoder;
 mod failure;
 mod frame;
 mod heartbeat;
+mod hub;
 #[cfg(feature = "openai")]
 mod openai;
 mod patch;
@@ -101,6 +102,7 @@ pub use apply::{apply, PatchError};
 pub use body::{FinalValue, ItemBody, PartialBody, ProgressOf};
 pub use encoder::{Encoder, Encoding};
 pub use failure::{error_kind, RelayError};
+pub use hub::{Hub, HubBody, Resume, STREAM_HEADER};
 pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message, StateInfo};
 pub use patch::{diff, diff_into, Differ, Op, PatchMode};
 
