@@ -97,6 +97,7 @@ mod hub;
 mod openai;
 mod patch;
 mod pointer;
+mod typescript;
 
 pub use apply::{apply, PatchError};
 pub use body::{FinalValue, ItemBody, PartialBody, ProgressOf};
@@ -105,6 +106,7 @@ pub use failure::{error_kind, RelayError};
 pub use hub::{Hub, HubBody, Resume, STREAM_HEADER};
 pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message, StateInfo};
 pub use patch::{diff, diff_into, Differ, Op, PatchMode};
+pub use typescript::{typescript, TypeScript};
 
 /// The JavaScript client (no dependencies; a browser `<script>` or a
 /// Node.js `require`): `ExtractRelay.stream(url, init, handlers)` fetches
@@ -115,6 +117,13 @@ pub use patch::{diff, diff_into, Differ, Op, PatchMode};
 ///
 /// Serve it as `application/javascript`; see `examples/web_relay.rs`.
 pub const CLIENT_JS: &str = include_str!("client.js");
+
+/// TypeScript declarations for [`CLIENT_JS`] (the global `ExtractRelay`
+/// namespace): serve them beside your [`typescript`] types, e.g. as
+/// `relay.d.ts`, and reference them from a page's TypeScript
+/// (`/// <reference path="relay.d.ts" />`). `stream<T, P>` types `onDone`'s
+/// value as `T` and `onState`'s state as `P` (the partial).
+pub const CLIENT_DTS: &str = include_str!("client.d.ts");
 
 /// The response headers a relay body needs: its content type, and no
 /// caching or proxy buffering (so each message reaches the browser when it
