@@ -173,12 +173,18 @@ mod tests {
             lexer.feed(text.as_bytes(), &mut Feed(completions)).unwrap();
             shown(completions.take())
         };
-        assert_eq!(feed(r#"{"a": "x", "b": [1, "#, &mut completions), ["a", "b[0]"]);
+        assert_eq!(
+            feed(r#"{"a": "x", "b": [1, "#, &mut completions),
+            ["a", "b[0]"]
+        );
         assert_eq!(completions.active().unwrap().to_string(), "b");
         assert_eq!(feed(r#"{"c": tr"#, &mut completions), Vec::<String>::new());
         assert_eq!(completions.active().unwrap().to_string(), "b[1].c");
         assert_eq!(feed("ue}, 3", &mut completions), ["b[1]"]);
-        assert_eq!(feed(r#"], "d": {"e": [[]]"#, &mut completions), ["b", "d.e"]);
+        assert_eq!(
+            feed(r#"], "d": {"e": [[]]"#, &mut completions),
+            ["b", "d.e"]
+        );
         assert_eq!(feed(r#"}, "f": {"g": "x"#, &mut completions), ["d"]);
         assert_eq!(completions.active().unwrap().to_string(), "f.g");
         assert_eq!(feed(r#"yz"}}"#, &mut completions), ["(root)"]);
@@ -190,7 +196,10 @@ mod tests {
         let mut completions = Completions::default();
         let mut lexer = Lexer::new();
         lexer
-            .feed(br#"[{"a": 1, "b": [2, 3]}, {"c": "#, &mut Feed(&mut completions))
+            .feed(
+                br#"[{"a": 1, "b": [2, 3]}, {"c": "#,
+                &mut Feed(&mut completions),
+            )
             .unwrap();
         assert_eq!(shown(completions.take()), ["[0]"]);
     }

@@ -157,7 +157,8 @@ where
                 Some(Ok(partial)) => match serde_json::to_value(&partial) {
                     Ok(value) => {
                         if let (Some(progress), true) = (*this.progress, *this.state) {
-                            this.encoder.progress(&progress(upstream.as_ref().get_ref()));
+                            this.encoder
+                                .progress(&progress(upstream.as_ref().get_ref()));
                         }
                         match this.encoder.snapshot(value) {
                             Some(bytes) => bytes,

@@ -202,9 +202,7 @@ impl Hub {
             if let Some(waker) = entry.waker.take() {
                 waker.wake();
             }
-            let queued = entry
-                .history
-                .replay(resume.after, entry.source.encoder());
+            let queued = entry.history.replay(resume.after, entry.source.encoder());
             let encoder = entry.source.encoder();
             (entry.generation, queued, encoder.format(), entry.heartbeat)
         };
@@ -346,8 +344,7 @@ where
     PartialBody<S>: Stream<Item = Result<Bytes, Infallible>> + Send,
 {
     fn poll_chunk(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
-        self.poll_next(cx)
-            .map(|chunk| chunk.map(|Ok(bytes)| bytes))
+        self.poll_next(cx).map(|chunk| chunk.map(|Ok(bytes)| bytes))
     }
 
     fn encoder(&self) -> &Encoder {

@@ -103,8 +103,8 @@ pub use apply::{apply, PatchError};
 pub use body::{FinalValue, ItemBody, PartialBody, ProgressOf};
 pub use encoder::{Encoder, Encoding};
 pub use failure::{error_kind, RelayError};
-pub use hub::{Hub, HubBody, Resume, STREAM_HEADER};
 pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message, StateInfo};
+pub use hub::{Hub, HubBody, Resume, STREAM_HEADER};
 pub use patch::{diff, diff_into, Differ, Op, PatchMode};
 pub use typescript::{typescript, TypeScript};
 

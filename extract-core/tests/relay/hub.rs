@@ -185,9 +185,8 @@ fn the_final_message_is_kept_whatever_the_bounds() {
     drop(tx);
     assert!(poll(&mut first).unwrap().contains("event: done"));
     drop(first);
-    let text = futures::executor::block_on(body_text(
-        hub.resume(&Resume::new(id.clone(), 0)).unwrap(),
-    ));
+    let text =
+        futures::executor::block_on(body_text(hub.resume(&Resume::new(id.clone(), 0)).unwrap()));
     let mut client = Receiver::new();
     client.read(&text);
     let names: Vec<_> = parse_sse_ids(&text)
@@ -196,7 +195,10 @@ fn the_final_message_is_kept_whatever_the_bounds() {
         .collect();
     assert_eq!(
         names,
-        [("snapshot".to_owned(), Some(4)), ("done".to_owned(), Some(5))]
+        [
+            ("snapshot".to_owned(), Some(4)),
+            ("done".to_owned(), Some(5))
+        ]
     );
     assert_eq!(client.done, Some(name(4)));
     // Already complete: nothing more.
@@ -212,9 +214,7 @@ fn a_second_connection_takes_over_and_the_first_ends() {
     let mut client = Receiver::new();
     stream_names(&tx, &mut first, 1, 2, &mut client);
     assert!(pending(&mut first));
-    let mut second = hub
-        .resume(&Resume::new(first.id().to_owned(), 2))
-        .unwrap();
+    let mut second = hub.resume(&Resume::new(first.id().to_owned(), 2)).unwrap();
     assert!(poll(&mut first).is_none(), "taken over");
     assert!(pending(&mut second), "nothing missed, waiting live");
     stream_names(&tx, &mut second, 3, 3, &mut client);
@@ -282,9 +282,17 @@ async fn heartbeats_fill_silences_and_stay_out_of_the_history() {
     // A message resets the interval.
     tokio::time::advance(Duration::from_secs(4)).await;
     tx.unbounded_send(Ok(name(1))).unwrap();
-    assert!(body.next().await.unwrap().unwrap().starts_with(b"event: patch"));
+    assert!(body
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .starts_with(b"event: patch"));
     let before = tokio::time::Instant::now();
-    assert_eq!(&body.next().await.unwrap().unwrap()[..], b": keep-alive\n\n");
+    assert_eq!(
+        &body.next().await.unwrap().unwrap()[..],
+        b": keep-alive\n\n"
+    );
     assert_eq!(before.elapsed(), Duration::from_secs(10));
     drop(body);
     let mut again = hub.resume(&Resume::new(id, 0)).unwrap();

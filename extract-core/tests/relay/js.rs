@@ -108,10 +108,26 @@ fn state_body() -> String {
         enc.progress(&progress);
         out.push_str(std::str::from_utf8(&enc.snapshot(value).unwrap()).unwrap());
     };
-    push(&mut enc, Progress::new(Some(key("a")), vec![], 1), json!({"a": "x"}));
-    push(&mut enc, Progress::new(Some(key("b")), vec![key("a")], 1), json!({"a": "xy", "b": "z"}));
-    push(&mut enc, Progress::new(Some(key("c")), vec![], 2), json!({"c": ""}));
-    push(&mut enc, Progress::new(None, vec![key("c")], 2), json!({"c": "done"}));
+    push(
+        &mut enc,
+        Progress::new(Some(key("a")), vec![], 1),
+        json!({"a": "x"}),
+    );
+    push(
+        &mut enc,
+        Progress::new(Some(key("b")), vec![key("a")], 1),
+        json!({"a": "xy", "b": "z"}),
+    );
+    push(
+        &mut enc,
+        Progress::new(Some(key("c")), vec![], 2),
+        json!({"c": ""}),
+    );
+    push(
+        &mut enc,
+        Progress::new(None, vec![key("c")], 2),
+        json!({"c": "done"}),
+    );
     out.push_str(std::str::from_utf8(&enc.done(&json!({"c": "done"}))).unwrap());
     out
 }

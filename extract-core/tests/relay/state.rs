@@ -41,7 +41,8 @@ async fn state_messages_name_the_field_being_written_and_those_completed() {
         client.read(&format!("event: {}\ndata: {}\n\n", event.event, event.data));
         if event.event == "state" {
             assert_eq!(
-                events[index + 1].event, "patch",
+                events[index + 1].event,
+                "patch",
                 "a state message comes just before its patch: {text}"
             );
             let data: Value = serde_json::from_str(&event.data).unwrap();
@@ -162,7 +163,9 @@ fn a_resynced_client_gets_every_completed_path_at_once() {
     // `a` ended: it replaces `a/x` in the set. Nothing changed in the
     // value: the state waits for the next patch.
     enc.progress(&Progress::new(Some(path(&["b"])), vec![path(&["a"])], 1));
-    assert!(enc.snapshot(json!({"a": {"x": "1", "y": "2"}, "b": ""})).is_none());
+    assert!(enc
+        .snapshot(json!({"a": {"x": "1", "y": "2"}, "b": ""}))
+        .is_none());
     let next = enc
         .snapshot(json!({"a": {"x": "1", "y": "2"}, "b": "z"}))
         .unwrap();

@@ -34,7 +34,10 @@ fn edge_shapes() {
 
 #[test]
 fn a_type_used_twice_is_declared_once() {
-    let ts = TypeScript::new().with::<Tagged>().with::<Everything>().to_string();
+    let ts = TypeScript::new()
+        .with::<Tagged>()
+        .with::<Everything>()
+        .to_string();
     assert_eq!(ts.matches("export type Tagged =").count(), 1, "{ts}");
     assert_eq!(ts.matches("export type PartialTagged =").count(), 1, "{ts}");
 }
