@@ -7,7 +7,7 @@
 //! Paste meeting notes, press Extract, and watch the conference details
 //! and the users table fill in as the model writes: the server relays
 //! `create_partial`'s typed snapshots to the page as JSON Patch over
-//! Server-Sent Events, and the page's 4 kB client applies them, with a
+//! Server-Sent Events, and the page's 6 kB client applies them, with a
 //! spinner on the field being written and a mark on finished ones. A
 //! dropped connection is resumed where it stopped; close the tab or press
 //! Stop and the request to the model is cancelled once the stream expires
