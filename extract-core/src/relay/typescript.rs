@@ -15,8 +15,8 @@ use crate::Extract;
 /// use std::collections::BTreeMap;
 ///
 /// let ts = extract_core::relay::typescript::<BTreeMap<String, Vec<u32>>>();
-/// assert!(ts.contains("export type Map_Array_uint32 = {\n  [key: string]: number[];\n};"), "{ts}");
-/// assert!(ts.contains("export type PartialMap_Array_uint32 = {\n  [key: string]: number[];\n};"), "{ts}");
+/// assert!(ts.contains("export type Map_Array_u32 = {\n  [key: string]: number[];\n};"), "{ts}");
+/// assert!(ts.contains("export type PartialMap_Array_u32 = {\n  [key: string]: number[];\n};"), "{ts}");
 /// ```
 #[must_use]
 pub fn typescript<T: Extract>() -> String {
@@ -44,11 +44,10 @@ pub fn typescript<T: Extract>() -> String {
 ///
 /// ```
 /// use extract_core::relay::TypeScript;
-/// use serde_json::Value;
 ///
 /// let ts = TypeScript::new().with::<Vec<String>>().with::<Option<f64>>().to_string();
 /// assert!(ts.contains("export type Array_string = string[];"), "{ts}");
-/// assert!(ts.contains("export type Nullable_double = number | null;"), "{ts}");
+/// assert!(ts.contains("export type Option_f64 = number | null;"), "{ts}");
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct TypeScript {

@@ -3,45 +3,15 @@
 //! moved past it), a second connection takes over, a stream nobody is
 //! attached to expires and drops its upstream, heartbeats fill silences.
 
-use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use extract_core::relay::{Hub, HubBody, Relay, Resume};
-use futures::channel::mpsc;
-use futures::stream::{Stream, StreamExt};
+use futures::stream::StreamExt;
 use serde_json::{json, Value};
 
-use crate::support::{body_text, parse_sse_ids, Receiver};
-
-type Sender = mpsc::UnboundedSender<Result<Value, Infallible>>;
-
-/// Sets its flag when dropped: stands for the upstream HTTP request.
-struct DropFlag(Arc<AtomicBool>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-/// A channel standing for the upstream, and the flag its drop sets.
-fn upstream() -> (
-    Sender,
-    impl Stream<Item = Result<Value, Infallible>> + Send + 'static,
-    Arc<AtomicBool>,
-) {
-    let (tx, rx) = mpsc::unbounded();
-    let dropped = Arc::new(AtomicBool::new(false));
-    let flag = DropFlag(dropped.clone());
-    let upstream = rx.map(move |item| {
-        let _keep = &flag;
-        item
-    });
-    (tx, upstream, dropped)
-}
+use crate::support::{body_text, flagged_channel, parse_sse_ids, Receiver, Sender};
 
 /// The snapshots of a name growing one letter at a time.
 fn name(len: usize) -> Value {
@@ -83,7 +53,7 @@ fn discard(tx: &Sender, body: &mut HubBody, from: usize, to: usize) {
 #[test]
 fn a_client_resuming_after_n_gets_the_messages_after_n_then_the_live_stream() {
     let hub = Hub::new();
-    let (tx, upstream, dropped) = upstream();
+    let (tx, upstream, dropped) = flagged_channel();
     let mut first = hub.start(Relay::sse().partial(upstream));
     let id = first.id().to_owned();
     assert_eq!(id.len(), 32);
@@ -116,7 +86,7 @@ fn a_client_resuming_after_n_gets_the_messages_after_n_then_the_live_stream() {
 #[test]
 fn a_resume_from_before_the_history_gets_a_snapshot_of_the_latest_state() {
     let hub = Hub::new().with_history(3, 1 << 20);
-    let (tx, upstream, _) = upstream();
+    let (tx, upstream, _) = flagged_channel();
     let mut first = hub.start(Relay::sse().partial(upstream));
     let id = first.id().to_owned();
     let mut client = Receiver::new();
@@ -152,7 +122,7 @@ fn a_resume_from_before_the_history_gets_a_snapshot_of_the_latest_state() {
 #[test]
 fn the_history_is_bounded_by_bytes_too() {
     let hub = Hub::new().with_history(1000, 200);
-    let (tx, upstream, _) = upstream();
+    let (tx, upstream, _) = flagged_channel();
     let mut first = hub.start(Relay::ndjson().partial(upstream));
     let id = first.id().to_owned();
     for len in 1..=20 {
@@ -178,7 +148,7 @@ fn the_history_is_bounded_by_bytes_too() {
 #[test]
 fn the_final_message_is_kept_whatever_the_bounds() {
     let hub = Hub::new().with_history(1, 1);
-    let (tx, upstream, _) = upstream();
+    let (tx, upstream, _) = flagged_channel();
     let mut first = hub.start(Relay::sse().partial(upstream));
     let id = first.id().to_owned();
     discard(&tx, &mut first, 1, 4);
@@ -209,7 +179,7 @@ fn the_final_message_is_kept_whatever_the_bounds() {
 #[test]
 fn a_second_connection_takes_over_and_the_first_ends() {
     let hub = Hub::new();
-    let (tx, upstream, _) = upstream();
+    let (tx, upstream, _) = flagged_channel();
     let mut first = hub.start(Relay::sse().partial(upstream));
     let mut client = Receiver::new();
     stream_names(&tx, &mut first, 1, 2, &mut client);
@@ -232,7 +202,7 @@ fn a_resume_of_an_unknown_stream_is_none() {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_stream_nobody_is_attached_to_expires_and_drops_its_upstream() {
     let hub = Hub::new().with_expiry(Duration::from_secs(30));
-    let (tx, upstream, dropped) = upstream();
+    let (tx, upstream, dropped) = flagged_channel();
     let mut first = hub.start(Relay::sse().partial(upstream));
     let id = first.id().to_owned();
     tx.unbounded_send(Ok(name(1))).unwrap();
@@ -259,7 +229,7 @@ async fn a_stream_nobody_is_attached_to_expires_and_drops_its_upstream() {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn sweep_every_expires_streams_without_any_request() {
     let hub = Hub::new().with_expiry(Duration::from_secs(5));
-    let (_tx, upstream, dropped) = upstream();
+    let (_tx, upstream, dropped) = flagged_channel();
     drop(hub.start(Relay::sse().partial(upstream)));
     let sweeper = tokio::spawn(hub.clone().sweep_every(Duration::from_secs(1)));
     tokio::time::sleep(Duration::from_secs(7)).await;
@@ -272,7 +242,7 @@ async fn sweep_every_expires_streams_without_any_request() {
 async fn heartbeats_fill_silences_and_stay_out_of_the_history() {
     let relay = Relay::sse().with_heartbeat(Duration::from_secs(10));
     let hub = Hub::new();
-    let (tx, upstream, _) = upstream();
+    let (tx, upstream, _) = flagged_channel();
     let mut body = hub.start(relay.partial(upstream));
     let id = body.id().to_owned();
     let started = tokio::time::Instant::now();
@@ -307,7 +277,7 @@ async fn a_plain_body_sends_heartbeats_too_in_either_format() {
         (Relay::sse(), &b": keep-alive\n\n"[..]),
         (Relay::ndjson(), &b"\n"[..]),
     ] {
-        let (tx, upstream, _) = upstream();
+        let (tx, upstream, _) = flagged_channel();
         let mut body = relay
             .with_heartbeat(Duration::from_secs(15))
             .partial(upstream);

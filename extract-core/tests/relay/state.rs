@@ -19,20 +19,26 @@ fn at<'a>(state: &'a Value, pointer: &str) -> Option<&'a Value> {
     state.pointer(pointer)
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn state_messages_name_the_field_being_written_and_those_completed() {
-    let server = ReplayServer::start([Reply::json(ANSWER).fragment(3)])
-        .await
-        .unwrap();
+/// The body of `create_partial::<T>()` relayed with `relay`, the replay
+/// server answering `replies` (re-asked up to once).
+async fn relayed<T: extract_core::Extract>(replies: Vec<Reply>, relay: Relay) -> String {
+    let server = ReplayServer::start(replies).await.unwrap();
     let stream = server
         .client()
         .chat()
         .model("m")
         .user("Describe it.")
-        .create_partial::<Object>()
+        .max_retries(1)
+        .create_partial::<T>()
         .await
         .unwrap();
-    let text = body_text(stream.relay(Relay::sse().with_state(true))).await;
+    body_text(stream.relay(relay)).await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn state_messages_name_the_field_being_written_and_those_completed() {
+    let answer = vec![Reply::json(ANSWER).fragment(3)];
+    let text = relayed::<Object>(answer, Relay::sse().with_state(true)).await;
     let events = parse_sse_ids(&text);
     let mut client = Receiver::new();
     let mut actives = Vec::new();
@@ -84,39 +90,18 @@ async fn state_messages_name_the_field_being_written_and_those_completed() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn without_with_state_nothing_changes_on_the_wire() {
-    let server = ReplayServer::start([Reply::json(ANSWER).fragment(3)])
-        .await
-        .unwrap();
-    let stream = server
-        .client()
-        .chat()
-        .model("m")
-        .user("Describe it.")
-        .create_partial::<Object>()
-        .await
-        .unwrap();
-    let text = body_text(stream.relay(Relay::sse())).await;
+    let answer = vec![Reply::json(ANSWER).fragment(3)];
+    let text = relayed::<Object>(answer, Relay::sse()).await;
     assert!(!text.contains("event: state"));
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_re_asked_answer_resets_the_completed_paths() {
-    let server = ReplayServer::start([
+    let replies = vec![
         Reply::json(r#"{"first": 1, "second": "two"}"#),
         Reply::json(r#"{"third": 3, "fourth": 4}"#),
-    ])
-    .await
-    .unwrap();
-    let stream = server
-        .client()
-        .chat()
-        .model("m")
-        .user("Count.")
-        .max_retries(1)
-        .create_partial::<BTreeMap<String, u32>>()
-        .await
-        .unwrap();
-    let text = body_text(stream.relay(Relay::sse().with_state(true))).await;
+    ];
+    let text = relayed::<BTreeMap<String, u32>>(replies, Relay::sse().with_state(true)).await;
     let states: Vec<Value> = parse_sse_ids(&text)
         .iter()
         .filter(|e| e.event == "state")

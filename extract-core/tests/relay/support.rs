@@ -2,12 +2,43 @@
 //! body back (its text, its SSE messages, the states its patches build).
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use extract_core::relay::{apply, Op};
+use futures::channel::mpsc;
 use futures::executor::block_on;
 use futures::stream::{Stream, StreamExt};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+
+/// Sets its flag when dropped: stands for the upstream HTTP request.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The sending end of [`flagged_channel`].
+pub type Sender = mpsc::UnboundedSender<Result<Value, Infallible>>;
+
+/// A channel standing for the upstream, and the flag its drop sets.
+pub fn flagged_channel() -> (
+    Sender,
+    impl Stream<Item = Result<Value, Infallible>> + Send + 'static,
+    Arc<AtomicBool>,
+) {
+    let (tx, rx) = mpsc::unbounded();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = DropFlag(dropped.clone());
+    let upstream = rx.map(move |item| {
+        let _keep = &flag;
+        item
+    });
+    (tx, upstream, dropped)
+}
 
 /// A body's text, once it has ended.
 pub async fn body_text<S>(body: S) -> String
