@@ -9,7 +9,7 @@ use super::assembler::Completion;
 use super::engine::{Engine, Step};
 use super::output::{ItemCollector, ValueCollector};
 use super::usage::Usage;
-use crate::{Error, Extract, Partial};
+use crate::{Error, Extract, Partial, Progress};
 use futures::Stream;
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -72,6 +72,8 @@ async fn first_response<C: ?Sized + super::output::Collector>(
 pub struct PartialStream<T: Extract> {
     engine: Engine<ValueCollector<T>>,
     value: Option<T>,
+    /// Where the last snapshot stands (see [`progress`](Self::progress)).
+    progress: Progress,
 }
 
 impl<T: Extract> PartialStream<T> {
@@ -80,6 +82,7 @@ impl<T: Extract> PartialStream<T> {
         Ok(PartialStream {
             engine,
             value: None,
+            progress: Progress::default(),
         })
     }
 
@@ -114,18 +117,40 @@ impl<T: Extract> PartialStream<T> {
                 None => return Poll::Ready(None),
                 Some(Err(error)) => return Poll::Ready(Some(Err(error))),
                 Some(Ok(Step::Read)) => {
-                    if self
-                        .engine
-                        .collector_mut()
-                        .is_some_and(ValueCollector::take_changed)
-                    {
-                        return Poll::Ready(Some(Ok(())));
+                    let attempt = self.engine.attempts();
+                    if let Some(collector) = self.engine.collector_mut() {
+                        if collector.take_changed() {
+                            self.progress = collector.take_progress();
+                            self.progress.attempt = attempt;
+                            return Poll::Ready(Some(Ok(())));
+                        }
                     }
                 }
                 Some(Ok(Step::Finished(value))) => self.value = Some(value),
                 Some(Ok(Step::Started | Step::Retrying)) => {}
             }
         }
+    }
+
+    /// Where the last snapshot stands: the field being written and the
+    /// values received in full since the snapshot before it, as paths into
+    /// the answer (see [`Progress`]), for a UI that shows a spinner on the
+    /// field being written and a mark on the finished ones. Tracked as the
+    /// answer is parsed, at a cost per value, not per snapshot.
+    ///
+    /// ```no_run
+    /// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+    /// let mut stream = request.create_partial::<Vec<String>>().await?;
+    /// while let Some(snapshot) = stream.next_snapshot().await {
+    ///     let _ = snapshot?;
+    ///     let progress = stream.progress();
+    ///     println!("writing {:?}; finished {:?}", progress.active, progress.completed);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn progress(&self) -> &Progress {
+        &self.progress
     }
 
     /// The partial of the attempt streaming now.

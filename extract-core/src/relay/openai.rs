@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{ItemBody, PartialBody, Relay};
 use crate::client::{ItemStream, PartialStream};
-use crate::Extract;
+use crate::{Extract, Progress};
 
 impl<T: Extract> PartialStream<T> {
     /// This stream as an HTTP body (see [`PartialBody`]): a `patch` (or
@@ -23,7 +23,10 @@ impl<T: Extract> PartialStream<T> {
     /// # drop(body); Ok(()) }
     /// ```
     pub fn relay(self, relay: Relay) -> PartialBody<Self> {
-        relay.partial(self).with_final_value(validated::<T>)
+        relay
+            .partial(self)
+            .with_final_value(validated::<T>)
+            .with_progress(progress::<T>)
     }
 }
 
@@ -31,6 +34,11 @@ impl<T: Extract> PartialStream<T> {
 fn validated<T: Extract>(stream: Pin<&mut PartialStream<T>>) -> Option<Value> {
     let value = stream.get_mut().take_value()?;
     serde_json::to_value(value.into_partial()).ok()
+}
+
+/// Where the stream's last snapshot stands.
+fn progress<T: Extract>(stream: &PartialStream<T>) -> Progress {
+    stream.progress().clone()
 }
 
 impl<T: Extract> ItemStream<T> {

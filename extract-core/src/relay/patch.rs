@@ -285,6 +285,17 @@ impl Differ {
         ops
     }
 
+    /// Takes ops made elsewhere (that the receiver applies too) as the next
+    /// step, so the next [`next`](Self::next) diffs from their result.
+    ///
+    /// # Errors
+    ///
+    /// An op that does not apply to the current value; the ops before it
+    /// stay applied.
+    pub fn advance(&mut self, ops: &[Op]) -> Result<(), super::PatchError> {
+        super::apply(&mut self.current, ops)
+    }
+
     /// The last snapshot (what the receiver holds after applying every
     /// patch so far).
     #[must_use]
