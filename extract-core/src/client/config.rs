@@ -1,5 +1,6 @@
 //! [`Client`] and [`ClientBuilder`]: where requests go and how.
 
+use super::limit::{Limits, RateLimit};
 use super::providers::{Protocol, Provider};
 use super::request::ChatRequest;
 use super::retry::Backoff;
@@ -60,6 +61,8 @@ pub(crate) struct Inner {
     pub timeout: Option<Duration>,
     pub max_response_bytes: usize,
     pub backoff: Backoff,
+    /// The rate limiter of each model.
+    pub limits: Limits,
 }
 
 impl fmt::Debug for Client {
@@ -231,6 +234,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     max_response_bytes: Option<usize>,
     backoff: Option<Backoff>,
+    rate_limit: RateLimit,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -321,6 +325,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Caps on the rate of requests and tokens, per model (none by
+    /// default). Whatever the caps, every request of the client (and its
+    /// clones) goes through one limiter per model, which also follows the
+    /// limits the server reports and slows every request down together
+    /// after a 429 (see [`RateLimit`]).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -377,6 +391,7 @@ impl ClientBuilder {
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 backoff: self.backoff.unwrap_or_default(),
+                limits: Limits::new(self.rate_limit),
             }),
         })
     }
