@@ -186,7 +186,8 @@ impl<C: ?Sized + Collector> Engine<C> {
                     }
                     Ok(response) => {
                         tracing::debug!(status = response.status().as_u16(), "error status");
-                        self.gate.observe(response.status().as_u16(), response.headers());
+                        self.gate
+                            .observe(response.status().as_u16(), response.headers());
                         let protocol = self.prepared.client.protocol();
                         self.state = State::ErrorBody(Box::pin(http_error(protocol, response)));
                     }
@@ -280,7 +281,8 @@ impl<C: ?Sized + Collector> Engine<C> {
     }
 
     fn start(&mut self, response: reqwest::Response) {
-        self.gate.observe(response.status().as_u16(), response.headers());
+        self.gate
+            .observe(response.status().as_u16(), response.headers());
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)

@@ -72,7 +72,9 @@ pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
             .unwrap_or(rest.len());
         let value: f64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let seconds = match &rest[..unit] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -92,8 +94,13 @@ pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
 /// `…+00:00`, fractions of a second allowed); zero when it has passed.
 pub(crate) fn until_rfc3339(text: &str) -> Option<Duration> {
     let at = parse_rfc3339(text)?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
-    Some(Duration::from_secs_f64((at - now).clamp(0.0, 86_400.0 * 7.0)))
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    Some(Duration::from_secs_f64(
+        (at - now).clamp(0.0, 86_400.0 * 7.0),
+    ))
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 time.
@@ -130,7 +137,10 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<f64> {
     let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
     let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
     let whole = days * 86_400 + hour * 3600 + minute * 60 - offset;
-    #[expect(clippy::cast_precision_loss, reason = "seconds since 1970 fit an f64 exactly")]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "seconds since 1970 fit an f64 exactly"
+    )]
     Some(whole as f64 + second)
 }
 
@@ -169,10 +179,7 @@ mod tests {
             Some(1_736_661_554.0)
         );
         assert_eq!(parse_rfc3339("yesterday"), None);
-        assert_eq!(
-            until_rfc3339("2000-01-01T00:00:00Z"),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(until_rfc3339("2000-01-01T00:00:00Z"), Some(Duration::ZERO));
     }
 
     #[test]

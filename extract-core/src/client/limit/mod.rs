@@ -219,7 +219,10 @@ impl Limiter {
 
     /// Reserves a request of `cost` tokens: when it may go.
     fn reserve(&mut self, now: Instant, cost: u64) -> Instant {
-        #[expect(clippy::cast_precision_loss, reason = "token counts are far below 2^52")]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "token counts are far below 2^52"
+        )]
         let cost = cost as f64;
         let mut at = now;
         if let Some(bucket) = &mut self.requests {
@@ -248,7 +251,10 @@ impl Limiter {
 
     /// Gives back what a ticket took (it will be taken again).
     fn refund(&mut self, cost: u64) {
-        #[expect(clippy::cast_precision_loss, reason = "token counts are far below 2^52")]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "token counts are far below 2^52"
+        )]
         let cost = cost as f64;
         if let Some(bucket) = &mut self.requests {
             bucket.give(1.0);
@@ -340,7 +346,10 @@ impl Limiter {
 
     /// Corrects an estimate of `sent` tokens with the `actual` usage.
     fn settle(&mut self, sent: u64, actual: u64) {
-        #[expect(clippy::cast_precision_loss, reason = "token counts are far below 2^52")]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "token counts are far below 2^52"
+        )]
         let (sent, actual) = (sent as f64, actual as f64);
         if let Some(bucket) = &mut self.tokens {
             bucket.give(sent - actual);
@@ -521,7 +530,11 @@ mod tests {
         // 600 tokens at once (a tenth of a minute) pass; the estimate is
         // 400 and a few for the body.
         assert_eq!(gate.wait(&body, &[Message::user("x".repeat(40))]), None);
-        assert!(gate.sent_cost > 400 && gate.sent_cost < 420, "{}", gate.sent_cost);
+        assert!(
+            gate.sent_cost > 400 && gate.sent_cost < 420,
+            "{}",
+            gate.sent_cost
+        );
         gate.settle(Usage::new(5, 5));
         let level = lock(&gate.limiter).tokens.as_ref().unwrap().level;
         assert!(level > 580.0, "{level}");

@@ -208,7 +208,10 @@ mod tests {
         journal.append("b", Ok(json!(2))).unwrap();
         drop(journal);
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.ends_with("{\"id\":\"c\",\"ok\":{\"name\":\"Cy\"}}\n{\"id\":\"b\",\"ok\":2}\n"), "{text}");
+        assert!(
+            text.ends_with("{\"id\":\"c\",\"ok\":{\"name\":\"Cy\"}}\n{\"id\":\"b\",\"ok\":2}\n"),
+            "{text}"
+        );
         let records: Vec<Record> = read_journal(&path).unwrap().collect();
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "b"]);

@@ -232,11 +232,9 @@ impl<R: ResponseModel> Many<R> {
     /// mode the provider lacks, …) or the journal cannot be opened or
     /// read.
     pub fn start(self) -> Result<ManyStream<R::Output>, Error> {
-        let template = self.request.prepare(
-            R::spec(),
-            R::LIST,
-            std::any::type_name::<R>(),
-        )?;
+        let template = self
+            .request
+            .prepare(R::spec(), R::LIST, std::any::type_name::<R>())?;
         let journal = match &self.journal {
             None => None,
             Some(path) => Some(journal::Journal::open(path).map_err(|e| Error::Config {
