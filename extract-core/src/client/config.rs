@@ -210,8 +210,13 @@ impl Client {
     /// (`…/v1/chat/completions`). A path that starts with the API version
     /// (`/v1/messages`) does not repeat a base URL's own (`…/v1`).
     pub(crate) fn endpoint_url(&self) -> String {
+        self.url(self.protocol().path())
+    }
+
+    /// The URL of `path` (as [`endpoint_url`](Self::endpoint_url) joins
+    /// the provider's path).
+    pub(crate) fn url(&self, path: &str) -> String {
         let base = &self.inner.base_url;
-        let path = self.protocol().path();
         let path = match path.strip_prefix("/v1") {
             Some(rest) if rest.starts_with('/') && base.ends_with("/v1") => rest,
             _ => path,

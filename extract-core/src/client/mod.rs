@@ -20,6 +20,7 @@
 mod adapter;
 pub(crate) mod assembler;
 mod attempt;
+mod batch;
 mod config;
 mod engine;
 pub(crate) mod input;
@@ -40,6 +41,7 @@ pub(crate) mod usage;
 mod no_rescan;
 
 pub use assembler::{Completion, ToolCall};
+pub use batch::{Batch, BatchCanceller, BatchJob, BatchResults, BatchStatus, Reask};
 pub use config::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
 pub use input::{Part, Source};
 pub use limit::RateLimit;

@@ -48,9 +48,9 @@
 //! # Ok(()) }
 //! ```
 
-mod journal;
-mod progress;
-mod stream;
+pub(crate) mod journal;
+pub(crate) mod progress;
+pub(crate) mod stream;
 
 pub use journal::{read_journal, ErrorRecord, Record};
 pub use progress::Progress;

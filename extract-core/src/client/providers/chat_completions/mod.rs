@@ -157,6 +157,10 @@ impl Protocol for ChatCompletions {
     fn decoder(&self) -> Box<dyn Decode> {
         Box::new(decode::ChatDecoder::default())
     }
+
+    fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
+        Some(&crate::client::batch::OpenAiBatches)
+    }
 }
 
 /// `Authorization: Bearer <key>`, marked sensitive.
