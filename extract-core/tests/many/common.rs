@@ -15,12 +15,12 @@ pub fn temp_path(name: &str) -> PathBuf {
     path
 }
 
-/// The text of the last user message of a chat-completions or Messages
-/// request body.
-pub fn last_user_text(body: &Value) -> String {
+/// The text of the first user message of a chat-completions or Messages
+/// request body (the document: re-asks add turns after it).
+pub fn user_text(body: &Value) -> String {
     let last = body["messages"]
         .as_array()
-        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .and_then(|m| m.iter().find(|m| m["role"] == "user"))
         .cloned()
         .unwrap_or(Value::Null);
     match &last["content"] {
@@ -36,7 +36,7 @@ pub fn last_user_text(body: &Value) -> String {
 
 /// The answer to a document: `{"doc": <its text>}`, in one delta.
 pub fn echo(request: &RecordedRequest) -> Reply {
-    let text = last_user_text(&request.json());
+    let text = user_text(&request.json());
     Reply::value(&json!({ "doc": text })).fragment(1 << 20)
 }
 

@@ -133,7 +133,7 @@ async fn each_input_is_reasked_and_retried_like_create() {
 async fn failures_are_results_and_journaled_with_the_raw_text() {
     let server = ReplayServer::start([]).await.unwrap();
     server.respond_with(|request| {
-        if crate::common::last_user_text(&request.json()).ends_with('7') {
+        if crate::common::user_text(&request.json()).ends_with('7') {
             Reply::json("{\"doc\": [1, 2")
         } else {
             echo(request)

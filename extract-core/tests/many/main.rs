@@ -5,6 +5,7 @@
 //!
 //! Everything over real TCP on 127.0.0.1; no key, no network.
 
+mod batch;
 mod common;
 mod limits;
 mod live;
