@@ -406,3 +406,38 @@ async fn jobs_are_split_by_count_and_by_bytes() {
         assert!(request.body.len() <= 5_000 + 16, "{}", request.body.len());
     }
 }
+
+/// The case end to end: 120,000 requests become three OpenAI
+/// batches (50,000 + 50,000 + 20,000); every result comes back once.
+/// (Anthropic's split, 100,000 + 20,000, is checked in the splitter's own
+/// tests: running it here too would double the longest test.)
+#[tokio::test]
+async fn one_hundred_twenty_thousand_requests() {
+    for (provider, sizes) in [(Provider::ChatCompletions, vec![50_000, 50_000, 20_000])] {
+        let server = ReplayServer::start([]).await.unwrap();
+        server.repeat(Reply::json("{}").fragment(1 << 20));
+        server.batch_polls(1);
+        let client = server.client_for(provider);
+        let inputs = (0..120_000).map(|i| Input::text(i.to_string(), "x"));
+        let batch = client
+            .chat()
+            .model("m")
+            .mode(Mode::JsonSchema)
+            .batch::<Value>(inputs)
+            .poll_interval(Duration::from_millis(1), Duration::from_millis(1))
+            .submit()
+            .await
+            .unwrap();
+        let mut results = batch.results();
+        let mut seen = vec![false; 120_000];
+        while let Some((id, result)) = results.next().await {
+            result.unwrap();
+            let i: usize = id.parse().unwrap();
+            assert!(!seen[i], "{id} twice");
+            seen[i] = true;
+        }
+        assert!(seen.iter().all(|s| *s));
+        let got: Vec<usize> = server.batches().iter().map(|b| b.2).collect();
+        assert_eq!(got, sizes, "{provider}");
+    }
+}
