@@ -331,3 +331,96 @@ fn derived_type_peak_is_within_three_values_plus_the_answer() {
     let (f, bound) = measure::<Document>("Document", &doc);
     assert!(f.peak <= bound, "{f:?}: over {bound} B");
 }
+
+// ---- many requests in flight ------------------------------------------------
+
+/// Requests held in flight at once.
+const IN_FLIGHT: usize = 1_000;
+
+/// Memory per request in flight in a run over many documents
+/// (`ChatRequest::many`): 1,000 requests of small documents sent at once;
+/// the server (on a thread of its own) starts each answer, then holds it
+/// at a gate until all 1,000 have arrived. The live heap of the reading
+/// thread then, over what it was before the run, divided by 1,000: every
+/// request's engine, messages, HTTP connection and buffers, the start of
+/// its answer. Target (the many-documents issue's): at most 64 KB each.
+#[test]
+fn memory_per_request_in_flight_is_at_most_64_kb() {
+    use extract::openai::Input;
+    use extract::testing::{Gate, Pause};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let gate = Gate::new();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = mpsc::channel();
+    let (server_gate, counter) = (gate.clone(), arrived.clone());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        rt.block_on(async move {
+            let server = ReplayServer::start([]).await.expect("a loopback port");
+            server.respond_with(move |_| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Reply::json("{\"name\": \"Ann\", \"age\": 3}")
+                    .fragment(8)
+                    .pause_after("Ann", Pause::Until(server_gate.clone()))
+            });
+            tx.send(server.base_url()).expect("the test is waiting");
+            std::future::pending::<()>().await;
+        });
+    });
+    let client = Client::builder()
+        .base_url(rx.recv().expect("the server started"))
+        .api_key("test-key")
+        .build()
+        .expect("a client");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let docs: Vec<Input> = (0..IN_FLIGHT)
+        .map(|i| Input::text(format!("doc-{i}"), format!("Ann is 3 (document {i}).")))
+        .collect();
+    arm();
+    let before = live();
+    let (held, results) = rt.block_on(async {
+        let mut stream = client
+            .chat()
+            .model("m")
+            .system("Extract the person.")
+            .many::<Value>(docs)
+            .concurrency(IN_FLIGHT)
+            .start()
+            .expect("a run");
+        let started = Instant::now();
+        // Drive the requests until every one is in flight and its answer
+        // begun (nothing finishes: the answers wait at the gate).
+        while arrived.load(Ordering::SeqCst) < IN_FLIGHT && started.elapsed() < Duration::from_secs(8) {
+            let next = tokio::time::timeout(Duration::from_millis(20), stream.next()).await;
+            assert!(next.is_err(), "nothing finishes before the gate opens");
+        }
+        assert_eq!(arrived.load(Ordering::SeqCst), IN_FLIGHT, "every request in flight");
+        let _ = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
+        let held = live() - before;
+        gate.open();
+        let mut results = 0;
+        while let Some((_, result)) = stream.next().await {
+            result.expect("an answer");
+            results += 1;
+        }
+        (held, results)
+    });
+    disarm();
+    assert_eq!(results, IN_FLIGHT);
+    let per_request = held / IN_FLIGHT as isize;
+    println!(
+        "many: {IN_FLIGHT} requests in flight hold {:.2} MB on the reading thread: {:.1} KB per request (target 64 KB)",
+        mb(held),
+        per_request as f64 / 1024.0
+    );
+    assert!(per_request <= 64 << 10, "{per_request} B per request in flight");
+}

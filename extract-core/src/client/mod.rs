@@ -10,6 +10,12 @@
 //! tool call's arguments) → the incremental parser → typed partials and
 //! items. Every stage is push-based: a byte is read once.
 //!
+//! **Many documents.** [`ChatRequest::many`] runs one template over a
+//! stream of [`Input`]s, many at once, with a resumable journal and
+//! [`Progress`]; [`ChatRequest::batch`] does the same through the
+//! provider's Batch API ([`BatchJob`]). Every request of a client goes
+//! through its rate limiter ([`RateLimit`]).
+//!
 //! **End of an answer.** An answer cut at the token limit fails with
 //! [`Error::Truncated`](crate::Error::Truncated), a refusal with
 //! [`Error::Refusal`](crate::Error::Refusal), and a stream that ends before

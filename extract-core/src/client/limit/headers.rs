@@ -25,35 +25,52 @@ pub(crate) struct Reported {
     pub tokens: Option<Window>,
 }
 
+/// The names of one limit's headers: remaining, limit, reset.
+type Names = [&'static str; 3];
+
+const OPENAI_REQUESTS: Names = [
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-reset-requests",
+];
+const OPENAI_TOKENS: Names = [
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-reset-tokens",
+];
+const ANTHROPIC_REQUESTS: Names = [
+    "anthropic-ratelimit-requests-remaining",
+    "anthropic-ratelimit-requests-limit",
+    "anthropic-ratelimit-requests-reset",
+];
+const ANTHROPIC_TOKENS: Names = [
+    "anthropic-ratelimit-tokens-remaining",
+    "anthropic-ratelimit-tokens-limit",
+    "anthropic-ratelimit-tokens-reset",
+];
+const ANTHROPIC_INPUT_TOKENS: Names = [
+    "anthropic-ratelimit-input-tokens-remaining",
+    "anthropic-ratelimit-input-tokens-limit",
+    "anthropic-ratelimit-input-tokens-reset",
+];
+
 impl Reported {
     /// Reads the headers of either provider (OpenAI's first).
     pub fn read(headers: &HeaderMap) -> Reported {
         let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
-        let window = |prefix: &str, kind: &str, reset: fn(&str) -> Option<Duration>| {
-            let remaining = text(&format!("{prefix}remaining-{kind}"))
-                .or_else(|| text(&format!("{prefix}{kind}-remaining")))?
-                .parse()
-                .ok()?;
-            let limit = text(&format!("{prefix}limit-{kind}"))
-                .or_else(|| text(&format!("{prefix}{kind}-limit")))
-                .and_then(|v| v.parse().ok());
-            let reset = text(&format!("{prefix}reset-{kind}"))
-                .or_else(|| text(&format!("{prefix}{kind}-reset")))
-                .and_then(reset)
-                .unwrap_or(Duration::ZERO);
+        let window = |[remaining, limit, reset]: Names, parse: fn(&str) -> Option<Duration>| {
             Some(Window {
-                limit,
-                remaining,
-                reset,
+                remaining: text(remaining)?.parse().ok()?,
+                limit: text(limit).and_then(|v| v.parse().ok()),
+                reset: text(reset).and_then(parse).unwrap_or(Duration::ZERO),
             })
         };
-        let openai = |kind| window("x-ratelimit-", kind, parse_duration);
-        let anthropic = |kind| window("anthropic-ratelimit-", kind, until_rfc3339);
         Reported {
-            requests: openai("requests").or_else(|| anthropic("requests")),
-            tokens: openai("tokens")
-                .or_else(|| anthropic("tokens"))
-                .or_else(|| anthropic("input-tokens")),
+            requests: window(OPENAI_REQUESTS, parse_duration)
+                .or_else(|| window(ANTHROPIC_REQUESTS, until_rfc3339)),
+            tokens: window(OPENAI_TOKENS, parse_duration)
+                .or_else(|| window(ANTHROPIC_TOKENS, until_rfc3339))
+                .or_else(|| window(ANTHROPIC_INPUT_TOKENS, until_rfc3339)),
         }
     }
 }
@@ -137,10 +154,6 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<f64> {
     let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
     let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
     let whole = days * 86_400 + hour * 3600 + minute * 60 - offset;
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "seconds since 1970 fit an f64 exactly"
-    )]
     Some(whole as f64 + second)
 }
 

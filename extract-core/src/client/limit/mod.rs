@@ -219,10 +219,6 @@ impl Limiter {
 
     /// Reserves a request of `cost` tokens: when it may go.
     fn reserve(&mut self, now: Instant, cost: u64) -> Instant {
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "token counts are far below 2^52"
-        )]
         let cost = cost as f64;
         let mut at = now;
         if let Some(bucket) = &mut self.requests {
@@ -251,10 +247,6 @@ impl Limiter {
 
     /// Gives back what a ticket took (it will be taken again).
     fn refund(&mut self, cost: u64) {
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "token counts are far below 2^52"
-        )]
         let cost = cost as f64;
         if let Some(bucket) = &mut self.requests {
             bucket.give(1.0);
@@ -288,7 +280,6 @@ impl Limiter {
     fn observe(&mut self, now: Instant, status: u16, headers: &HeaderMap) {
         let reported = Reported::read(headers);
         if let Some(window) = reported.requests {
-            #[expect(clippy::cast_precision_loss, reason = "limits are far below 2^52")]
             let remaining = window.remaining as f64;
             self.reported_requests = Some(Reservoir {
                 remaining,
@@ -297,7 +288,6 @@ impl Limiter {
             self.reported_limit = window.limit.or(self.reported_limit);
         }
         if let Some(window) = reported.tokens {
-            #[expect(clippy::cast_precision_loss, reason = "limits are far below 2^52")]
             let remaining = window.remaining as f64;
             self.reported_tokens = Some(Reservoir {
                 remaining,
@@ -331,7 +321,6 @@ impl Limiter {
         }
         let mut rate = (self.recent_rate(now) / 2.0).max(0.5);
         if let Some(limit) = self.reported_limit {
-            #[expect(clippy::cast_precision_loss, reason = "limits are far below 2^52")]
             let per_second = limit as f64 / 60.0;
             rate = rate.min(per_second.max(0.01));
         }
@@ -346,10 +335,6 @@ impl Limiter {
 
     /// Corrects an estimate of `sent` tokens with the `actual` usage.
     fn settle(&mut self, sent: u64, actual: u64) {
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "token counts are far below 2^52"
-        )]
         let (sent, actual) = (sent as f64, actual as f64);
         if let Some(bucket) = &mut self.tokens {
             bucket.give(sent - actual);

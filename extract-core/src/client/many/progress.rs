@@ -108,9 +108,7 @@ impl Tracker {
             _ if progress.finished => Some(Duration::ZERO),
             Some(total) if finished > 0 => {
                 let left = total.saturating_sub(finished + progress.skipped);
-                #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
                 let per_input = progress.elapsed.as_secs_f64() / finished as f64;
-                #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
                 Some(Duration::from_secs_f64(per_input * left as f64))
             }
             _ => None,

@@ -187,32 +187,25 @@ impl<O: Send + 'static> Stream for ManyStream<O> {
         if this.journal_error.is_some() {
             return Poll::Ready(None);
         }
-        loop {
-            let exhausted = this.fill(cx);
-            match this.running.poll_next_unpin(cx) {
-                Poll::Ready(Some(finished)) => {
-                    this.tracker
-                        .finished(finished.result.is_ok(), finished.usage);
-                    if !this.record(&finished) {
-                        this.inputs = None;
-                        this.running.clear();
-                        this.tracker.end();
-                    }
-                    return Poll::Ready(Some((finished.id, finished.result)));
-                }
-                Poll::Ready(None) if exhausted => {
+        let exhausted = this.fill(cx);
+        match this.running.poll_next_unpin(cx) {
+            Poll::Ready(Some(finished)) => {
+                this.tracker
+                    .finished(finished.result.is_ok(), finished.usage);
+                if !this.record(&finished) {
+                    this.inputs = None;
+                    this.running.clear();
                     this.tracker.end();
-                    return Poll::Ready(None);
                 }
-                // Nothing running: the inputs were pending (their waker
-                // is registered) or room was made and more can be read.
-                Poll::Ready(None) if this.inputs.is_some() => {
-                    if this.running.is_empty() && !exhausted {
-                        return Poll::Pending;
-                    }
-                }
-                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some((finished.id, finished.result)))
             }
+            Poll::Ready(None) if exhausted => {
+                this.tracker.end();
+                Poll::Ready(None)
+            }
+            // Nothing running and the inputs pending: their waker is
+            // registered. Or requests running: theirs are.
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
         }
     }
 
