@@ -54,13 +54,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         replay.respond_with(|request| {
             let body = request.json();
             let turns = body["messages"].as_array().map_or(0, Vec::len);
-            let note = body["messages"][1]["content"].as_str().unwrap_or("").to_owned();
+            let note = body["messages"][1]["content"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
             let name = note.split([' ', ',']).next().unwrap_or("").to_owned();
             let age: u32 = note
                 .split(|c: char| !c.is_ascii_digit())
                 .find_map(|n| n.parse().ok())
                 .unwrap_or(0);
-            let age = if age > 150 && turns > 2 { age / 12 } else { age };
+            let age = if age > 150 && turns > 2 {
+                age / 12
+            } else {
+                age
+            };
             Reply::value(&serde_json::json!({ "name": name, "age": age }))
         });
     })
@@ -90,7 +97,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         job.resume(ids)?
     };
-    println!("batches: {} (pass them as arguments to resume)", batch.ids().join(" "));
+    println!(
+        "batches: {} (pass them as arguments to resume)",
+        batch.ids().join(" ")
+    );
     let mut results = batch.results();
     while let Some((id, result)) = results.next().await {
         match result {

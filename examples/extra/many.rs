@@ -40,10 +40,13 @@ struct Summary {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let source = args.next().map_or_else(sample_corpus, |a| Ok(PathBuf::from(a)))?;
-    let journal = args
+    let source = args
         .next()
-        .map_or_else(|| std::env::temp_dir().join("extract-many-journal.jsonl"), PathBuf::from);
+        .map_or_else(sample_corpus, |a| Ok(PathBuf::from(a)))?;
+    let journal = args.next().map_or_else(
+        || std::env::temp_dir().join("extract-many-journal.jsonl"),
+        PathBuf::from,
+    );
     let inputs = read_inputs(&source)?;
     let backend = backend::connect(|replay| {
         // Each document's answer computed from its text, a little slowly so
@@ -56,7 +59,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .and_then(|m| m["content"].as_str())
                 .unwrap_or("")
                 .to_owned();
-            Reply::value(&summarize(&text)).fragment(24).delay(Duration::from_millis(15))
+            Reply::value(&summarize(&text))
+                .fragment(24)
+                .delay(Duration::from_millis(15))
         });
     })
     .await?;
@@ -83,7 +88,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         while progress.changed().await.is_ok() {
             let p = progress.borrow_and_update().clone();
             drawing.set_position(p.done + p.failed + p.skipped);
-            let eta = p.eta.map_or_else(|| "?".to_owned(), |eta| format!("{}s", eta.as_secs()));
+            let eta = p
+                .eta
+                .map_or_else(|| "?".to_owned(), |eta| format!("{}s", eta.as_secs()));
             drawing.set_message(format!(
                 "{} failed, {} in flight, {} skipped, {} tokens, {eta} left",
                 p.failed, p.in_flight, p.skipped, p.usage.total_tokens
@@ -131,7 +138,11 @@ fn read_inputs(source: &Path) -> Result<Vec<Input>, Box<dyn std::error::Error>> 
         for entry in std::fs::read_dir(source)? {
             let path = entry?.path();
             if path.extension().is_some_and(|e| e == "txt") {
-                let id = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let id = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 inputs.push(Input::text(id, std::fs::read_to_string(&path)?));
             }
         }
@@ -151,7 +162,9 @@ fn read_inputs(source: &Path) -> Result<Vec<Input>, Box<dyn std::error::Error>> 
 fn sample_corpus() -> Result<PathBuf, Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join("extract-many-corpus");
     std::fs::create_dir_all(&dir)?;
-    let names = ["Ann", "Bo", "Chen", "Dara", "Emeka", "Fatima", "Gus", "Hana"];
+    let names = [
+        "Ann", "Bo", "Chen", "Dara", "Emeka", "Fatima", "Gus", "Hana",
+    ];
     for i in 0..2_000 {
         let (a, b) = (names[i % names.len()], names[(i * 7 + 3) % names.len()]);
         let text = format!(

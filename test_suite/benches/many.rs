@@ -92,7 +92,10 @@ async fn raw_post(http: &reqwest::Client, url: &str) -> Duration {
         let response = http.post(url).json(&body).send().await.expect("a response");
         response.bytes().await.expect("a body").len()
     });
-    let total: usize = sends.buffer_unordered(64).fold(0, |a, b| async move { a + b }).await;
+    let total: usize = sends
+        .buffer_unordered(64)
+        .fold(0, |a, b| async move { a + b })
+        .await;
     assert!(total > 0);
     thread_cpu() - start
 }
@@ -105,7 +108,11 @@ fn many(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let client = Client::builder().base_url(&base).api_key("k").build().expect("a client");
+    let client = Client::builder()
+        .base_url(&base)
+        .api_key("k")
+        .build()
+        .expect("a client");
     let mut group = c.benchmark_group("many");
     group.throughput(Throughput::Elements(DOCS as u64));
     group.sample_size(10);

@@ -157,6 +157,12 @@ fn serve(doc: &str) -> String {
     let reply = Reply::json(doc)
         .fragment(DELTA_CHARS)
         .split_every(WRITE_BYTES);
+    serve_with(move |server| server.repeat(reply))
+}
+
+/// Starts a replay server on a thread and runtime of its own, set up by
+/// `setup`; returns its base URL.
+fn serve_with(setup: impl FnOnce(&ReplayServer) + Send + 'static) -> String {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -165,7 +171,7 @@ fn serve(doc: &str) -> String {
             .expect("a tokio runtime");
         rt.block_on(async move {
             let server = ReplayServer::start([]).await.expect("a loopback port");
-            server.repeat(reply);
+            setup(&server);
             tx.send(server.base_url()).expect("the test is waiting");
             std::future::pending::<()>().await;
         });
@@ -354,27 +360,17 @@ fn memory_per_request_in_flight_is_at_most_64_kb() {
 
     let gate = Gate::new();
     let arrived = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = mpsc::channel();
     let (server_gate, counter) = (gate.clone(), arrived.clone());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        rt.block_on(async move {
-            let server = ReplayServer::start([]).await.expect("a loopback port");
-            server.respond_with(move |_| {
-                counter.fetch_add(1, Ordering::SeqCst);
-                Reply::json("{\"name\": \"Ann\", \"age\": 3}")
-                    .fragment(8)
-                    .pause_after("Ann", Pause::Until(server_gate.clone()))
-            });
-            tx.send(server.base_url()).expect("the test is waiting");
-            std::future::pending::<()>().await;
+    let base_url = serve_with(move |server| {
+        server.respond_with(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Reply::json("{\"name\": \"Ann\", \"age\": 3}")
+                .fragment(8)
+                .pause_after("Ann", Pause::Until(server_gate.clone()))
         });
     });
     let client = Client::builder()
-        .base_url(rx.recv().expect("the server started"))
+        .base_url(base_url)
         .api_key("test-key")
         .build()
         .expect("a client");
@@ -399,11 +395,17 @@ fn memory_per_request_in_flight_is_at_most_64_kb() {
         let started = Instant::now();
         // Drive the requests until every one is in flight and its answer
         // begun (nothing finishes: the answers wait at the gate).
-        while arrived.load(Ordering::SeqCst) < IN_FLIGHT && started.elapsed() < Duration::from_secs(8) {
+        while arrived.load(Ordering::SeqCst) < IN_FLIGHT
+            && started.elapsed() < Duration::from_secs(8)
+        {
             let next = tokio::time::timeout(Duration::from_millis(20), stream.next()).await;
             assert!(next.is_err(), "nothing finishes before the gate opens");
         }
-        assert_eq!(arrived.load(Ordering::SeqCst), IN_FLIGHT, "every request in flight");
+        assert_eq!(
+            arrived.load(Ordering::SeqCst),
+            IN_FLIGHT,
+            "every request in flight"
+        );
         let _ = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
         let held = live() - before;
         gate.open();
@@ -422,5 +424,8 @@ fn memory_per_request_in_flight_is_at_most_64_kb() {
         mb(held),
         per_request as f64 / 1024.0
     );
-    assert!(per_request <= 64 << 10, "{per_request} B per request in flight");
+    assert!(
+        per_request <= 64 << 10,
+        "{per_request} B per request in flight"
+    );
 }

@@ -26,12 +26,12 @@
 mod adapter;
 pub(crate) mod assembler;
 mod attempt;
-mod batch;
+pub mod batch;
 mod config;
 mod engine;
 pub(crate) mod input;
 mod limit;
-mod many;
+pub mod many;
 mod message;
 mod mode;
 mod output;

@@ -74,10 +74,12 @@ impl BatchApi for AnthropicBatches {
         client: &'a Client,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Status, Error>> {
-        Box::pin(async move {
-            let url = client.url(&format!("{PATH}/{id}"));
-            status(&api::json(client, || api::request(client, Method::GET, &url)).await?)
-        })
+        api::status_call(
+            client,
+            Method::GET,
+            client.url(&format!("{PATH}/{id}")),
+            status,
+        )
     }
 
     fn cancel<'a>(
@@ -85,10 +87,12 @@ impl BatchApi for AnthropicBatches {
         client: &'a Client,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Status, Error>> {
-        Box::pin(async move {
-            let url = client.url(&format!("{PATH}/{id}/cancel"));
-            status(&api::json(client, || api::request(client, Method::POST, &url)).await?)
-        })
+        api::status_call(
+            client,
+            Method::POST,
+            client.url(&format!("{PATH}/{id}/cancel")),
+            status,
+        )
     }
 
     fn result_urls(&self, client: &Client, status: &Status) -> Vec<String> {

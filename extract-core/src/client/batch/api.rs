@@ -123,19 +123,7 @@ pub(crate) async fn send(
                 let after = retry_after(response.headers());
                 let text = response.text().await.unwrap_or_default();
                 let parsed = protocol.error_body(&text);
-                let error = Error::Http {
-                    status,
-                    message: parsed
-                        .message
-                        .unwrap_or_else(|| text.chars().take(300).collect()),
-                    kind: parsed.kind,
-                    code: parsed.code,
-                    retry_after: after,
-                    received: Box::new(Received {
-                        raw: Some(text),
-                        partial: None,
-                    }),
-                };
+                let error = http_error(status, parsed, text, after);
                 if !protocol.is_retryable_status(status) {
                     return Err(error);
                 }
@@ -153,6 +141,42 @@ pub(crate) async fn send(
         tokio::time::sleep(delay).await;
         retry += 1;
     }
+}
+
+/// An HTTP error status with its parsed body, the raw body kept.
+pub(crate) fn http_error(
+    status: u16,
+    parsed: ErrorBody,
+    raw: String,
+    retry_after: Option<std::time::Duration>,
+) -> Error {
+    Error::Http {
+        status,
+        message: parsed
+            .message
+            .unwrap_or_else(|| raw.chars().take(300).collect()),
+        kind: parsed.kind,
+        code: parsed.code,
+        retry_after,
+        received: Box::new(Received {
+            raw: Some(raw),
+            partial: None,
+        }),
+    }
+}
+
+/// Sends a bodiless `method` request to `url` and reads the batch object
+/// it answers with.
+pub(crate) fn status_call<'a>(
+    client: &'a Client,
+    method: Method,
+    url: String,
+    parse: fn(&Value) -> Result<Status, Error>,
+) -> BoxFuture<'a, Result<Status, Error>> {
+    Box::pin(async move {
+        let value = json(client, || request(client, method.clone(), &url)).await?;
+        parse(&value)
+    })
 }
 
 /// Sends `build()` and reads the JSON answer.

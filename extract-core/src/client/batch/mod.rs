@@ -117,7 +117,7 @@ impl<R: ResponseModel> std::fmt::Debug for BatchJob<R> {
 
 impl ChatRequest {
     /// Extracts an `R` from each of `inputs` through the provider's Batch
-    /// API (see the [module docs](self)): this request is the template,
+    /// API (see [the module docs](crate::client::batch)): this request is the template,
     /// each input's messages are appended to it.
     pub fn batch<R: ResponseModel>(
         self,
@@ -209,12 +209,7 @@ impl<R: ResponseModel> BatchJob<R> {
         let template = self
             .request
             .prepare(R::spec(), R::LIST, std::any::type_name::<R>())?;
-        let journal = match &self.journal {
-            None => None,
-            Some(path) => Some(Journal::open(path).map_err(|e| Error::Config {
-                message: format!("cannot open the journal {}: {e}", path.display()),
-            })?),
-        };
+        let journal = Journal::open_at(self.journal.as_deref())?;
         let provider_limits = api.limits();
         let limits = self.limits.map_or(provider_limits, |own| Limits {
             requests: own.requests.min(provider_limits.requests),
@@ -418,11 +413,14 @@ impl<O: Send + 'static> Batch<O> {
     }
 }
 
+/// One input's id and outcome.
+type Outcome<O> = (String, Result<O, Error>);
+
 /// The results of a batch job, as each batch's results are read (see
 /// [`Batch::results`]).
 #[must_use = "streams do nothing unless polled"]
 pub struct BatchResults<O> {
-    stream: Pin<Box<dyn Stream<Item = (String, Result<O, Error>)> + Send>>,
+    stream: Pin<Box<dyn Stream<Item = Outcome<O>> + Send>>,
     shared: Arc<Shared>,
     progress: watch::Receiver<Progress>,
 }

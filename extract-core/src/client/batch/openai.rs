@@ -99,10 +99,12 @@ impl BatchApi for OpenAiBatches {
         client: &'a Client,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Status, Error>> {
-        Box::pin(async move {
-            let url = client.url(&format!("/batches/{id}"));
-            status(&api::json(client, || api::request(client, Method::GET, &url)).await?)
-        })
+        api::status_call(
+            client,
+            Method::GET,
+            client.url(&format!("/batches/{id}")),
+            status,
+        )
     }
 
     fn cancel<'a>(
@@ -110,10 +112,12 @@ impl BatchApi for OpenAiBatches {
         client: &'a Client,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Status, Error>> {
-        Box::pin(async move {
-            let url = client.url(&format!("/batches/{id}/cancel"));
-            status(&api::json(client, || api::request(client, Method::POST, &url)).await?)
-        })
+        api::status_call(
+            client,
+            Method::POST,
+            client.url(&format!("/batches/{id}/cancel")),
+            status,
+        )
     }
 
     fn result_urls(&self, client: &Client, status: &Status) -> Vec<String> {
@@ -136,22 +140,10 @@ impl BatchApi for OpenAiBatches {
             Some(status) => {
                 let body = &response["body"];
                 let parsed = crate::client::providers::ErrorBody::of_value(body);
-                let raw = body.to_string();
+                let status = u16::try_from(status).unwrap_or(500);
                 return Ok(ResultLine {
                     custom_id,
-                    outcome: Err(Error::Http {
-                        status: u16::try_from(status).unwrap_or(500),
-                        message: parsed
-                            .message
-                            .unwrap_or_else(|| raw.chars().take(300).collect()),
-                        kind: parsed.kind,
-                        code: parsed.code,
-                        retry_after: None,
-                        received: Box::new(Received {
-                            raw: Some(raw),
-                            partial: None,
-                        }),
-                    }),
+                    outcome: Err(api::http_error(status, parsed, body.to_string(), None)),
                 });
             }
             None => {

@@ -159,6 +159,17 @@ impl Journal {
         })
     }
 
+    /// Opens the journal at `path`, if there is one, as a configuration
+    /// error when it cannot be.
+    pub fn open_at(path: Option<&Path>) -> Result<Option<Journal>, Error> {
+        let Some(path) = path else {
+            return Ok(None);
+        };
+        Journal::open(path).map(Some).map_err(|e| Error::Config {
+            message: format!("cannot open the journal {}: {e}", path.display()),
+        })
+    }
+
     /// Appends one record (one `write` of one whole line).
     pub fn append(&mut self, id: &str, outcome: Result<Value, &Error>) -> io::Result<()> {
         let record = match outcome {

@@ -205,7 +205,7 @@ impl<R: ResponseModel> Many<R> {
 
     /// Appends each result to the JSONL file at `path` as it arrives, and
     /// skips the inputs whose id it already holds (see the
-    /// [module docs](self) and [`read_journal`]).
+    /// [module docs](crate::client::many) and [`read_journal`]).
     pub fn journal(mut self, path: impl Into<PathBuf>) -> Self
     where
         R::Output: Serialize,
@@ -235,12 +235,7 @@ impl<R: ResponseModel> Many<R> {
         let template = self
             .request
             .prepare(R::spec(), R::LIST, std::any::type_name::<R>())?;
-        let journal = match &self.journal {
-            None => None,
-            Some(path) => Some(journal::Journal::open(path).map_err(|e| Error::Config {
-                message: format!("cannot open the journal {}: {e}", path.display()),
-            })?),
-        };
+        let journal = journal::Journal::open_at(self.journal.as_deref())?;
         Ok(ManyStream::new(stream::Setup {
             template,
             make: R::collector,
