@@ -184,6 +184,7 @@ fn summarize(text: &str) -> serde_json::Value {
         .skip(2)
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
         .collect();
-    people.dedup();
+    let mut seen = std::collections::HashSet::new();
+    people.retain(|name| seen.insert(*name));
     serde_json::json!({ "title": title, "words": words, "people": people })
 }

@@ -23,14 +23,22 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
-/// The endpoint the lines are for.
-const ENDPOINT: &str = "/v1/chat/completions";
-
 /// The multipart boundary of an upload.
 const BOUNDARY: &str = "extract-batch-7c1f0a9e53b24d68";
 
-/// OpenAI's Batch API.
-pub(crate) struct OpenAiBatches;
+/// OpenAI's Batch API, for the requests of one endpoint.
+pub(crate) struct OpenAiBatches {
+    /// The endpoint every line of a batch goes to (`/v1/chat/completions`;
+    /// the Batch API takes `/v1/responses` too).
+    pub endpoint: &'static str,
+}
+
+impl OpenAiBatches {
+    /// Batches of chat completions.
+    pub const CHAT: OpenAiBatches = OpenAiBatches {
+        endpoint: "/v1/chat/completions",
+    };
+}
 
 impl BatchApi for OpenAiBatches {
     fn limits(&self) -> Limits {
@@ -40,7 +48,7 @@ impl BatchApi for OpenAiBatches {
     fn line(&self, custom_id: &str, mut body: Map<String, Value>) -> Value {
         body.remove("stream");
         body.remove("stream_options");
-        json!({ "custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body })
+        json!({ "custom_id": custom_id, "method": "POST", "url": self.endpoint, "body": body })
     }
 
     fn begin(&self) -> Vec<u8> {
@@ -83,7 +91,7 @@ impl BatchApi for OpenAiBatches {
             };
             let batches = client.url("/batches");
             let create = json!({
-                "input_file_id": file_id, "endpoint": ENDPOINT, "completion_window": "24h",
+                "input_file_id": file_id, "endpoint": self.endpoint, "completion_window": "24h",
                 "metadata": { "created_by": "extract" },
             });
             let batch = api::json(client, || {
@@ -260,12 +268,12 @@ mod tests {
     #[test]
     fn result_lines() {
         for line in fixture("openai-batch-output.jsonl").lines() {
-            let result = OpenAiBatches.result(line.as_bytes()).unwrap();
+            let result = OpenAiBatches::CHAT.result(line.as_bytes()).unwrap();
             let body: Value = serde_json::from_slice(&result.outcome.unwrap()).unwrap();
             assert_eq!(body["object"], "chat.completion");
         }
         let http = r#"{"id":"batch_req_1","custom_id":"request-5","response":{"status_code":400,"request_id":"r","body":{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}},"error":null}"#;
-        let result = OpenAiBatches.result(http.as_bytes()).unwrap();
+        let result = OpenAiBatches::CHAT.result(http.as_bytes()).unwrap();
         assert_eq!(result.custom_id, "request-5");
         let error = result.outcome.unwrap_err();
         assert!(
@@ -273,7 +281,7 @@ mod tests {
             "{error:?}"
         );
         let expired = r#"{"id":"batch_req_2","custom_id":"B","response":null,"error":{"code":"batch_expired","message":"The request could not be executed before the completion window ended."}}"#;
-        let error = OpenAiBatches
+        let error = OpenAiBatches::CHAT
             .result(expired.as_bytes())
             .unwrap()
             .outcome
@@ -282,7 +290,7 @@ mod tests {
             matches!(&error, Error::Provider { code: Some(c), .. } if c == "batch_expired"),
             "{error:?}"
         );
-        assert!(OpenAiBatches.result(b"{}").is_err());
+        assert!(OpenAiBatches::CHAT.result(b"{}").is_err());
     }
 
     #[test]
@@ -291,7 +299,7 @@ mod tests {
         body.insert("model".into(), json!("m"));
         body.insert("stream".into(), json!(true));
         body.insert("stream_options".into(), json!({"include_usage": true}));
-        let line = OpenAiBatches.line("a", body);
+        let line = OpenAiBatches::CHAT.line("a", body);
         assert_eq!(
             line,
             json!({"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "m"}})

@@ -12,6 +12,7 @@
 //! `error: {code: batch_cancelled | batch_expired, message}`), as OpenAI's
 //! documentation describes them.
 
+use super::super::render::dialect_for_path;
 use super::super::script::Reply;
 use super::super::server::RecordedRequest;
 use super::batches::{lines, multipart, now_secs, End, Job, Outcome, Phase, State};
@@ -123,12 +124,10 @@ fn create(state: &mut State, request: &RecordedRequest) -> Response {
         };
         requests.push((custom_id.to_owned(), line["body"].clone()));
     }
-    let id = state.create(
-        Provider::ChatCompletions,
-        "batch_replay",
-        requests,
-        file_id.to_owned(),
-    );
+    // The provider whose requests the lines are (chat completions, or
+    // another OpenAI endpoint the server speaks).
+    let provider = dialect_for_path(endpoint).map_or(Provider::ChatCompletions, |d| d.provider());
+    let id = state.create(provider, "batch_replay", requests, file_id.to_owned());
     Response::json(200, &object(&state.jobs[&id], state.polls()))
 }
 
@@ -222,7 +221,7 @@ fn object(job: &Job, polls: u32) -> Value {
     };
     let ended = matches!(job.phase, Phase::Ended(_));
     json!({
-        "id": job.id, "object": "batch", "endpoint": "/v1/chat/completions", "errors": null,
+        "id": job.id, "object": "batch", "endpoint": format!("/v1{}", job.provider.protocol().path()), "errors": null,
         "input_file_id": job.input_file_id, "completion_window": "24h", "status": status,
         "output_file_id": job.output_file_id, "error_file_id": job.error_file_id,
         "created_at": job.created_at, "in_progress_at": at(job.polls > 0),

@@ -159,7 +159,7 @@ impl Protocol for ChatCompletions {
     }
 
     fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
-        Some(&crate::client::batch::OpenAiBatches)
+        Some(&crate::client::batch::OpenAiBatches::CHAT)
     }
 }
 
