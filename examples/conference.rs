@@ -6,15 +6,17 @@
 //! cargo run --example conference
 //! ```
 //!
-//! With `OPENAI_API_KEY` set it asks the real API (`OPENAI_BASE_URL` and
-//! `OPENAI_MODEL` respected); without it, it starts the built-in replay
-//! server on 127.0.0.1 with a realistic answer and runs the very same code
-//! path over HTTP.
+//! Any provider: `cargo run --example conference -- --provider anthropic`
+//! (or `responses`; `EXTRACT_PROVIDER` works too). With the provider's key
+//! set (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`) it asks the real API
+//! (`EXTRACT_MODEL` and the base URL variables respected); without it, it
+//! starts the built-in replay server on 127.0.0.1, which answers in that
+//! provider's wire format, and runs the very same code path over HTTP.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use extract::openai::Mode;
+use extract::Mode;
 use extract::{Extract, Partial};
 use futures::StreamExt;
 

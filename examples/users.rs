@@ -6,17 +6,20 @@
 //! cargo run --example users
 //! ```
 //!
-//! With `OPENAI_API_KEY` set it asks the real API (`OPENAI_BASE_URL` and
-//! `OPENAI_MODEL` respected); without it, it starts the built-in replay
-//! server on 127.0.0.1 and runs the very same code path over HTTP.
+//! Any provider: `cargo run --example users -- --provider anthropic`
+//! (or `responses`; `EXTRACT_PROVIDER` works too). With the provider's key
+//! set (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`) it asks the real API
+//! (`EXTRACT_MODEL` and the base URL variables respected); without it, it
+//! starts the built-in replay server on 127.0.0.1, which answers in that
+//! provider's wire format, and runs the very same code path over HTTP.
 
 use std::time::Duration;
 
 #[path = "shared/backend.rs"]
 mod backend;
 
-use extract::openai::Mode;
 use extract::testing::Reply;
+use extract::Mode;
 use extract::{Extract, Iterable};
 use futures::StreamExt;
 use serde_json::json;

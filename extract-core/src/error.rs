@@ -65,7 +65,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The server sent an error object in the stream (a `chat.completion.chunk`
-    /// with `error`, or an `event: error`).
+    /// with `error`, an `event: error`, a Responses `response.failed`).
     #[cfg(feature = "openai")]
     #[error("the server reported an error mid-stream: {message}")]
     Provider {
@@ -78,10 +78,10 @@ pub enum Error {
         /// What had arrived.
         received: Box<Received>,
     },
-    /// The response is not a well-formed chat-completions event stream
-    /// (a data line that is not a chunk, invalid UTF-8, …).
+    /// The response is not a well-formed event stream of its provider (a
+    /// data line that is not one of its events, invalid UTF-8, …).
     #[cfg(feature = "openai")]
-    #[error("the response is not a valid chat-completions stream: {message}")]
+    #[error("the response is not a valid event stream: {message}")]
     Protocol {
         /// What is wrong.
         message: String,
@@ -99,9 +99,11 @@ pub enum Error {
         /// What had arrived (the text the model wrote instead).
         received: Box<Received>,
     },
-    /// The answer stopped at the token limit (`finish_reason: "length"`).
+    /// The answer stopped at the token limit (`finish_reason: "length"`,
+    /// `incomplete_details.reason: "max_output_tokens"`, …: the provider's
+    /// words are in [`Completion::finish_reason`](crate::client::Completion::finish_reason)).
     #[cfg(feature = "openai")]
-    #[error("the answer was cut off at the token limit (finish_reason: length)")]
+    #[error("the answer was cut off at the token limit")]
     Truncated {
         /// What had arrived, with the partial up to the cut.
         received: Box<Received>,
@@ -141,6 +143,40 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
         /// What had arrived.
+        received: Box<Received>,
+    },
+    /// A bound of the client's [`Timeouts`](crate::client::Timeouts)
+    /// passed: `deadline` says which (the wait for the headers, the silence
+    /// of a body, the attempt, the whole call, …). Retried like a dropped
+    /// connection, except [`Deadline::Call`](crate::client::Deadline::Call).
+    #[cfg(feature = "openai")]
+    #[error("no answer in time: the {deadline} bound ({limit:?}) passed")]
+    Timeout {
+        /// Which bound passed.
+        deadline: crate::client::Deadline,
+        /// Its length.
+        limit: std::time::Duration,
+        /// What had arrived.
+        received: Box<Received>,
+    },
+    /// An [item stream](crate::client::ItemStream) went on with a new
+    /// answer (a re-ask, or a retry after a cut), and that answer does not
+    /// begin with the `kept` items already delivered from the earlier one:
+    /// its item `index` differs, or it ends before it. Its items are not
+    /// delivered (nothing from two different lists is mixed); re-asked
+    /// like a validation failure while the budget allows. The raw text is
+    /// the new answer.
+    #[cfg(feature = "openai")]
+    #[error(
+        "the new answer does not begin with the {kept} items already delivered: \
+         its item {index} differs from the one delivered, or is missing"
+    )]
+    Diverged {
+        /// The first item of the new answer that differs (or is missing).
+        index: usize,
+        /// How many items had been delivered.
+        kept: usize,
+        /// What had arrived (the new answer).
         received: Box<Received>,
     },
     /// Every attempt failed. `attempts` holds each attempt's error in order;
@@ -187,6 +223,8 @@ macro_rules! received_of {
             | Error::ContentFilter { received, .. }
             | Error::Interrupted { received, .. }
             | Error::TooLarge { received, .. }
+            | Error::Timeout { received, .. }
+            | Error::Diverged { received, .. }
             | Error::RetriesExhausted { received, .. } => Some(received),
             #[cfg(feature = "openai")]
             Error::Transport { .. } | Error::Config { .. } => None,
@@ -198,7 +236,8 @@ impl Error {
     /// The stable, machine-readable name of the error's kind: `syntax`,
     /// `validation`, `http`, `transport`, `provider`, `protocol`,
     /// `no_json`, `truncated`, `refusal`, `content_filter`, `interrupted`,
-    /// `too_large`, `retries_exhausted`, `config` (what a relay's `error`
+    /// `too_large`, `timeout`, `diverged`, `retries_exhausted`, `config`
+    /// (what a relay's `error`
     /// message and a journal line carry).
     #[must_use]
     pub fn kind(&self) -> &'static str {
@@ -225,6 +264,10 @@ impl Error {
             Error::Interrupted { .. } => "interrupted",
             #[cfg(feature = "openai")]
             Error::TooLarge { .. } => "too_large",
+            #[cfg(feature = "openai")]
+            Error::Timeout { .. } => "timeout",
+            #[cfg(feature = "openai")]
+            Error::Diverged { .. } => "diverged",
             #[cfg(feature = "openai")]
             Error::RetriesExhausted { .. } => "retries_exhausted",
             #[cfg(feature = "openai")]

@@ -81,6 +81,9 @@ struct ItemSink<T: Extract> {
     index: usize,
     item_issues: Vec<crate::validation::Issue>,
     out: VecDeque<Result<T, Error>>,
+    /// When asked for, the [fingerprint](fingerprint) of each item in
+    /// `out`, in the same order.
+    fingerprints: Option<VecDeque<u64>>,
 }
 
 impl<T: Extract> ItemSink<T> {
@@ -103,6 +106,9 @@ impl<T: Extract> ItemSink<T> {
         }
         checker.enter_index(self.index);
         self.index += 1;
+        if let Some(fingerprints) = &mut self.fingerprints {
+            fingerprints.push_back(fingerprint(&partial));
+        }
         let result = match partial {
             Some(partial) => {
                 T::check(&partial, &mut checker);
@@ -144,6 +150,29 @@ impl<T: Extract> ItemSink<T> {
         checker.push_issue(issue.into_issue());
         self.out.push_back(Err(invalid(checker, None)));
     }
+}
+
+/// A fingerprint of an item: a hash of its JSON as the partial serializes
+/// it (the same names and shapes as the value), so two items with the
+/// same JSON have the same fingerprint, whatever whitespace they were
+/// written with.
+fn fingerprint<P: serde::Serialize>(partial: &P) -> u64 {
+    use std::hash::Hasher;
+    struct Writer(std::hash::DefaultHasher);
+    impl std::io::Write for Writer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = Writer(std::hash::DefaultHasher::new());
+    // Serializing into a hasher cannot fail but for a partial that does
+    // not serialize; its fingerprint is then that of what was written.
+    let _ = serde_json::to_writer(&mut writer, partial);
+    writer.0.finish()
 }
 
 fn invalid(checker: Checker, partial: Option<Value>) -> Error {
@@ -246,6 +275,10 @@ impl<T: Extract> ItemSink<T> {
     }
 }
 
+/// An item (or its error) and its fingerprint, when they are kept.
+#[cfg(feature = "openai")]
+pub(crate) type Fingerprinted<T> = (Result<T, Error>, Option<u64>);
+
 /// Parses a list of `T` from chunks split at any byte, handing out each item
 /// the moment its closing bracket arrives.
 ///
@@ -294,8 +327,41 @@ impl<T: Extract> ItemParser<T> {
                 index: 0,
                 item_issues: Vec::new(),
                 out: VecDeque::new(),
+                fingerprints: None,
             },
         }
+    }
+
+    /// The same parser, keeping a fingerprint of each item (see
+    /// [`next_fingerprint`](Self::next_fingerprint)).
+    #[cfg(feature = "openai")]
+    pub(crate) fn with_fingerprints(mut self) -> Self {
+        self.sink.fingerprints = Some(VecDeque::new());
+        self
+    }
+
+    /// The fingerprint of the next item handed out (valid or not), in the
+    /// order they are handed out; `None` without
+    /// [`with_fingerprints`](Self::with_fingerprints).
+    #[cfg(feature = "openai")]
+    pub(crate) fn next_fingerprint(&mut self) -> Option<u64> {
+        self.sink.fingerprints.as_mut()?.pop_front()
+    }
+
+    /// [`finish_results`](Self::finish_results), with the fingerprint of
+    /// each item when they are kept.
+    #[cfg(feature = "openai")]
+    pub(crate) fn finish_fingerprinted(mut self) -> Result<Vec<Fingerprinted<T>>, Error> {
+        if let Err(error) = self.lexer.finish(&mut self.sink) {
+            return Err(self.syntax_error(error));
+        }
+        let mut fingerprints = self.sink.fingerprints.take();
+        Ok(self
+            .sink
+            .out
+            .drain(..)
+            .map(|result| (result, fingerprints.as_mut().and_then(VecDeque::pop_front)))
+            .collect())
     }
 
     /// Feeds the next chunk; returns the items it completed, in order.

@@ -36,7 +36,7 @@ pub use stream_parser::StreamParser;
 pub use validation::{Checker, Issue, StreamIssue, ValidationError};
 
 #[cfg(feature = "openai")]
-pub use client::{Client, Mode, Provider};
+pub use client::{Client, Mode, Part, Provider};
 
 /// The former name of [`client`], kept so that `extract::openai::…` paths
 /// still resolve.

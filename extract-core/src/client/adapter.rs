@@ -7,7 +7,13 @@
 //!   the fence, the info string (`json`), the closing fence and whatever
 //!   follows are dropped; an answer that starts with `{` or `[` is read bare
 //!   (the parser then ignores whatever follows the value);
-//! * the arguments of the first tool call (`Tools`, `ToolsStrict`);
+//! * the arguments of the first tool call (`Tools`, `ToolsStrict`); when
+//!   the server ignored `tool_choice` (Ollama and others do) and the model
+//!   answered in `content` instead, that content is read as `MdJson` would
+//!   read it: streamed when it starts with JSON or a code fence, else
+//!   looked for in a code fence once the answer has ended without a tool
+//!   call. The first place JSON came from is the answer: tool calls that
+//!   follow JSON content are kept in the completion but not parsed;
 //! * every tool call as one element of a JSON array (`ParallelTools` for a
 //!   list): `[` + arguments₀ + `,` + arguments₁ + … + `]`, so the item parser
 //!   hands out each call's value the moment its closing brace arrives.
@@ -45,11 +51,23 @@ impl Route {
     }
 }
 
+/// In the first-tool route, what became of the answer text (`content`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spill {
+    /// Nothing but whitespace has arrived, and no tool call.
+    Watching,
+    /// The text started with JSON or a fence: it is the answer.
+    Streaming,
+    /// A tool call came first, or the text started with prose.
+    Ignored,
+}
+
 /// Picks the JSON text out of the pieces of one answer. See the module docs.
 #[derive(Debug)]
 pub(crate) struct Adapter {
     route: Route,
     fence: Fence,
+    spill: Spill,
     /// Tool calls seen so far.
     calls: usize,
     /// The current (last) tool call had non-whitespace arguments.
@@ -63,6 +81,7 @@ impl Adapter {
         Adapter {
             route,
             fence: Fence::default(),
+            spill: Spill::Watching,
             calls: 0,
             call_has_text: false,
             fed_any: false,
@@ -84,6 +103,16 @@ impl Adapter {
         self.calls
     }
 
+    /// The JSON is read from the answer text (`content`), not from a tool
+    /// call's arguments.
+    pub fn reads_content(&self) -> bool {
+        match self.route {
+            Route::Content | Route::Fenced => true,
+            Route::FirstTool => self.spill == Spill::Streaming || self.calls == 0,
+            Route::EachTool => false,
+        }
+    }
+
     /// Takes one piece of the answer; passes its JSON text, if any, to `feed`.
     pub fn piece(
         &mut self,
@@ -101,8 +130,24 @@ impl Adapter {
         match (self.route, piece) {
             (Route::Content, Piece::Content(text)) => feed(text),
             (Route::Fenced, Piece::Content(text)) => self.fence.push(text, &mut feed),
+            (Route::FirstTool, Piece::Content(text)) => {
+                if self.spill == Spill::Watching {
+                    self.spill = match text.trim_ascii_start().as_bytes().first() {
+                        None => Spill::Watching,
+                        Some(b'{' | b'[' | b'`') => Spill::Streaming,
+                        Some(_) => Spill::Ignored,
+                    };
+                }
+                if self.spill == Spill::Streaming {
+                    self.fence.push(text, &mut feed)?;
+                }
+                Ok(())
+            }
             (Route::FirstTool | Route::EachTool, Piece::ToolStarted { call }) => {
                 self.calls = call + 1;
+                if self.spill == Spill::Watching {
+                    self.spill = Spill::Ignored;
+                }
                 if self.route == Route::EachTool {
                     if call == 0 {
                         feed("[")?;
@@ -116,7 +161,11 @@ impl Adapter {
                 self.call_has_text = false;
                 Ok(())
             }
-            (Route::FirstTool, Piece::ToolArguments { call: 0, text }) => feed(text),
+            (Route::FirstTool, Piece::ToolArguments { call: 0, text })
+                if self.spill != Spill::Streaming =>
+            {
+                feed(text)
+            }
             (Route::EachTool, Piece::ToolArguments { call, text }) => {
                 if call + 1 != self.calls {
                     return Err(Error::Protocol {
@@ -136,27 +185,49 @@ impl Adapter {
         }
     }
 
-    /// The answer ended: closes what the route opened.
+    /// The answer ended: closes what the route opened. `content` is all
+    /// the answer text, for a first-tool answer that held no tool call.
     pub fn finish(
         &mut self,
+        content: &str,
         feed: &mut impl FnMut(&str) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        match self.route {
+        let mut fed = false;
+        let mut feed = |text: &str| {
+            fed |= !text.trim_ascii_start().is_empty();
+            feed(text)
+        };
+        let result = match self.route {
             Route::Content => Ok(()),
-            Route::Fenced => self.fence.finish(feed),
-            Route::FirstTool if self.calls > 0 && !self.fed_any => {
-                self.fed_any = true;
-                feed("{}")
+            Route::Fenced => self.fence.finish(&mut feed),
+            Route::FirstTool if self.spill == Spill::Streaming => self.fence.finish(&mut feed),
+            Route::FirstTool if self.calls > 0 && !self.fed_any => feed("{}"),
+            Route::FirstTool if self.calls == 0 => {
+                // Prose first and no tool call: the JSON, if any, is in a
+                // code fence further on.
+                let mut fence = Fence {
+                    state: FenceState::Seeking {
+                        ticks: 0,
+                        leading: false,
+                    },
+                    ..Fence::default()
+                };
+                fence
+                    .push(content, &mut feed)
+                    .and_then(|()| fence.finish(&mut feed))
             }
             Route::FirstTool => Ok(()),
             Route::EachTool if self.calls == 0 => feed("[]"),
             Route::EachTool => {
-                if !self.call_has_text {
-                    feed("{}")?;
+                if self.call_has_text {
+                    feed("]")
+                } else {
+                    feed("{}]")
                 }
-                feed("]")
             }
-        }
+        };
+        self.fed_any |= fed;
+        result
     }
 
     /// For `Fenced`: was a fence (or bare JSON) found?
@@ -337,7 +408,7 @@ mod tests {
         for piece in pieces {
             adapter.piece(Piece::Content(piece), &mut feed).unwrap();
         }
-        adapter.finish(&mut feed).unwrap();
+        adapter.finish(&pieces.concat(), &mut feed).unwrap();
         let found = adapter.found_fence();
         (out, found)
     }
@@ -406,7 +477,7 @@ mod tests {
         for piece in pieces {
             adapter.piece(piece, &mut feed).unwrap();
         }
-        adapter.finish(&mut feed).unwrap();
+        adapter.finish("", &mut feed).unwrap();
         assert_eq!(out, "[{\"a\":1},{},{}]");
         let err = adapter
             .piece(Piece::ToolArguments { call: 0, text: "x" }, &mut |_| Ok(()))
@@ -438,8 +509,68 @@ mod tests {
                 &mut feed,
             )
             .unwrap();
-        adapter.finish(&mut feed).unwrap();
+        adapter.finish("ignored", &mut feed).unwrap();
         assert_eq!(out, "{}");
+    }
+
+    /// Runs `pieces` through the `FirstTool` route; the JSON text passed on.
+    fn first_tool(pieces: &[Piece<'_>]) -> (String, bool) {
+        let mut adapter = Adapter::new(Route::FirstTool);
+        let mut out = String::new();
+        let mut feed = |t: &str| -> Result<(), Error> {
+            out.push_str(t);
+            Ok(())
+        };
+        let mut content = String::new();
+        for &piece in pieces {
+            if let Piece::Content(text) = piece {
+                content.push_str(text);
+            }
+            adapter.piece(piece, &mut feed).unwrap();
+        }
+        adapter.finish(&content, &mut feed).unwrap();
+        (out, adapter.reads_content())
+    }
+
+    /// A server that ignored `tool_choice` answered in `content`: JSON
+    /// there (bare, or fenced after prose) is the answer.
+    #[test]
+    fn first_tool_reads_json_content_when_no_tool_was_called() {
+        let streamed = first_tool(&[Piece::Content(" {\"a\""), Piece::Content(": 1}")]);
+        assert_eq!(streamed, ("{\"a\": 1}".to_owned(), true));
+        let fenced = first_tool(&[Piece::Content("```json\n[1]\n```\nDone.")]);
+        assert_eq!(fenced, ("[1]\n".to_owned(), true));
+        let after_prose = first_tool(&[
+            Piece::Content("Here you go:\n"),
+            Piece::Content("```json\n{\"b\":2}\n```"),
+        ]);
+        assert_eq!(after_prose, ("{\"b\":2}\n".to_owned(), true));
+        let prose = first_tool(&[Piece::Content("I cannot help with that.")]);
+        assert_eq!(prose, (String::new(), true));
+    }
+
+    /// Prose before a tool call is not the answer; JSON content that came
+    /// first stays the answer even when a tool call follows.
+    #[test]
+    fn the_first_source_of_json_wins() {
+        let call = [
+            Piece::Content("Let me call the tool. ```json\n{\"x\":0}\n```"),
+            Piece::ToolStarted { call: 0 },
+            Piece::ToolArguments {
+                call: 0,
+                text: "{\"a\":1}",
+            },
+        ];
+        assert_eq!(first_tool(&call), ("{\"a\":1}".to_owned(), false));
+        let content_first = [
+            Piece::Content("{\"a\":2}"),
+            Piece::ToolStarted { call: 0 },
+            Piece::ToolArguments {
+                call: 0,
+                text: "{\"a\":1}",
+            },
+        ];
+        assert_eq!(first_tool(&content_first), ("{\"a\":2}".to_owned(), true));
     }
 
     proptest::proptest! {

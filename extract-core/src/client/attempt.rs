@@ -14,11 +14,105 @@ use serde_json::Value;
 /// How the body is framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Framing {
-    /// `text/event-stream` (or anything unlabelled): chunks as SSE events.
+    /// An event stream: chunks as SSE events.
     Sse,
-    /// `application/json`: one whole response (a server that ignored
-    /// `stream: true`).
+    /// One whole JSON response (a server that ignored `stream: true`).
     Whole,
+    /// Not known yet: the first bytes of the body decide ([`sniff`]), with
+    /// the response's [`Label`] as a hint.
+    Detect,
+}
+
+/// What a response said its body is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Label {
+    /// `Content-Type`, lowercased, if sent.
+    pub content_type: Option<String>,
+    /// `Content-Encoding`, lowercased, if sent.
+    pub encoding: Option<String>,
+}
+
+/// What the first bytes of a body say it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sniffed {
+    Sse,
+    Whole,
+    /// Neither: why not.
+    Reject(String),
+}
+
+/// The framing of a body that begins with `head` (leading whitespace and
+/// BOM already left out), or `None` while more bytes are needed (`at_end`:
+/// no more will come).
+///
+/// Servers label bodies wrongly or not at all (an event stream as
+/// `application/json`, a whole completion with no `Content-Type`), so the
+/// bytes decide, as the official SDKs do by reading a requested stream as
+/// events whatever its label: `{` or `[` is JSON; a first line that is an
+/// event-stream field (`data`, `event`, `id`, `retry`, or a `:` comment) is
+/// an event stream. Anything else — an HTML page, text, a compressed body —
+/// is refused at once, naming the label and the first bytes, instead of
+/// being read as an event stream that never ends.
+fn sniff(head: &[u8], label: &Label, at_end: bool) -> Option<Sniffed> {
+    let content_type = || match &label.content_type {
+        Some(t) => format!("`Content-Type: {t}`"),
+        None => "no `Content-Type`".to_owned(),
+    };
+    let shown = || {
+        let start = &head[..head.len().min(80)];
+        format!("{:?}", String::from_utf8_lossy(start))
+    };
+    if let Some(encoding) = label.encoding.as_deref().filter(|e| *e != "identity") {
+        if head.is_empty() && !at_end {
+            return None;
+        }
+        return Some(Sniffed::Reject(format!(
+            "the body is encoded (`Content-Encoding: {encoding}`, {}), which this client does \
+             not decode (it asks for `Accept-Encoding: identity`); it begins {}",
+            content_type(),
+            shown()
+        )));
+    }
+    let Some(&first) = head.first() else {
+        // An empty body: an event stream that ended before it began.
+        return at_end.then_some(Sniffed::Sse);
+    };
+    let html = || {
+        Sniffed::Reject(format!(
+            "the server answered with an HTML page ({}), not an event stream (check the base \
+             URL); it begins {}",
+            content_type(),
+            shown()
+        ))
+    };
+    let labelled = |kind: &str| {
+        label
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with(kind))
+    };
+    match first {
+        b'{' | b'[' => return Some(Sniffed::Whole),
+        b'<' => return Some(html()),
+        _ if labelled("text/html") => return Some(html()),
+        _ if labelled("text/event-stream") => return Some(Sniffed::Sse),
+        _ => {}
+    }
+    const LONGEST_FIELD: usize = "retry".len();
+    let field = match head.iter().position(|&b| matches!(b, b':' | b'\r' | b'\n')) {
+        Some(end) => &head[..end],
+        None if at_end || head.len() > LONGEST_FIELD => head,
+        None => return None,
+    };
+    Some(match field {
+        b"" | b"data" | b"event" | b"id" | b"retry" => Sniffed::Sse,
+        _ => Sniffed::Reject(format!(
+            "the server answered ({}) with a body that is neither an event stream nor JSON; \
+             it begins {}",
+            content_type(),
+            shown()
+        )),
+    })
 }
 
 /// An error found while feeding, carried through the SSE decoder.
@@ -40,6 +134,9 @@ fn protocol(message: String) -> Error {
 /// The state of one attempt while its body streams in.
 pub(crate) struct Attempt<C: ?Sized + Collector> {
     framing: Framing,
+    label: Label,
+    /// The whole body ([`Framing::Whole`]), or its first bytes while the
+    /// framing is detected.
     whole: Vec<u8>,
     sse: SseDecoder,
     decoder: Box<dyn Decode>,
@@ -66,6 +163,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
     ) -> Self {
         Attempt {
             framing,
+            label: Label::default(),
             whole: Vec::new(),
             sse: SseDecoder::new(),
             decoder,
@@ -84,6 +182,11 @@ impl<C: ?Sized + Collector> Attempt<C> {
         self.limit = limit;
     }
 
+    /// What the response said its body is (for [`Framing::Detect`]).
+    pub fn set_label(&mut self, label: Label) {
+        self.label = label;
+    }
+
     /// Reads the events with `decoder` instead (before any byte is read).
     pub fn set_decoder(&mut self, decoder: Box<dyn Decode>) {
         self.decoder = decoder;
@@ -92,6 +195,22 @@ impl<C: ?Sized + Collector> Attempt<C> {
     /// The body needs no more reading (`[DONE]` seen, or a failure found).
     pub fn is_over(&self) -> bool {
         self.done || self.failure.is_some()
+    }
+
+    /// The provider said how the answer ended (its finish reason): the
+    /// answer is settled. What the stream sends after it (usage, the end
+    /// event) is read if it comes, but cannot fail the attempt: a broken
+    /// line, a byte past the limit, a dropped connection or a stall after
+    /// it ends the body there instead, and any more answer text is
+    /// ignored.
+    pub fn is_settled(&self) -> bool {
+        self.framing == Framing::Sse && self.assembler.stop().is_some()
+    }
+
+    /// The body ends here, as far as the answer is concerned (a settled
+    /// answer whose stream then failed or stalled).
+    pub fn end_here(&mut self) {
+        self.done = true;
     }
 
     /// Takes one network read.
@@ -109,27 +228,66 @@ impl<C: ?Sized + Collector> Attempt<C> {
         self.bytes = self.bytes.saturating_add(within.len());
         self.take(within);
         if !past.is_empty() && !self.is_over() {
-            self.failure = Some(Error::TooLarge {
-                limit: self.limit,
-                received: Box::default(),
-            });
+            if self.is_settled() {
+                self.done = true;
+            } else {
+                self.failure = Some(Error::TooLarge {
+                    limit: self.limit,
+                    received: Box::default(),
+                });
+            }
         }
     }
 
     /// Takes bytes within the limit.
     fn take(&mut self, bytes: &[u8]) {
-        if self.framing == Framing::Whole {
-            self.whole.extend_from_slice(bytes);
-            return;
+        match self.framing {
+            Framing::Whole => return self.whole.extend_from_slice(bytes),
+            Framing::Detect => return self.detect(bytes, false),
+            Framing::Sse => {}
         }
         let (sse, sink) = self.decoder();
         let result = sse.feed(bytes, sink);
         // Once `[DONE]` has come the body is over: a later read is not
         // looked at, so a broken line after it in the same read is no
-        // error either (the events after it were ignored already).
+        // error either (the events after it were ignored already). The
+        // same once the answer is settled: the body ends there.
         if let Err(Fail(error)) = result {
-            if !self.done {
+            if self.is_settled() {
+                self.done = true;
+            } else if !self.done {
                 self.failure = Some(error);
+            }
+        }
+    }
+
+    /// Gathers the first bytes of the body until they say how it is
+    /// framed, then reads it so.
+    fn detect(&mut self, bytes: &[u8], at_end: bool) {
+        let bytes = if self.whole.is_empty() {
+            let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let skip = start.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            &start[skip..]
+        } else {
+            bytes
+        };
+        self.whole.extend_from_slice(bytes);
+        match sniff(&self.whole, &self.label, at_end) {
+            None => {}
+            Some(Sniffed::Whole) => self.framing = Framing::Whole,
+            Some(Sniffed::Sse) => {
+                self.framing = Framing::Sse;
+                let head = std::mem::take(&mut self.whole);
+                self.take(&head);
+            }
+            Some(Sniffed::Reject(message)) => {
+                self.failure = Some(Error::Protocol {
+                    message,
+                    received: Box::new(Received {
+                        raw: Some(String::from_utf8_lossy(&self.whole).into_owned()),
+                        partial: None,
+                    }),
+                });
             }
         }
     }
@@ -192,9 +350,26 @@ impl<C: ?Sized + Collector> Attempt<C> {
     }
 
     /// A failure found before the end, with what had arrived attached.
-    pub fn fail(mut self, error: Error) -> (Error, Completion) {
-        let error = self.attach(error);
-        (error, self.assembler.take())
+    ///
+    /// The answer's text is moved into the error, not copied, unless the
+    /// engine may need it again (to re-ask, or to show the model its answer
+    /// so far): an answer that grew to the size limit is then held once,
+    /// not twice.
+    pub fn fail(self, error: Error) -> (Error, Completion) {
+        let partial = self.collector.partial_json();
+        let Attempt {
+            mut assembler,
+            adapter,
+            ..
+        } = self;
+        let mut completion = assembler.take();
+        let from = RawFrom::of(&adapter);
+        let raw = if reuses_answer(&error) {
+            raw_of(&completion, from)
+        } else {
+            take_raw(&mut completion, from)
+        };
+        (with_received(error, raw, partial), completion)
     }
 
     /// `error` with the raw text and the last partial attached, leaving the
@@ -214,6 +389,9 @@ impl<C: ?Sized + Collector> Attempt<C> {
 
     /// Everything but the collector's own finish.
     fn conclude(&mut self) -> Result<(), Error> {
+        if self.framing == Framing::Detect {
+            self.detect(&[], true);
+        }
         if let Some(error) = self.failure.take() {
             return Err(error);
         }
@@ -222,11 +400,13 @@ impl<C: ?Sized + Collector> Attempt<C> {
         } else if !self.done {
             let (sse, sink) = self.decoder();
             let flushed = sse.finish(sink);
-            if let Err(Fail(error)) = flushed {
-                return Err(match error {
-                    Error::Protocol { .. } => interrupted("the body ended inside an event"),
-                    other => other,
-                });
+            match flushed {
+                Err(Fail(_)) if self.is_settled() => {}
+                Err(Fail(Error::Protocol { .. })) => {
+                    return Err(interrupted("the body ended inside an event"))
+                }
+                Err(Fail(error)) => return Err(error),
+                Ok(()) => {}
             }
         }
         let completion = self.assembler.completion();
@@ -263,7 +443,9 @@ impl<C: ?Sized + Collector> Attempt<C> {
             });
         }
         let collector = self.collector.as_mut();
-        self.adapter.finish(&mut |text| collector.feed(text))?;
+        let content = &self.assembler.completion().content;
+        self.adapter
+            .finish(content, &mut |text| collector.feed(text))?;
         self.check_found()
     }
 
@@ -276,10 +458,13 @@ impl<C: ?Sized + Collector> Attempt<C> {
                 "the model answered in text instead of calling the tool"
             }
             Route::EachTool => return Ok(()),
-            Route::FirstTool if self.adapter.calls() == 0 && wrote_text => {
-                "the model answered in text instead of calling the tool"
+            Route::FirstTool if self.adapter.calls() == 0 && !self.adapter.fed_any() => {
+                if wrote_text {
+                    "the model answered in text instead of calling the tool, and the text holds no JSON"
+                } else {
+                    "the model did not call the tool"
+                }
             }
-            Route::FirstTool if self.adapter.calls() == 0 => "the model did not call the tool",
             Route::Fenced if !self.adapter.found_fence() && wrote_text => {
                 "the answer has no ```json code block and does not start with JSON"
             }
@@ -311,7 +496,36 @@ impl<C: ?Sized + Collector> Attempt<C> {
         let result = decoder.whole(whole, &mut |delta| sink.take(delta));
         // A whole body is over once read, whatever it said.
         *sink.done = true;
-        result
+        let body = || String::from_utf8_lossy(whole).into_owned();
+        let completion = assembler.completion();
+        // No answer, and neither an id nor a finish reason to say it is an
+        // empty one: another JSON document.
+        let nothing = completion.content.is_empty()
+            && completion.refusal.is_empty()
+            && completion.tool_calls.is_empty()
+            && (completion.id.is_none() || assembler.stop().is_none());
+        match result {
+            Ok(()) if nothing => {
+                let shown: String = body().chars().take(200).collect();
+                Err(Error::Protocol {
+                    message: format!(
+                        "the JSON body holds no answer of this provider (no message, and \
+                         no id or no finish reason): {shown}"
+                    ),
+                    received: Box::new(Received {
+                        raw: Some(body()),
+                        partial: None,
+                    }),
+                })
+            }
+            Err(mut error @ Error::Protocol { .. }) => {
+                if let Some(received) = error.received_mut().filter(|r| r.raw.is_none()) {
+                    received.raw = Some(body());
+                }
+                Err(error)
+            }
+            other => other,
+        }
     }
 }
 
@@ -333,6 +547,18 @@ impl<C: ?Sized + Collector> Sink<'_, C> {
             *self.done = true;
             return Ok(());
         }
+        // A settled answer takes no more text (see `Attempt::is_settled`).
+        let answer = matches!(
+            delta,
+            Delta::Text(_)
+                | Delta::Refusal(_)
+                | Delta::ToolStarted { .. }
+                | Delta::ToolIdentity { .. }
+                | Delta::ToolArguments { .. }
+        );
+        if answer && self.assembler.stop().is_some() {
+            return Ok(());
+        }
         let Sink {
             assembler,
             adapter,
@@ -345,17 +571,65 @@ impl<C: ?Sized + Collector> Sink<'_, C> {
     }
 }
 
-/// The text the mode reads JSON from, as the model wrote it.
+/// Whether the engine may send the answer of an attempt that failed so
+/// back to the model (a re-ask, or a retry that goes on from it).
+fn reuses_answer(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Syntax { .. }
+            | Error::Validation { .. }
+            | Error::NoJson { .. }
+            | Error::Diverged { .. }
+            | Error::Interrupted { .. }
+            | Error::Transport { .. }
+            | Error::Provider { .. }
+            | Error::Timeout { .. }
+    )
+}
+
+/// Where an answer's raw text is: what the mode read its JSON from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawFrom {
+    /// The answer text.
+    Content,
+    /// The first tool call's arguments.
+    FirstCall,
+    /// Every tool call's arguments, one per line.
+    EveryCall,
+}
+
+impl RawFrom {
+    fn of(adapter: &Adapter) -> RawFrom {
+        match adapter.route() {
+            _ if adapter.reads_content() => RawFrom::Content,
+            Route::EachTool => RawFrom::EveryCall,
+            _ => RawFrom::FirstCall,
+        }
+    }
+}
+
+/// [`raw_of`] the assembled completion.
 fn raw_text(assembler: &Assembler, adapter: &Adapter) -> String {
-    let completion = assembler.completion();
-    match adapter.route() {
-        Route::Content | Route::Fenced => completion.content.clone(),
-        Route::FirstTool => match completion.tool_calls.first() {
-            Some(call) => call.arguments.clone(),
-            None => completion.content.clone(),
-        },
-        Route::EachTool if completion.tool_calls.is_empty() => completion.content.clone(),
-        Route::EachTool => {
+    raw_of(assembler.completion(), RawFrom::of(adapter))
+}
+
+/// [`raw_of`], moved out of the completion where it is one string.
+fn take_raw(completion: &mut Completion, from: RawFrom) -> String {
+    let first_call = completion.tool_calls.first_mut();
+    match (from, first_call) {
+        (RawFrom::Content, _) | (_, None) => std::mem::take(&mut completion.content),
+        (RawFrom::FirstCall, Some(call)) => std::mem::take(&mut call.arguments),
+        (RawFrom::EveryCall, Some(_)) => raw_of(completion, from),
+    }
+}
+
+/// The text the mode reads JSON from, as the model wrote it (the answer
+/// text when there is no tool call).
+fn raw_of(completion: &Completion, from: RawFrom) -> String {
+    match (from, completion.tool_calls.first()) {
+        (RawFrom::Content, _) | (_, None) => completion.content.clone(),
+        (RawFrom::FirstCall, Some(call)) => call.arguments.clone(),
+        (RawFrom::EveryCall, Some(_)) => {
             let calls: Vec<&str> = completion
                 .tool_calls
                 .iter()
@@ -389,4 +663,64 @@ fn with_received(mut error: Error, raw: String, partial: Option<Value>) -> Error
 /// What had arrived, for [`Error::RetriesExhausted`].
 pub(crate) fn received_of(error: &Error) -> Received {
     error.received().cloned().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sniff, Label, Sniffed};
+
+    fn label(content_type: Option<&str>, encoding: Option<&str>) -> Label {
+        Label {
+            content_type: content_type.map(str::to_owned),
+            encoding: encoding.map(str::to_owned),
+        }
+    }
+
+    /// What the first bytes of a body say, under each label; `None` while
+    /// more bytes are needed.
+    #[test]
+    fn first_bytes_decide_the_framing() {
+        let sse = label(Some("text/event-stream"), None);
+        let json = label(Some("application/json"), None);
+        let none = label(None, None);
+        let gzip = label(Some("text/event-stream"), Some("gzip"));
+        let cases: &[(&[u8], &Label, bool, Option<&str>)] = &[
+            (b"data: {}", &sse, false, Some("sse")),
+            (b"anything", &sse, false, Some("sse")),
+            (b"{\"id\":1}", &sse, false, Some("whole")),
+            (b"<html>", &sse, false, Some("reject")),
+            (b"data: {}", &json, false, Some("sse")),
+            (b": keep-alive", &none, false, Some("sse")),
+            (b"event: x", &none, false, Some("sse")),
+            (b"retry", &none, true, Some("sse")),
+            (b"retry", &none, false, None),
+            (b"da", &none, false, None),
+            (b"[1]", &none, false, Some("whole")),
+            (b"hello world", &none, false, Some("reject")),
+            (b"Hello", &json, true, Some("reject")),
+            (b"", &none, false, None),
+            (b"", &none, true, Some("sse")),
+            (b"\x1f\x8b\x08", &gzip, false, Some("reject")),
+            (b"", &gzip, false, None),
+            (
+                b"data: {}",
+                &label(None, Some("identity")),
+                false,
+                Some("sse"),
+            ),
+        ];
+        for (head, label, at_end, want) in cases {
+            let got = sniff(head, label, *at_end).map(|s| match s {
+                Sniffed::Sse => "sse",
+                Sniffed::Whole => "whole",
+                Sniffed::Reject(_) => "reject",
+            });
+            assert_eq!(
+                got,
+                *want,
+                "{:?} under {label:?}",
+                String::from_utf8_lossy(head)
+            );
+        }
+    }
 }

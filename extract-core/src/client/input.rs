@@ -56,6 +56,16 @@ pub(crate) fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A file name for a document sent without one (OpenAI's APIs require
+/// one): `document.pdf`, `document.txt` or `document`, by media type.
+pub(crate) fn default_filename(source: &Source) -> String {
+    match source.media_type() {
+        Some("application/pdf") => "document.pdf".to_owned(),
+        Some(t) if t.starts_with("text/") => "document.txt".to_owned(),
+        _ => "document".to_owned(),
+    }
+}
+
 /// One piece of a message's content.
 ///
 /// ```no_run

@@ -28,6 +28,7 @@ pub(crate) mod assembler;
 mod attempt;
 pub mod batch;
 mod config;
+mod deadline;
 mod engine;
 pub(crate) mod input;
 mod limit;
@@ -48,7 +49,10 @@ mod no_rescan;
 
 pub use assembler::{Completion, ToolCall};
 pub use batch::{Batch, BatchCanceller, BatchJob, BatchResults, BatchStatus, Reask};
-pub use config::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
+pub use config::{
+    same_origin_redirects, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+};
+pub use deadline::{Deadline, Timeouts, SETTLED_TAIL};
 pub use input::{Part, Source};
 pub use limit::RateLimit;
 pub use many::{read_journal, ErrorRecord, Input, Many, ManyStream, Progress, Record};
@@ -58,7 +62,7 @@ pub use output::ResponseModel;
 pub use providers::Provider;
 pub use reader::{ItemReader, PartialReader};
 pub use request::{ChatRequest, Extraction};
-pub use retry::Backoff;
+pub use retry::{retry_after, Backoff, MAX_RETRY_AFTER};
 pub use stream::{ItemStream, PartialStream};
 pub use usage::Usage;
 

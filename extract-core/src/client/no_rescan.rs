@@ -226,7 +226,7 @@ fn through_events(body: &[u8], read: usize, route: Route) -> Result<Value, Broke
         }
         sse.finish(&mut on_event)?;
     }
-    adapter.finish(&mut |text| parser.feed_str(text).map(drop))?;
+    adapter.finish("", &mut |text| parser.feed_str(text).map(drop))?;
     Ok(parser.finish()?)
 }
 

@@ -158,9 +158,19 @@ impl<T: Extract> Collector for ValueCollector<T> {
 }
 
 /// Parses a list of `T`, keeping completed items until they are taken.
+///
+/// For an [`ItemStream`](super::ItemStream) it also keeps a fingerprint of
+/// each item, and checks a new answer against the items delivered from an
+/// earlier one: those it repeats are dropped (the caller has them), and
+/// the first that differs, or an answer that ends before them, fails with
+/// [`Error::Diverged`].
 pub(crate) struct ItemCollector<T: Extract> {
     parser: ItemParser<T>,
-    ready: VecDeque<T>,
+    ready: VecDeque<(T, u64)>,
+    /// Fingerprints of the items delivered from earlier answers.
+    delivered: Vec<u64>,
+    /// Items of this answer so far.
+    index: usize,
 }
 
 impl<T: Extract> ItemCollector<T> {
@@ -168,7 +178,22 @@ impl<T: Extract> ItemCollector<T> {
         ItemCollector {
             parser: ItemParser::with_options(lexer_options(Route::of(mode, true))),
             ready: VecDeque::new(),
+            delivered: Vec::new(),
+            index: 0,
         }
+    }
+
+    /// A collector that fingerprints its items (for an item stream).
+    pub fn tracking(mode: Mode) -> Self {
+        let mut collector = Self::new(mode);
+        collector.parser = collector.parser.with_fingerprints();
+        collector
+    }
+
+    /// The answer must begin with the items of these fingerprints, already
+    /// delivered (set before anything is fed).
+    pub fn expect(&mut self, delivered: &[u64]) {
+        self.delivered = delivered.to_vec();
     }
 
     /// The item being written, if one has started.
@@ -176,14 +201,38 @@ impl<T: Extract> ItemCollector<T> {
         self.parser.current()
     }
 
-    /// Takes the next completed item.
-    pub fn next_item(&mut self) -> Option<T> {
+    /// Takes the next completed item, with its fingerprint (0 when not
+    /// tracking).
+    pub fn next_item(&mut self) -> Option<(T, u64)> {
         self.ready.pop_front()
     }
 
     /// Takes the completed items, oldest first.
-    pub fn drain_ready(&mut self) -> std::collections::vec_deque::Drain<'_, T> {
-        self.ready.drain(..)
+    pub fn drain_ready(&mut self) -> impl Iterator<Item = T> + '_ {
+        self.ready.drain(..).map(|(item, _)| item)
+    }
+
+    /// Takes item `self.index` of the answer: kept, or dropped when it
+    /// repeats one already delivered.
+    fn admit(&mut self, item: T, fingerprint: Option<u64>) -> Result<(), Error> {
+        let index = self.index;
+        self.index += 1;
+        match (self.delivered.get(index), fingerprint) {
+            (Some(delivered), Some(fingerprint)) if *delivered == fingerprint => Ok(()),
+            (Some(_), _) => Err(self.diverged(index)),
+            (None, fingerprint) => {
+                self.ready.push_back((item, fingerprint.unwrap_or(0)));
+                Ok(())
+            }
+        }
+    }
+
+    fn diverged(&self, index: usize) -> Error {
+        Error::Diverged {
+            index,
+            kept: self.delivered.len(),
+            received: Box::default(),
+        }
     }
 }
 
@@ -195,7 +244,8 @@ impl<T: Extract> Collector for ItemCollector<T> {
         // before it.
         let (results, error) = self.parser.feed_str_then_error(text);
         for result in results {
-            self.ready.push_back(result?);
+            let fingerprint = self.parser.next_fingerprint();
+            self.admit(result?, fingerprint)?;
         }
         error.map_or(Ok(()), Err)
     }
@@ -204,11 +254,14 @@ impl<T: Extract> Collector for ItemCollector<T> {
         serde_json::to_value(self.parser.current()?).ok()
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<T>, Error> {
-        let mut items: Vec<T> = self.ready.into_iter().collect();
-        for result in self.parser.finish_results()? {
-            items.push(result?);
+    fn finish(mut self: Box<Self>) -> Result<Vec<T>, Error> {
+        let parser = std::mem::take(&mut self.parser);
+        for (result, fingerprint) in parser.finish_fingerprinted()? {
+            self.admit(result?, fingerprint)?;
         }
-        Ok(items)
+        if self.index < self.delivered.len() {
+            return Err(self.diverged(self.index));
+        }
+        Ok(self.ready.into_iter().map(|(item, _)| item).collect())
     }
 }

@@ -155,8 +155,8 @@ impl ChatRequest {
         self
     }
 
-    /// Sampling seed (not for Anthropic, which has none: an
-    /// [`Error::Config`] there).
+    /// Sampling seed (not for Anthropic or the Responses API, which have
+    /// none: an [`Error::Config`] there).
     pub fn seed(mut self, seed: i64) -> Self {
         self.seed = Some(seed);
         self
@@ -237,7 +237,8 @@ impl ChatRequest {
     ///
     /// Configuration, HTTP and transport errors of the first response.
     pub async fn create_iterable<T: Extract>(self) -> Result<ItemStream<T>, Error> {
-        let make: fn(Mode) -> Box<ItemCollector<T>> = |mode| Box::new(ItemCollector::new(mode));
+        let make: fn(Mode) -> Box<ItemCollector<T>> =
+            |mode| Box::new(ItemCollector::tracking(mode));
         let engine = self.engine(
             <Iterable<T> as ResponseModel>::spec(),
             true,

@@ -75,9 +75,11 @@ impl Backoff {
         self
     }
 
-    /// The delay before retry number `retry` (0-based); `None` when the
-    /// server asked for a longer wait than `max_retry_after`.
-    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
+    /// The delay before retry number `retry` (0-based), given the delay
+    /// the server asked for ([`retry_after`]); `None` when it asked for a
+    /// longer wait than `max_retry_after` (the error is returned then).
+    #[must_use]
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
         if let Some(wait) = retry_after {
             return (wait <= self.max_retry_after).then_some(wait);
         }
@@ -96,55 +98,99 @@ fn jitter_percent() -> u32 {
     nanos % 26
 }
 
-/// The delay a response asks for: `retry-after-ms`, else `Retry-After` as
-/// seconds or as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+/// The longest delay [`retry_after`] reads from a header: one day. A
+/// longer wait, a date further ahead, or a number too large to represent
+/// is read as this cap: far beyond any sensible
+/// [`max_retry_after`](Backoff::max_retry_after), so it is never waited
+/// for (the error is returned instead), and the value kept in
+/// [`Error::Http`](crate::Error::Http) stays one a caller can add to an
+/// `Instant`.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The delay a response asks for: `retry-after-ms` (milliseconds, a
+/// number), else `Retry-After` as seconds or as an IMF-fixdate (`Sun, 06
+/// Nov 1994 08:49:37 GMT`), at most [`MAX_RETRY_AFTER`].
+///
+/// Whatever the header holds, this returns (it never panics): a negative,
+/// NaN or unreadable value is no delay asked for (`None`, so the computed
+/// backoff applies), a date in the past is zero, and anything longer than
+/// the cap is the cap. The same rules as the official OpenAI and Anthropic
+/// SDKs, which also read `retry-after-ms` first and ignore a value they
+/// cannot read.
+#[must_use]
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
     if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+        if let Some(wait) = seconds(ms / 1000.0) {
+            return Some(wait);
         }
     }
     let value = text("retry-after")?;
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    if let Ok(secs) = value.parse::<f64>() {
+        return seconds(secs);
     }
     let at = parse_http_date(value)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(at.saturating_sub(now)))
+    Some(Duration::from_secs(at.saturating_sub(now)).min(MAX_RETRY_AFTER))
 }
 
-/// Seconds since the Unix epoch of an IMF-fixdate.
+/// A number of seconds as a delay, capped at [`MAX_RETRY_AFTER`]; `None`
+/// for a negative number or NaN.
+fn seconds(secs: f64) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(MAX_RETRY_AFTER, |d| d.min(MAX_RETRY_AFTER)))
+}
+
+/// Seconds since the Unix epoch of an IMF-fixdate (a four-digit year; any
+/// arithmetic on the numbers is checked).
 fn parse_http_date(value: &str) -> Option<u64> {
     let mut parts = value.split_whitespace();
     let _weekday = parts.next()?;
     let day: u64 = parts.next()?.parse().ok()?;
     let month = parts.next()?;
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year = parts.next()?;
+    if year.len() != 4 {
+        return None;
+    }
+    let year: i64 = year.parse().ok()?;
     let mut clock = parts.next()?.split(':').map(str::parse::<u64>);
     let (h, m, s) = (
         clock.next()?.ok()?,
         clock.next()?.ok()?,
         clock.next()?.ok()?,
     );
-    if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+    if clock.next().is_some()
+        || parts.next()? != "GMT"
+        || parts.next().is_some()
+        || !(1..=31).contains(&day)
+        || h > 23
+        || m > 59
+        || s > 60
+    {
         return None;
     }
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = i64::try_from(MONTHS.iter().position(|&name| name == month)? + 1).ok()?;
-    // Days from civil (Howard Hinnant's algorithm).
+    // Days from civil (Howard Hinnant's algorithm); a four-digit year keeps
+    // every step far from overflowing, and the steps are checked anyway.
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
-    let yoe = y - era * 400;
+    let yoe = y.checked_sub(era.checked_mul(400)?)?;
     let mp = (month + 9) % 12;
     let doy = (153 * mp + 2) / 5 + i64::try_from(day).ok()? - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = era
+        .checked_mul(146_097)?
+        .checked_add(doe)?
+        .checked_sub(719_468)?;
     u64::try_from(days)
-        .ok()
-        .map(|d| d * 86_400 + h * 3600 + m * 60 + s)
+        .ok()?
+        .checked_mul(86_400)?
+        .checked_add(h * 3600 + m * 60 + s)
 }
 
 #[cfg(test)]
@@ -191,5 +237,52 @@ mod tests {
         assert_eq!(parse_http_date("garbage"), None);
         let b = Backoff::default().with_max_retry_after(Duration::from_secs(1));
         assert_eq!(b.delay(0, Some(Duration::from_secs(5))), None);
+    }
+
+    /// Any value a server sends gives a delay within the cap or none, and
+    /// never a panic (nor, in a debug build, an overflow).
+    #[test]
+    fn hostile_values_are_bounded() {
+        let of = |name: &'static str, value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_static(value));
+            retry_after(&headers)
+        };
+        let cap = Some(MAX_RETRY_AFTER);
+        for (name, value, want) in [
+            ("retry-after", "1e20", cap),
+            ("retry-after", "1e400", cap),
+            ("retry-after", "inf", cap),
+            ("retry-after", "18446744073709551616", cap),
+            ("retry-after", "-1", None),
+            ("retry-after", "-inf", None),
+            ("retry-after", "NaN", None),
+            ("retry-after", "0.25", Some(Duration::from_millis(250))),
+            ("retry-after-ms", "1e30", cap),
+            ("retry-after-ms", "-5", None),
+            ("retry-after-ms", "nan", None),
+            (
+                "retry-after",
+                "Sun, 06 Nov 99999999999999 08:49:37 GMT",
+                None,
+            ),
+            ("retry-after", "Sun, 06 Nov -999 08:49:37 GMT", None),
+            ("retry-after", "Fri, 31 Dec 9999 23:59:60 GMT", cap),
+            (
+                "retry-after",
+                "Thu, 01 Jan 1970 00:00:00 GMT",
+                Some(Duration::ZERO),
+            ),
+            ("retry-after", "Mon, 01 Jan 0000 00:00:00 GMT", None),
+            ("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT extra", None),
+            ("retry-after", "Sun, 06 Nov 1994 08:49:37:1 GMT", None),
+            ("retry-after", "Sun, 99 Nov 1994 99:99:99 GMT", None),
+        ] {
+            assert_eq!(of(name, value), want, "{name}: {value}");
+        }
+        let mut both = HeaderMap::new();
+        both.insert("retry-after-ms", HeaderValue::from_static("nan"));
+        both.insert("retry-after", HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&both), Some(Duration::from_secs(3)));
     }
 }

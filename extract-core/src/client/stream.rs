@@ -201,18 +201,30 @@ impl<T: Extract> std::fmt::Debug for PartialStream<T> {
 /// **Across attempts.** When an item fails validation (or the JSON breaks)
 /// and [`max_retries`](super::ChatRequest::max_retries) allows a re-ask, or a
 /// transient failure cuts the stream short, the request is sent again and
-/// the stream goes on where it stopped: items already yielded are not
-/// yielded again — the first *n* items of the new answer are skipped, where
-/// *n* were yielded before (the model is shown its previous answer, so it
-/// repeats them). Only the final failure is yielded, as
+/// the stream goes on where it stopped, with nothing lost and nothing
+/// mixed from two different lists:
+///
+/// * once items were yielded, the next request shows the model its answer
+///   so far and asks for the complete list again, beginning with the items
+///   already received, exactly as they were (for a transient failure too:
+///   the same request again would be answered with another list);
+/// * the new answer's first items are checked against those yielded (the
+///   JSON of each, compared by a fingerprint): the ones it repeats are not
+///   yielded again, and the items after them are;
+/// * if it does not begin with them (an item differs, or it ends before
+///   them), none of its items is yielded: the attempt fails with
+///   [`Error::Diverged`], re-asked like a validation failure while
+///   `max_retries` allows, the last error of the stream otherwise (its raw
+///   text is the new answer, so nothing received is lost).
+///
+/// So every item yielded belongs to one list, the one the final answer
+/// holds. Only the final failure is yielded, as
 /// [`Error::RetriesExhausted`] holding every attempt's error.
 #[must_use = "streams do nothing unless polled"]
 pub struct ItemStream<T: Extract> {
     engine: Engine<ItemCollector<T>>,
-    /// Items yielded, over all attempts.
-    yielded: usize,
-    /// Items seen in the current attempt.
-    seen: usize,
+    /// The fingerprint of each item yielded, over all attempts.
+    delivered: Vec<u64>,
     /// Items of a finished attempt not yet yielded.
     tail: VecDeque<T>,
 }
@@ -222,8 +234,7 @@ impl<T: Extract> ItemStream<T> {
         first_response(&mut engine).await?;
         Ok(ItemStream {
             engine,
-            yielded: 0,
-            seen: 0,
+            delivered: Vec::new(),
             tail: VecDeque::new(),
         })
     }
@@ -252,17 +263,6 @@ impl<T: Extract> ItemStream<T> {
     pub fn current(&self) -> Option<&Partial<T>> {
         self.engine.collector().and_then(ItemCollector::current)
     }
-
-    /// Counts an item of the current attempt; true when it is new.
-    fn is_new(&mut self) -> bool {
-        self.seen += 1;
-        if self.seen > self.yielded {
-            self.yielded += 1;
-            true
-        } else {
-            false
-        }
-    }
 }
 
 // As for `PartialStream`: nothing is pinned in place.
@@ -274,25 +274,28 @@ impl<T: Extract> Stream for ItemStream<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            while let Some(item) = this.tail.pop_front() {
-                if this.is_new() {
-                    return Poll::Ready(Some(Ok(item)));
-                }
+            if let Some(item) = this.tail.pop_front() {
+                return Poll::Ready(Some(Ok(item)));
             }
-            while let Some(item) = this
+            let next = this
                 .engine
                 .collector_mut()
-                .and_then(ItemCollector::next_item)
-            {
-                if this.is_new() {
-                    return Poll::Ready(Some(Ok(item)));
-                }
+                .and_then(ItemCollector::next_item);
+            if let Some((item, fingerprint)) = next {
+                this.delivered.push(fingerprint);
+                this.engine.set_delivered(this.delivered.len());
+                return Poll::Ready(Some(Ok(item)));
             }
             match ready!(this.engine.poll_step(cx)) {
                 None => return Poll::Ready(None),
                 Some(Err(error)) => return Poll::Ready(Some(Err(error))),
                 Some(Ok(Step::Finished(rest))) => this.tail.extend(rest),
-                Some(Ok(Step::Started)) => this.seen = 0,
+                Some(Ok(Step::Started)) => {
+                    let delivered = &this.delivered;
+                    if let Some(collector) = this.engine.collector_mut() {
+                        collector.expect(delivered);
+                    }
+                }
                 Some(Ok(Step::Read | Step::Retrying)) => {}
             }
         }
@@ -311,7 +314,7 @@ impl<T: Extract> std::fmt::Debug for ItemStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ItemStream")
             .field("attempts", &self.engine.attempts())
-            .field("yielded", &self.yielded)
+            .field("yielded", &self.delivered.len())
             .field("done", &self.engine.is_done())
             .finish_non_exhaustive()
     }

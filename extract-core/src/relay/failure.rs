@@ -31,8 +31,8 @@ impl RelayError for Infallible {
 /// The stable, machine-readable name of an error's kind, as sent in the
 /// `kind` member of an `error` message: `syntax`, `validation`, `http`,
 /// `transport`, `provider`, `protocol`, `no_json`, `truncated`, `refusal`,
-/// `content_filter`, `interrupted`, `too_large`, `retries_exhausted`,
-/// `config`.
+/// `content_filter`, `interrupted`, `too_large`, `timeout`, `diverged`,
+/// `retries_exhausted`, `config`.
 #[must_use]
 pub fn error_kind(error: &Error) -> &'static str {
     error.kind()

@@ -92,6 +92,40 @@ pub(crate) enum Fault {
     ErrorEvent(usize, String),
     /// End the stream with neither a finish_reason nor `[DONE]`.
     NoEnd,
+    /// After this many bytes, break the HTTP chunked framing (a chunk
+    /// size that is not hexadecimal) and close the connection.
+    BadChunk(usize),
+}
+
+/// What a reply does once its answer is sent, before the body ends.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tail {
+    /// Leave out the end-of-stream event (`[DONE]`, `message_stop`, …)
+    /// after the finish reason.
+    pub without_end: bool,
+    /// Send this many event-stream comments (`: keep-alive`), this far
+    /// apart.
+    pub keep_alive: Option<(usize, Duration)>,
+    /// Then wait before ending the body.
+    pub hold: Option<Pause>,
+    /// Then break the chunked framing and close the connection.
+    pub break_framing: bool,
+}
+
+/// How a reply is carried over HTTP, whatever it answers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Transport {
+    /// Wait before sending the status line.
+    pub before_headers: Option<Pause>,
+    /// Wait between the headers and the first byte of the body.
+    pub before_body: Option<Pause>,
+    /// Write the body this many bytes at a time, this far apart.
+    pub trickle: Option<(usize, Duration)>,
+    /// Replace the `Content-Type` (`Some(None)`: send none).
+    pub content_type: Option<Option<String>>,
+    /// Answer with the whole (non-streamed) body, even to a request that
+    /// asked for a stream.
+    pub whole: bool,
 }
 
 /// One scripted answer of a [`ReplayServer`](super::ReplayServer).
@@ -104,7 +138,11 @@ pub(crate) enum Fault {
 /// streamed as OpenAI does: a first chunk with the role (and the tool call's
 /// id and name), the text in [`fragment`](Self::fragment)-sized deltas, a
 /// chunk with the `finish_reason`, a `choices: []` usage chunk when the
-/// request asked for usage, then `data: [DONE]`.
+/// request asked for usage, then `data: [DONE]`. Other providers get the
+/// same answer in their own events (Responses: `response.output_text.delta`,
+/// `response.function_call_arguments.delta`, … up to `response.completed`),
+/// and the same faults in their own words (a cut is `response.incomplete`,
+/// an error an `error` event then `response.failed`).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Reply {
@@ -116,6 +154,9 @@ pub struct Reply {
     pub(crate) finish_reason: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) split: Option<usize>,
+    pub(crate) tail: Tail,
+    pub(crate) transport: Transport,
+    pub(crate) usage: Option<(u64, u64)>,
 }
 
 /// Where in the answer a pause happens.
@@ -138,6 +179,9 @@ impl Reply {
             finish_reason: None,
             headers: Vec::new(),
             split: None,
+            tail: Tail::default(),
+            transport: Transport::default(),
+            usage: None,
         }
     }
 
@@ -166,6 +210,12 @@ impl Reply {
     /// Refuses, streaming `text` as `delta.refusal`.
     pub fn refusal(text: impl Into<String>) -> Self {
         Reply::new(Answer::Refusal(text.into()))
+    }
+
+    /// Answers with a redirect (`status` 301, 302, 303, 307 or 308) to
+    /// `location`, with an empty JSON body.
+    pub fn redirect(status: u16, location: impl Into<String>) -> Self {
+        Reply::status(status, "moved").header("location", location)
     }
 
     /// Answers with an HTTP error status and an OpenAI-style error body.
@@ -252,6 +302,88 @@ impl Reply {
         self
     }
 
+    /// Breaks the HTTP framing after `bytes` bytes of the answer: a chunk
+    /// whose size line is not hexadecimal, then the connection closes.
+    pub fn malformed_chunk_after(mut self, bytes: usize) -> Self {
+        self.fault = Some(Fault::BadChunk(bytes));
+        self
+    }
+
+    /// Sends the finish reason (and usage) but not the provider's
+    /// end-of-stream event (`data: [DONE]`, `message_stop`, …).
+    pub fn without_done(mut self) -> Self {
+        self.tail.without_end = true;
+        self
+    }
+
+    /// After the answer, sends `count` event-stream comments (`:
+    /// keep-alive`), `every` apart, before the body ends.
+    pub fn keep_alive(mut self, count: usize, every: Duration) -> Self {
+        self.tail.keep_alive = Some((count, every));
+        self
+    }
+
+    /// After the answer (and any keep-alives), waits before ending the
+    /// body: a server that stalls once it has said everything.
+    pub fn hold_open(mut self, pause: Pause) -> Self {
+        self.tail.hold = Some(pause);
+        self
+    }
+
+    /// After the answer (and any keep-alives or stall), breaks the HTTP
+    /// chunked framing and closes the connection.
+    pub fn then_malformed_chunk(mut self) -> Self {
+        self.tail.break_framing = true;
+        self
+    }
+
+    /// Waits before sending the status line: a server that accepts the
+    /// request and says nothing.
+    pub fn delay_headers(mut self, pause: Pause) -> Self {
+        self.transport.before_headers = Some(pause);
+        self
+    }
+
+    /// Waits between the headers and the body.
+    pub fn delay_body(mut self, pause: Pause) -> Self {
+        self.transport.before_body = Some(pause);
+        self
+    }
+
+    /// Writes the body (an event stream, a whole answer or an error body)
+    /// `bytes` bytes at a time, `every` apart: a slow, or slowloris,
+    /// server.
+    pub fn trickle(mut self, bytes: usize, every: Duration) -> Self {
+        self.transport.trickle = Some((bytes.max(1), every));
+        self
+    }
+
+    /// Sends this `Content-Type` instead of the usual one.
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
+        self.transport.content_type = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends no `Content-Type` at all.
+    pub fn without_content_type(mut self) -> Self {
+        self.transport.content_type = Some(None);
+        self
+    }
+
+    /// Answers with the whole (non-streamed) response, as a server that
+    /// ignores `stream: true` does.
+    pub fn whole(mut self) -> Self {
+        self.transport.whole = true;
+        self
+    }
+
+    /// Reports this usage (prompt and completion tokens) at the end of the
+    /// answer, instead of counts made up from the request and the answer.
+    pub fn usage(mut self, prompt: u64, completion: u64) -> Self {
+        self.usage = Some((prompt, completion));
+        self
+    }
+
     /// The `finish_reason` sent (default `tool_calls` for tool answers,
     /// `stop` otherwise).
     pub fn finish_reason(mut self, reason: impl Into<String>) -> Self {
@@ -305,7 +437,7 @@ impl Reply {
             match action {
                 super::render::Action::Send(bytes) => out.extend_from_slice(&bytes),
                 super::render::Action::Pause(_) => {}
-                super::render::Action::Drop => break,
+                super::render::Action::Drop | super::render::Action::BadChunk => break,
             }
         }
         Some(out)

@@ -3,7 +3,7 @@
 
 use super::render::{actions, dialect_for_path, dialect_of, whole_body, Action, Dialect};
 use super::routes::{Routed, Routes};
-use super::script::{Answer, Pause, Reply};
+use super::script::{Answer, Pause, Reply, Transport};
 use crate::client::{Backoff, Client, ClientBuilder, Provider};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -238,7 +238,8 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
             Err(error) => {
                 let body =
                     dialect_of(Provider::ChatCompletions).error_body(400, &error.to_string());
-                let _ = write_status(stream.get_mut(), 400, &body, &[]).await;
+                let _ =
+                    write_status(stream.get_mut(), 400, &body, &[], &Transport::default()).await;
                 return;
             }
         };
@@ -284,7 +285,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
         let keep_open = match reply {
             Err((status, message)) => {
                 let body = dialect.error_body(status, &message);
-                write_status(stream.get_mut(), status, &body, &[]).await
+                write_status(stream.get_mut(), status, &body, &[], &Transport::default()).await
             }
             Ok(reply) => {
                 let hung_up = || {
@@ -376,6 +377,11 @@ async fn read_request(stream: &mut BufReader<TcpStream>) -> io::Result<Option<Re
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -390,6 +396,57 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// Waits out a pause.
+async fn wait(pause: &Pause) {
+    match pause {
+        Pause::For(duration) => tokio::time::sleep(*duration).await,
+        Pause::Until(gate) => gate.wait().await,
+    }
+}
+
+/// The response head: the status line, `content_type` (unless the
+/// transport replaces it), the `extra` lines, then `headers`.
+fn head(
+    status: u16,
+    content_type: &str,
+    extra: &str,
+    headers: &[(String, String)],
+    transport: &Transport,
+) -> String {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    match &transport.content_type {
+        None => head.push_str(&format!("content-type: {content_type}\r\n")),
+        Some(Some(replaced)) => head.push_str(&format!("content-type: {replaced}\r\n")),
+        Some(None) => {}
+    }
+    head.push_str(extra);
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// Writes `bytes` of a body with a length, trickled if the transport says
+/// so.
+async fn write_body<W: AsyncWrite + Unpin>(
+    stream: &mut W,
+    bytes: &[u8],
+    transport: &Transport,
+) -> io::Result<()> {
+    match transport.trickle {
+        None => stream.write_all(bytes).await?,
+        Some((size, every)) => {
+            for piece in bytes.chunks(size) {
+                tokio::time::sleep(every).await;
+                stream.write_all(piece).await?;
+                stream.flush().await?;
+            }
+        }
+    }
+    stream.flush().await
+}
+
 /// Writes a JSON error response with `body`; `Ok(true)` when the
 /// connection stays open.
 async fn write_status(
@@ -397,19 +454,12 @@ async fn write_status(
     status: u16,
     body: &str,
     headers: &[(String, String)],
+    transport: &Transport,
 ) -> io::Result<bool> {
-    let mut head = format!(
-        "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
-        reason(status),
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    head.push_str(body);
+    let length = format!("content-length: {}\r\n", body.len());
+    let head = head(status, "application/json", &length, headers, transport);
     stream.write_all(head.as_bytes()).await?;
-    stream.flush().await?;
+    write_body(stream, body.as_bytes(), transport).await?;
     Ok(true)
 }
 
@@ -423,20 +473,25 @@ async fn answer(
     id: &str,
     hung_up: impl FnOnce(),
 ) -> io::Result<bool> {
+    let transport = &reply.transport;
+    if let Some(pause) = &transport.before_headers {
+        wait(pause).await;
+    }
     if let Answer::Status { status, message } = &reply.answer {
         let body = dialect.error_body(*status, message);
-        return write_status(stream, *status, &body, &reply.headers).await;
+        return write_status(stream, *status, &body, &reply.headers, transport).await;
     }
-    if !dialect.streams(request) && !matches!(reply.answer, Answer::Raw(_)) {
+    let raw = matches!(reply.answer, Answer::Raw(_));
+    if !raw && (transport.whole || !dialect.streams(request)) {
         return whole(stream, dialect, reply, request, id).await;
     }
-    let mut head = String::from(
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n",
+    let head = head(
+        200,
+        "text/event-stream; charset=utf-8",
+        "cache-control: no-cache\r\ntransfer-encoding: chunked\r\n",
+        &reply.headers,
+        transport,
     );
-    for (name, value) in &reply.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await?;
     stream.flush().await?;
     let (mut reader, mut writer) = stream.split();
@@ -473,7 +528,11 @@ async fn stream_events<W: AsyncWrite + Unpin>(
     let split = reply
         .split
         .filter(|_| !matches!(reply.answer, Answer::Raw(_)));
+    let trickle = reply.transport.trickle;
     let mut pending: Vec<u8> = Vec::new();
+    if let Some(pause) = &reply.transport.before_body {
+        wait(pause).await;
+    }
     for action in actions(dialect, reply, request, id) {
         match action {
             Action::Send(bytes) => {
@@ -481,47 +540,60 @@ async fn stream_events<W: AsyncWrite + Unpin>(
                     tokio::time::sleep(reply.delay).await;
                 }
                 match split {
-                    None => write_chunk(stream, &bytes).await?,
+                    None => write_chunk(stream, &bytes, trickle).await?,
                     Some(size) => {
                         pending.extend_from_slice(&bytes);
                         while pending.len() >= size {
-                            write_chunk(stream, &pending[..size]).await?;
+                            write_chunk(stream, &pending[..size], trickle).await?;
                             pending.drain(..size);
                         }
                     }
                 }
             }
             Action::Pause(pause) => {
-                write_chunk(stream, &std::mem::take(&mut pending)).await?;
-                match pause {
-                    Pause::For(duration) => tokio::time::sleep(duration).await,
-                    Pause::Until(gate) => gate.wait().await,
-                }
+                write_chunk(stream, &std::mem::take(&mut pending), trickle).await?;
+                wait(&pause).await;
             }
             Action::Drop => {
-                write_chunk(stream, &std::mem::take(&mut pending)).await?;
+                write_chunk(stream, &std::mem::take(&mut pending), trickle).await?;
+                stream.shutdown().await?;
+                return Ok(false);
+            }
+            Action::BadChunk => {
+                write_chunk(stream, &std::mem::take(&mut pending), trickle).await?;
+                stream.write_all(b"zz\r\nnot a chunk\r\n").await?;
+                stream.flush().await?;
                 stream.shutdown().await?;
                 return Ok(false);
             }
         }
     }
-    write_chunk(stream, &pending).await?;
+    write_chunk(stream, &pending, trickle).await?;
     stream.write_all(b"0\r\n\r\n").await?;
     stream.flush().await?;
     Ok(true)
 }
 
 /// Writes one piece of a chunked body (nothing for an empty piece, which
-/// would end the body).
-async fn write_chunk<W: AsyncWrite + Unpin>(stream: &mut W, bytes: &[u8]) -> io::Result<()> {
-    if bytes.is_empty() {
-        return Ok(());
+/// would end the body); trickled, each `size` bytes its own chunk `every`
+/// apart.
+async fn write_chunk<W: AsyncWrite + Unpin>(
+    stream: &mut W,
+    bytes: &[u8],
+    trickle: Option<(usize, Duration)>,
+) -> io::Result<()> {
+    let (size, every) = trickle.unwrap_or((bytes.len().max(1), Duration::ZERO));
+    for piece in bytes.chunks(size) {
+        if !every.is_zero() {
+            tokio::time::sleep(every).await;
+        }
+        let mut framed = format!("{:x}\r\n", piece.len()).into_bytes();
+        framed.extend_from_slice(piece);
+        framed.extend_from_slice(b"\r\n");
+        stream.write_all(&framed).await?;
+        stream.flush().await?;
     }
-    let mut framed = format!("{:x}\r\n", bytes.len()).into_bytes();
-    framed.extend_from_slice(bytes);
-    framed.extend_from_slice(b"\r\n");
-    stream.write_all(&framed).await?;
-    stream.flush().await
+    Ok(())
 }
 
 /// A whole (non-streamed) answer, for a request without `stream`.
@@ -533,12 +605,15 @@ async fn whole(
     id: &str,
 ) -> io::Result<bool> {
     let body = whole_body(dialect, reply, request, id);
-    let head = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
+    let length = format!("content-length: {}\r\n", body.len());
+    let head = head(
+        200,
+        "application/json",
+        &length,
+        &reply.headers,
+        &reply.transport,
     );
     stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.flush().await?;
+    write_body(stream, body.as_bytes(), &reply.transport).await?;
     Ok(true)
 }

@@ -49,8 +49,8 @@ async fn collect<O: Send + 'static>(
 }
 
 #[tokio::test]
-async fn the_lifecycle_for_both_providers() {
-    for provider in [Provider::ChatCompletions, Provider::Anthropic] {
+async fn the_lifecycle_for_every_provider() {
+    for &provider in Provider::ALL {
         for mode in [Mode::Tools, Mode::JsonSchema, Mode::MdJson] {
             let server = server().await;
             let client = server.client_for(provider);
@@ -80,13 +80,17 @@ async fn the_lifecycle_for_both_providers() {
                 .count();
             assert_eq!(polls, 3, "{routes:?}");
             match provider {
-                Provider::ChatCompletions => {
+                Provider::ChatCompletions | Provider::Responses => {
                     assert_eq!(routes[0], "POST /v1/files");
                     assert_eq!(routes[1], "POST /v1/batches");
                     assert!(routes.last().unwrap().ends_with("/content"));
                     let created = server.requests()[1].json();
                     assert_eq!(created["completion_window"], "24h");
-                    assert_eq!(created["endpoint"], "/v1/chat/completions");
+                    let endpoint = match provider {
+                        Provider::Responses => "/v1/responses",
+                        _ => "/v1/chat/completions",
+                    };
+                    assert_eq!(created["endpoint"], endpoint);
                     let upload = String::from_utf8_lossy(&server.requests()[0].body).into_owned();
                     assert!(upload.contains("name=\"purpose\"\r\n\r\nbatch"), "{upload}");
                     let line: Value = serde_json::from_str(
@@ -99,8 +103,7 @@ async fn the_lifecycle_for_both_providers() {
                     assert_eq!(line["custom_id"], "doc-0");
                     assert!(line["body"].get("stream").is_none());
                     assert!(line["body"].get("stream_options").is_none());
-                    let messages = line["body"]["messages"].as_array().unwrap();
-                    assert!(messages.iter().any(|m| m["content"] == "Extract."));
+                    assert!(line["body"].to_string().contains("Extract."));
                 }
                 _ => {
                     assert_eq!(routes[0], "POST /v1/messages/batches");
@@ -120,7 +123,7 @@ async fn the_lifecycle_for_both_providers() {
 /// The request lines are exactly the live bodies without streaming.
 #[tokio::test]
 async fn batch_lines_are_the_live_request_bodies() {
-    for provider in [Provider::ChatCompletions, Provider::Anthropic] {
+    for &provider in Provider::ALL {
         let server = server().await;
         let client = server.client_for(provider);
         let request = fast(&client)
@@ -142,7 +145,7 @@ async fn batch_lines_are_the_live_request_bodies() {
         drop(batch);
         let sent = &server.requests()[1];
         let body = match provider {
-            Provider::ChatCompletions => {
+            Provider::ChatCompletions | Provider::Responses => {
                 let upload = String::from_utf8_lossy(&sent.body).into_owned();
                 let line: Value =
                     serde_json::from_str(upload.lines().find(|l| l.starts_with('{')).unwrap())

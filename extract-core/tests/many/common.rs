@@ -18,7 +18,9 @@ pub fn temp_path(name: &str) -> PathBuf {
 /// The text of the first user message of a chat-completions or Messages
 /// request body (the document: re-asks add turns after it).
 pub fn user_text(body: &Value) -> String {
-    let last = body["messages"]
+    // Chat completions and Anthropic: `messages`; Responses: `input`.
+    let turns = body.get("messages").unwrap_or(&body["input"]);
+    let last = turns
         .as_array()
         .and_then(|m| m.iter().find(|m| m["role"] == "user"))
         .cloned()

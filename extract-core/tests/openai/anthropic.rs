@@ -5,29 +5,20 @@
 //! retryable and fatal HTTP errors; errors sent mid-stream; what is refused
 //! before any request.
 
-use crate::common::{json_of, Object, MODES};
+use crate::common::{client_over, json_of, reasked, Object, MODES};
 use crate::modes::{user, users};
-use extract_core::client::{Backoff, ChatRequest, Client, Mode, Part, Provider, ResponseModel};
+use extract_core::client::{ChatRequest, Client, Mode, Part, Provider, ResponseModel};
 use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 type Ages = BTreeMap<String, u32>;
 
 /// A client to `server` speaking the Messages API, with `retries` fast
 /// transient retries.
 fn client(server: &ReplayServer, retries: u32) -> Client {
-    let backoff = Backoff::default()
-        .with_max_retries(retries)
-        .with_base_delay(Duration::from_millis(1));
-    server
-        .client_builder()
-        .provider(Provider::Anthropic)
-        .backoff(backoff)
-        .build()
-        .unwrap()
+    client_over(server, Provider::Anthropic, retries)
 }
 
 /// A request to `server` in `mode` (transient failures retried twice).
@@ -239,26 +230,18 @@ async fn what_the_api_cannot_take_is_a_config_error_before_any_request() {
     assert!(server.requests().is_empty(), "nothing was sent");
 }
 
-/// Answers `bad` then `good` in `mode` with one re-ask allowed; the value
-/// and the server.
-async fn reasked(bad: &str, good: &str, mode: Mode) -> (Ages, ReplayServer) {
-    let server = ReplayServer::start([Reply::json(bad), Reply::json(good)])
-        .await
-        .unwrap();
-    let value = request(&server, mode)
-        .max_retries(1)
-        .create::<Ages>()
-        .await
-        .unwrap();
-    (value, server)
-}
-
 /// The re-ask of a tool answer: the assistant's `tool_use` turn, then a
 /// user turn with a `tool_result` block, `is_error: true` and the errors.
 #[tokio::test]
 async fn tool_modes_reask_with_a_failed_tool_result() {
     for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
-        let (ages, server) = reasked(r#"{"jason": "ten"}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(
+            Provider::Anthropic,
+            r#"{"jason": "ten"}"#,
+            r#"{"jason": 10}"#,
+            mode,
+        )
+        .await;
         assert_eq!(ages["jason"], 10, "{mode:?}");
         let requests = server.requests();
         let (first, second) = (turns(&requests[0]), turns(&requests[1]));
@@ -289,7 +272,7 @@ async fn tool_modes_reask_with_a_failed_tool_result() {
 #[tokio::test]
 async fn a_syntax_error_is_reasked_with_a_well_formed_request() {
     let bad = r#"{"a": 1,, "b": 2}"#;
-    let (got, server) = reasked(bad, r#"{"a": 1}"#, Mode::Tools).await;
+    let (got, server) = reasked::<Ages>(Provider::Anthropic, bad, r#"{"a": 1}"#, Mode::Tools).await;
     assert_eq!(got["a"], 1);
     let sent = turns(&server.requests()[1]);
     let (call, result) = (&sent[1]["content"][0], &sent[2]["content"][0]);
@@ -304,7 +287,13 @@ async fn a_syntax_error_is_reasked_with_a_well_formed_request() {
 #[tokio::test]
 async fn json_modes_reask_with_the_answer_and_a_user_message() {
     for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
-        let (ages, server) = reasked(r#"{"jason": -3}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(
+            Provider::Anthropic,
+            r#"{"jason": -3}"#,
+            r#"{"jason": 10}"#,
+            mode,
+        )
+        .await;
         assert_eq!(ages["jason"], 10);
         let sent = turns(&server.requests()[1]);
         let (answer, follow_up) = (&sent[sent.len() - 2], &sent[sent.len() - 1]);

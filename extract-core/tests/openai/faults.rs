@@ -1,7 +1,10 @@
 //! Every fault the replay server can produce, and the typed error (or the
 //! transient retry) it leads to.
 
-use crate::common::{chat, client_with_backoff, client_without_backoff, json_of, request, Object};
+use crate::common::{
+    chat, client_over, client_with_backoff, client_without_backoff, every_provider_with, json_of,
+    request, Object,
+};
 use extract_core::openai::{Backoff, Client, Mode};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::Error;
@@ -73,7 +76,7 @@ async fn retry_after_in_seconds_is_honoured() {
 
 #[tokio::test]
 async fn server_errors_are_retried_with_backoff() {
-    for status in [408, 429, 500, 502, 503, 504] {
+    for (provider, status) in every_provider_with([408, 429, 500, 502, 503, 504]) {
         let server = ReplayServer::start([
             Reply::status(status, "oops"),
             Reply::status(status, "oops"),
@@ -81,25 +84,25 @@ async fn server_errors_are_retried_with_backoff() {
         ])
         .await
         .unwrap();
-        let got: Object = chat(&client_with_backoff(&server, 2))
+        let got: Object = chat(&client_over(&server, provider, 2))
             .create::<Object>()
             .await
             .unwrap();
-        assert_eq!(json_of(&got), answer(), "{status}");
-        assert_eq!(server.requests().len(), 3, "{status}");
+        assert_eq!(json_of(&got), answer(), "{provider} {status}");
+        assert_eq!(server.requests().len(), 3, "{provider} {status}");
     }
 }
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
-    for status in [400, 401, 403, 404] {
+    for (provider, status) in every_provider_with([400, 401, 403, 404]) {
         let server = ReplayServer::start([
             Reply::status(status, "Incorrect API key provided"),
             Reply::json(ANSWER),
         ])
         .await
         .unwrap();
-        let err = chat(&client_with_backoff(&server, 3))
+        let err = chat(&client_over(&server, provider, 3))
             .create::<Object>()
             .await
             .unwrap_err();
@@ -110,16 +113,25 @@ async fn client_errors_are_not_retried() {
             ..
         } = &err
         else {
-            panic!("{err}")
+            panic!("{provider}: {err}")
         };
-        assert_eq!(*got, status);
+        assert_eq!(*got, status, "{provider}");
         assert_eq!(message, "Incorrect API key provided");
-        assert_eq!(kind.as_deref(), Some("invalid_request_error"));
+        // The provider's error type: `invalid_request_error` (OpenAI),
+        // `authentication_error`, `not_found_error`, … (Anthropic).
+        assert!(
+            kind.as_deref().is_some_and(|k| k.ends_with("_error")),
+            "{provider} {status}: {kind:?}"
+        );
         assert!(
             err.raw_text().unwrap().contains("Incorrect API key"),
             "the body is kept"
         );
-        assert_eq!(server.requests().len(), 1, "{status} is not retried");
+        assert_eq!(
+            server.requests().len(),
+            1,
+            "{provider} {status} is not retried"
+        );
     }
 }
 

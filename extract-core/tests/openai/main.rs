@@ -3,17 +3,22 @@
 //! and `create_iterable`; every fault; retries; streaming timing; and every
 //! recorded OpenAI-compatible stream of `tests/fixtures/sse/`. The other
 //! providers, against the same server, in their own modules
-//! (`anthropic`, `anthropic_fixtures`).
+//! (`anthropic`, `anthropic_fixtures`, `responses`, `responses_fixtures`).
 //!
 //! No test touches the network beyond 127.0.0.1 or needs an API key.
 
 mod anthropic;
 mod anthropic_fixtures;
 mod common;
+mod deadlines;
 mod faults;
 mod fixtures;
+mod hostile;
 mod modes;
+mod quirks;
 mod readers;
+mod responses;
+mod responses_fixtures;
 mod retries;
 mod server;
 mod streaming;

@@ -2,7 +2,7 @@
 //! `create_partial` / `create_iterable`, and the request each mode sends
 //! (chat completions; each other provider's in its own module).
 
-use crate::common::{chat, extends, json_of, request, Object, MODES};
+use crate::common::{chat, every_provider_with, extends, json_of, request, Object, MODES};
 use extract_core::openai::{ChatRequest, Mode, Provider, ResponseModel};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::Iterable;
@@ -30,9 +30,7 @@ pub fn users() -> Vec<Value> {
 
 /// Every provider with every mode.
 fn every_provider_and_mode() -> impl Iterator<Item = (Provider, Mode)> {
-    Provider::ALL
-        .iter()
-        .flat_map(|&provider| MODES.map(|mode| (provider, mode)))
+    every_provider_with(MODES)
 }
 
 #[tokio::test]

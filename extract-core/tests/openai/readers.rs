@@ -3,7 +3,7 @@
 //! stream, every mode and several read sizes, the reader's outcome is the
 //! client's. And `PartialStream::next_snapshot`, which lends snapshots.
 
-use crate::common::{chat, client_without_backoff, extends, request, FIXTURES, MODES};
+use crate::common::{chat, client_without_backoff, extends, outcome, request, FIXTURES, MODES};
 use extract_core::openai::{ItemReader, Mode, PartialReader};
 use extract_core::testing::{ReplayServer, Reply};
 use extract_core::{Error, Iterable};
@@ -35,18 +35,6 @@ fn recorded_streams() -> Vec<PathBuf> {
     paths
 }
 
-/// What an outcome shows: the value, or the error with what it kept.
-fn outcome(result: Result<Value, Error>) -> Value {
-    match result {
-        Ok(value) => json!({ "value": value }),
-        Err(error) => json!({
-            "error": error.to_string(),
-            "raw": error.raw_text(),
-            "partial": error.partial(),
-        }),
-    }
-}
-
 /// Reads `body` with a `PartialReader<Value>` in reads of `size` bytes,
 /// checking the lent snapshots grow monotonically.
 fn read_partial(body: &[u8], mode: Mode, size: usize) -> Result<Value, Error> {
@@ -75,13 +63,13 @@ async fn partial_reader_matches_the_client_on_every_recording_and_mode() {
                 .await
                 .unwrap();
             let expected = outcome(
-                chat(&client_without_backoff(&server))
+                &chat(&client_without_backoff(&server))
                     .mode(mode)
                     .create::<Value>()
                     .await,
             );
             for size in [1, 7, 4096, body.len()] {
-                let got = outcome(read_partial(&body, mode, size));
+                let got = outcome(&read_partial(&body, mode, size));
                 assert_eq!(
                     got,
                     expected,

@@ -1,8 +1,8 @@
 //! Re-asks: the next request really carries the previous answer and its
 //! errors; budgets; what streams show across attempts.
 
-use crate::common::{json_of, request, Object};
-use extract_core::openai::{Mode, ResponseModel};
+use crate::common::{json_of, reasked, request, Object};
+use extract_core::openai::{Mode, Provider};
 use extract_core::testing::{RecordedRequest, ReplayServer, Reply};
 use extract_core::{Error, Iterable};
 use futures::StreamExt;
@@ -10,20 +10,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 type Ages = BTreeMap<String, u32>;
-
-/// Answers `bad` then `good` with one re-ask allowed; the value and the
-/// server (to read both requests).
-async fn reasked<R: ResponseModel>(bad: &str, good: &str, mode: Mode) -> (R::Output, ReplayServer) {
-    let server = ReplayServer::start([Reply::json(bad), Reply::json(good)])
-        .await
-        .unwrap();
-    let value = request(&server, mode)
-        .max_retries(1)
-        .create::<R>()
-        .await
-        .unwrap();
-    (value, server)
-}
 
 /// The messages `request` sent.
 fn messages(request: &RecordedRequest) -> Vec<Value> {
@@ -33,7 +19,13 @@ fn messages(request: &RecordedRequest) -> Vec<Value> {
 #[tokio::test]
 async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
     for mode in [Mode::Tools, Mode::ToolsStrict, Mode::ParallelTools] {
-        let (ages, server) = reasked::<Ages>(r#"{"jason": "ten"}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(
+            Provider::ChatCompletions,
+            r#"{"jason": "ten"}"#,
+            r#"{"jason": 10}"#,
+            mode,
+        )
+        .await;
         assert_eq!(ages["jason"], 10, "{mode:?}");
         let requests = server.requests();
         assert_eq!(requests.len(), 2, "{mode:?}");
@@ -64,7 +56,13 @@ async fn tool_modes_reask_with_the_tool_call_and_a_tool_result() {
 #[tokio::test]
 async fn json_modes_reask_with_the_answer_and_a_user_message() {
     for mode in [Mode::JsonSchema, Mode::Json, Mode::MdJson] {
-        let (ages, server) = reasked::<Ages>(r#"{"jason": -3}"#, r#"{"jason": 10}"#, mode).await;
+        let (ages, server) = reasked::<Ages>(
+            Provider::ChatCompletions,
+            r#"{"jason": -3}"#,
+            r#"{"jason": 10}"#,
+            mode,
+        )
+        .await;
         assert_eq!(ages["jason"], 10);
         let sent = messages(&server.requests()[1]);
         let (answer, follow_up) = (&sent[sent.len() - 2], &sent[sent.len() - 1]);
@@ -86,7 +84,13 @@ async fn json_modes_reask_with_the_answer_and_a_user_message() {
 
 #[tokio::test]
 async fn a_syntax_error_is_reasked_as_soon_as_it_arrives() {
-    let (got, server) = reasked::<Object>(r#"{"a": 1,, "b": 2}"#, r#"{"a": 1}"#, Mode::Tools).await;
+    let (got, server) = reasked::<Object>(
+        Provider::ChatCompletions,
+        r#"{"a": 1,, "b": 2}"#,
+        r#"{"a": 1}"#,
+        Mode::Tools,
+    )
+    .await;
     assert_eq!(json_of(&got), json!({"a": 1}));
     let tool_result = messages(&server.requests()[1]).pop().unwrap();
     assert!(
@@ -256,4 +260,152 @@ async fn transient_failures_and_reasks_have_separate_budgets() {
         .unwrap();
     assert_eq!(got["a"], 2);
     assert_eq!(server.requests().len(), 4);
+}
+
+/// A list answer cut after its second item, and the offset of the cut in
+/// `mode`'s rendering.
+fn cut_after_two(mode: Mode) -> usize {
+    match mode {
+        // One tool call per item: `{"n":1}` twice.
+        Mode::ParallelTools => 14,
+        // `{"items":[{"n":1},{"n":2}`.
+        _ => 25,
+    }
+}
+
+fn n(values: &[u32]) -> Vec<Value> {
+    values.iter().map(|v| json!({ "n": v })).collect()
+}
+
+/// Everything an item stream from `server` over `provider` yields (one
+/// transient retry, `reasks` re-asks): the items, then the error it ended
+/// with.
+async fn items_of(
+    server: &ReplayServer,
+    provider: Provider,
+    mode: Mode,
+    reasks: u32,
+) -> (Vec<Value>, Option<Error>) {
+    let stream = crate::common::chat(&crate::common::client_over(server, provider, 1))
+        .mode(mode)
+        .max_retries(reasks)
+        .create_iterable::<Ages>()
+        .await
+        .unwrap();
+    let results: Vec<Result<Ages, Error>> = stream.collect().await;
+    let mut items = Vec::new();
+    let mut error = None;
+    for result in results {
+        match result {
+            Ok(item) => items.push(json_of(&item)),
+            Err(e) => error = Some(e),
+        }
+    }
+    (items, error)
+}
+
+/// The issue's case: answer 1 gave A, B and was cut; the retry's answer is
+/// another list (C, D, E). The stream yields A, B and then says the new
+/// answer diverged: C, D and E are not yielded after A, B as if they
+/// followed them, and they are not lost (the error's raw text).
+#[tokio::test]
+async fn an_item_stream_never_mixes_two_lists_after_a_cut() {
+    let cases = crate::common::every_provider_with([Mode::Json, Mode::Tools, Mode::ParallelTools]);
+    for (provider, mode) in cases {
+        let server = ReplayServer::start([
+            Reply::items(n(&[1, 2, 3])).drop_after(cut_after_two(mode)),
+            Reply::items(n(&[30, 40, 50])),
+        ])
+        .await
+        .unwrap();
+        let (items, error) = items_of(&server, provider, mode, 0).await;
+        assert_eq!(items, n(&[1, 2]), "{provider} {mode:?}");
+        let error = error.expect("the divergence is reported");
+        let Error::RetriesExhausted { attempts, .. } = &error else {
+            panic!("{mode:?}: {error}")
+        };
+        let Error::Diverged { index, kept, .. } = attempts.last().unwrap() else {
+            panic!("{mode:?}: {error}")
+        };
+        assert_eq!((*index, *kept), (0, 2), "{mode:?}");
+        assert!(
+            error.raw_text().unwrap().contains("30"),
+            "{mode:?}: the new answer is kept: {:?}",
+            error.raw_text()
+        );
+        // The retry showed the model the cut answer and asked it to begin
+        // with the two items received.
+        let retry = String::from_utf8_lossy(&server.requests()[1].body).into_owned();
+        assert!(
+            retry.contains("first 2 items"),
+            "{provider} {mode:?}: {retry}"
+        );
+        assert!(
+            retry.contains(r#"{\"n\":2}"#) || retry.contains(r#"{"n":2}"#),
+            "{provider} {mode:?}: the answer so far is in the conversation: {retry}"
+        );
+    }
+}
+
+/// With a re-ask allowed, the divergence is re-asked, and the stream goes
+/// on with the answer that begins with the items already yielded: every
+/// item yielded is from that one list.
+#[tokio::test]
+async fn a_diverged_answer_is_reasked_and_the_stream_goes_on_consistently() {
+    let cases = crate::common::every_provider_with([Mode::Json, Mode::Tools, Mode::ParallelTools]);
+    for (provider, mode) in cases {
+        let server = ReplayServer::start([
+            Reply::items(n(&[1, 2, 3])).drop_after(cut_after_two(mode)),
+            Reply::items(n(&[30, 40, 50])),
+            Reply::items(n(&[1, 2, 7, 8])),
+        ])
+        .await
+        .unwrap();
+        let (items, error) = items_of(&server, provider, mode, 1).await;
+        assert!(error.is_none(), "{provider} {mode:?}: {error:?}");
+        assert_eq!(items, n(&[1, 2, 7, 8]), "{provider} {mode:?}");
+        let reask = String::from_utf8_lossy(&server.requests()[2].body).into_owned();
+        assert!(
+            reask.contains("item 0 differs"),
+            "{provider} {mode:?}: {reask}"
+        );
+    }
+}
+
+/// A new answer shorter than what was yielded diverges too (its end), and
+/// an answer that repeats the items with other whitespace does not.
+#[tokio::test]
+async fn a_new_answer_must_hold_every_item_yielded() {
+    let server = ReplayServer::start([
+        Reply::items(n(&[1, 2, 3])).drop_after(25),
+        Reply::items(n(&[1])),
+    ])
+    .await
+    .unwrap();
+    let (items, error) = items_of(&server, Provider::ChatCompletions, Mode::Json, 0).await;
+    assert_eq!(items, n(&[1, 2]));
+    let Some(Error::RetriesExhausted { attempts, .. }) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        matches!(
+            attempts[1],
+            Error::Diverged {
+                index: 1,
+                kept: 2,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let spaced = r#"{"items": [ {"n": 1} , {"n":2}, {"n": 3} ]}"#;
+    let server = ReplayServer::start([
+        Reply::items(n(&[1, 2, 3])).drop_after(25),
+        Reply::json(spaced),
+    ])
+    .await
+    .unwrap();
+    let (items, error) = items_of(&server, Provider::ChatCompletions, Mode::Json, 0).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(items, n(&[1, 2, 3]));
 }

@@ -1,6 +1,6 @@
-//! OpenAI's Batch API for chat completions: the requests as a JSONL file
-//! (`{custom_id, method: "POST", url: "/v1/chat/completions", body}` per
-//! line) uploaded through the Files API (`POST /files`, multipart,
+//! OpenAI's Batch API for chat completions and Responses: the requests as
+//! a JSONL file (`{custom_id, method: "POST", url: "/v1/chat/completions"`
+//! or `"/v1/responses"`, `body}` per line) uploaded through the Files API (`POST /files`, multipart,
 //! `purpose=batch`), a batch created on it (`POST /batches`,
 //! `completion_window: "24h"`), polled (`GET /batches/{id}`: `validating`,
 //! `in_progress`, `finalizing`, then `completed`, `expired`, `cancelled` or
@@ -37,6 +37,11 @@ impl OpenAiBatches {
     /// Batches of chat completions.
     pub const CHAT: OpenAiBatches = OpenAiBatches {
         endpoint: "/v1/chat/completions",
+    };
+
+    /// Batches of Responses requests.
+    pub const RESPONSES: OpenAiBatches = OpenAiBatches {
+        endpoint: "/v1/responses",
     };
 }
 

@@ -22,6 +22,7 @@
 
 pub(crate) mod anthropic;
 pub(crate) mod chat_completions;
+pub(crate) mod responses;
 mod wire;
 
 use super::assembler::Completion;
@@ -67,16 +68,27 @@ pub enum Provider {
     /// Thinking blocks, server tools and their results are never part of
     /// the answer; HTTP 529 (overloaded) is retried like a 5xx.
     Anthropic,
+    /// The OpenAI Responses API (`POST /responses`): input items with
+    /// typed content parts, function tools and `text.format`, a stream of
+    /// typed events (reasoning is never part of the answer). Other servers
+    /// implement it too (Azure OpenAI, vLLM, DeepSeek, …). No `seed`, no
+    /// audio input.
+    Responses,
 }
 
 impl Provider {
     /// Every provider, in a stable order.
-    pub const ALL: &'static [Provider] = &[Provider::ChatCompletions, Provider::Anthropic];
+    pub const ALL: &'static [Provider] = &[
+        Provider::ChatCompletions,
+        Provider::Responses,
+        Provider::Anthropic,
+    ];
 
     /// How this provider speaks.
     pub(crate) fn protocol(self) -> &'static dyn Protocol {
         match self {
             Provider::ChatCompletions => &chat_completions::ChatCompletions,
+            Provider::Responses => &responses::Responses,
             Provider::Anthropic => &anthropic::Anthropic,
         }
     }
@@ -428,6 +440,20 @@ pub(crate) fn reask_messages(
             format!("That JSON was not valid:\n{errors}\nAnswer again with the JSON only, every error fixed.")
         };
         vec![Message::assistant(answer), Message::user(follow_up)]
+    }
+}
+
+/// The target of the providers' unit tests: `User`, a schema with a
+/// description.
+#[cfg(test)]
+pub(crate) fn test_target() -> Target {
+    fn schema() -> Value {
+        serde_json::json!({"type": "object", "description": "A user.", "properties": {"name": {"type": "string"}}})
+    }
+    Target {
+        name: "User".into(),
+        schema,
+        strict_schema: schema,
     }
 }
 

@@ -225,7 +225,9 @@ impl Encoder for EventEncoder {
                         "usage": { "input_tokens": finish.usage.0, "output_tokens": finish.usage.1 },
                     }),
                 ));
-                events.push(Self::event("message_stop", &json!({ "type": "message_stop" })));
+                if finish.end {
+                    events.push(Self::event("message_stop", &json!({ "type": "message_stop" })));
+                }
                 events
             }
             Step::Error { message } => {

@@ -4,7 +4,7 @@
 //! `finish_reason`; a `choices: []` usage chunk when the request asked for
 //! usage; `data: [DONE]`).
 
-use super::{sse_event, Dialect, Encoder, Placement, Rendered, Step};
+use super::{openai_error_body, sse_event, Dialect, Encoder, Placement, Rendered, Step};
 use crate::client::Provider;
 use crate::testing::script::{Answer, Reply};
 use serde_json::{json, Value};
@@ -62,6 +62,7 @@ impl Dialect for ChatCompletions {
             };
             message[field] = json!(text);
         }
+        let (prompt, completion) = reply.usage.unwrap_or((10, 10));
         let finish = reply
             .finish_reason
             .clone()
@@ -69,19 +70,13 @@ impl Dialect for ChatCompletions {
         json!({
             "id": id, "object": "chat.completion", "created": 1_700_000_000, "model": request["model"],
             "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
-            "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
+            "usage": { "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt.saturating_add(completion) },
         })
         .to_string()
     }
 
     fn error_body(&self, status: u16, message: &str) -> String {
-        let kind = if status >= 500 {
-            "server_error"
-        } else {
-            "invalid_request_error"
-        };
-        json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
-            .to_string()
+        openai_error_body(status, message)
     }
 
     fn id_prefix(&self) -> &'static str {
@@ -118,7 +113,7 @@ impl ChunkEncoder {
             "created": 1_700_000_000,
             "model": self.model,
             "choices": [],
-            "usage": { "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion },
+            "usage": { "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt.saturating_add(completion) },
         });
         sse_event(None, &chunk.to_string())
     }
@@ -174,7 +169,9 @@ impl Encoder for ChunkEncoder {
                 if self.include_usage {
                     events.push(self.usage(finish.usage.0, finish.usage.1));
                 }
-                events.push(sse_event(None, "[DONE]"));
+                if finish.end {
+                    events.push(sse_event(None, "[DONE]"));
+                }
                 events
             }
             Step::Error { message } => {

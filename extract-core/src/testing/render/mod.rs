@@ -7,6 +7,7 @@
 
 mod anthropic;
 mod chat_completions;
+mod responses;
 
 use super::script::{Answer, Fault, Marker, Pause, Reply};
 use crate::client::Provider;
@@ -66,10 +67,7 @@ pub(crate) enum Step<'a> {
     /// Tool call `call` begins.
     ToolStart { call: usize, name: &'a str },
     /// A text part (answer or refusal) begins.
-    TextStart {
-        #[expect(dead_code, reason = "for dialects with typed content parts")]
-        refusal: bool,
-    },
+    TextStart { refusal: bool },
     /// A fragment of tool call `call`'s arguments, or (`call: None`) of the
     /// answer text.
     Fragment {
@@ -78,7 +76,6 @@ pub(crate) enum Step<'a> {
         refusal: bool,
     },
     /// A part is complete: tool call `call` (or the text), all of `text`.
-    #[expect(dead_code, reason = "for dialects that repeat a part whole at its end")]
     PartEnd {
         call: Option<usize>,
         name: Option<&'a str>,
@@ -104,6 +101,10 @@ pub(crate) struct Finish<'a> {
     pub tools: bool,
     /// Prompt and completion token counts to report.
     pub usage: (u64, u64),
+    /// Send the end-of-stream event after the finish (`data: [DONE]`,
+    /// `message_stop`, …); false for a server that leaves it out. A
+    /// provider whose finish event is its end event sends it anyway.
+    pub end: bool,
 }
 
 /// The dialect of the provider whose path `path` ends with.
@@ -119,6 +120,7 @@ pub(crate) fn dialect_for_path(path: &str) -> Option<&'static dyn Dialect> {
 pub(crate) fn dialect_of(provider: Provider) -> &'static dyn Dialect {
     match provider {
         Provider::ChatCompletions => &chat_completions::ChatCompletions,
+        Provider::Responses => &responses::Responses,
         Provider::Anthropic => &anthropic::Anthropic,
     }
 }
@@ -225,6 +227,8 @@ pub(crate) enum Action {
     Pause(Pause),
     /// Close the connection now, mid-body.
     Drop,
+    /// Break the chunked framing, then close the connection.
+    BadChunk,
 }
 
 /// The steps of a streamed answer for `request`, in `dialect`. See
@@ -247,7 +251,11 @@ pub(crate) fn actions(
     let tools = rendered.tools();
     let fault_at = match &reply.fault {
         Some(
-            Fault::Truncate(n) | Fault::Drop(n) | Fault::Malformed(n) | Fault::ErrorEvent(n, _),
+            Fault::Truncate(n)
+            | Fault::Drop(n)
+            | Fault::Malformed(n)
+            | Fault::ErrorEvent(n, _)
+            | Fault::BadChunk(n),
         ) => Some(*n),
         _ => None,
     };
@@ -329,6 +337,10 @@ pub(crate) fn actions(
             out.push(Action::Drop);
             return out;
         }
+        (Some(Fault::BadChunk(_)), _) => {
+            out.push(Action::BadChunk);
+            return out;
+        }
         (Some(Fault::ErrorEvent(_, message)), _) => {
             emit(&mut encoder, &mut out, Step::Error { message });
             return out;
@@ -338,7 +350,10 @@ pub(crate) fn actions(
             return out;
         }
         (Some(Fault::Truncate(_)), _) => true,
-        (_, Some(Fault::NoEnd)) => return out,
+        (_, Some(Fault::NoEnd)) => {
+            tail(reply, &mut out);
+            return out;
+        }
         _ => false,
     };
     let prompt = request.to_string().len() as u64 / 4;
@@ -349,10 +364,31 @@ pub(crate) fn actions(
             truncated,
             reason: reply.finish_reason.as_deref(),
             tools,
-            usage: (prompt, fragments_sent),
+            usage: reply.usage.unwrap_or((prompt, fragments_sent)),
+            end: !reply.tail.without_end,
         }),
     );
+    tail(reply, &mut out);
     out
+}
+
+/// What a reply sends once its answer is over: keep-alive comments, a
+/// stall, broken framing.
+fn tail(reply: &Reply, out: &mut Vec<Action>) {
+    if let Some((count, every)) = reply.tail.keep_alive {
+        for _ in 0..count {
+            if !every.is_zero() {
+                out.push(Action::Pause(Pause::For(every)));
+            }
+            out.push(Action::Send(b": keep-alive\n\n".to_vec()));
+        }
+    }
+    if let Some(pause) = &reply.tail.hold {
+        out.push(Action::Pause(pause.clone()));
+    }
+    if reply.tail.break_framing {
+        out.push(Action::BadChunk);
+    }
 }
 
 /// The body of a whole (non-streamed) answer.
@@ -364,6 +400,18 @@ pub(crate) fn whole_body(
 ) -> String {
     let rendered = render(&reply.answer, &dialect.placement(request));
     dialect.whole_body(reply, &rendered, request, id)
+}
+
+/// The JSON body of an HTTP error in OpenAI's shape (chat completions and
+/// Responses): `{"error": {"message", "type", "param", "code"}}`.
+pub(crate) fn openai_error_body(status: u16, message: &str) -> String {
+    let kind = if status >= 500 {
+        "server_error"
+    } else {
+        "invalid_request_error"
+    };
+    serde_json::json!({ "error": { "message": message, "type": kind, "param": null, "code": null } })
+        .to_string()
 }
 
 /// `event:` (when named) and `data:` lines of one server-sent event.

@@ -9,21 +9,56 @@
 //! object in a chunk fails the stream, unless a finish reason came before
 //! it: the answer is settled then (OpenRouter sends `length` and then an
 //! error).
+//!
+//! Quirks of real servers, read as they mean:
+//! * `delta.content` as an array of typed parts (Mistral's Magistral
+//!   models: `thinking` parts, then `text` parts): the `text` parts are the
+//!   answer, the reasoning is skipped;
+//! * `"arguments": "null"` for a tool without parameters (Groq): no
+//!   arguments (read as `{}`);
+//! * `finish_reason: "tool_calls"` with `native_finish_reason:
+//!   "max_output_tokens"` (OpenRouter, arguments cut at the token limit):
+//!   a cut answer, [`Stop::Length`].
 
-use super::wire::{ApiError, Chunk, Completion as WholeCompletion};
-use crate::client::providers::{error_event, unreadable, Decode, Delta, ErrorBody, Stop};
+use super::wire::{Chunk, Completion as WholeCompletion};
+use crate::client::providers::{error_event, unreadable, Decode, Delta, Stop};
 use crate::client::sse::SseEvent;
 use crate::client::usage::Usage;
 use crate::Error;
 use std::collections::HashMap;
 
-/// What a `finish_reason` means.
-fn stop_of(reason: &str) -> Stop {
-    match reason {
-        "length" => Stop::Length,
-        "content_filter" => Stop::ContentFilter,
-        _ => Stop::Complete,
+/// What a `finish_reason` means, or the upstream model's own reason when
+/// a router sends it (OpenRouter says `tool_calls` for arguments cut at
+/// the token limit, and `max_output_tokens` in `native_finish_reason`).
+fn stop_of(reason: &str, native: Option<&str>) -> Stop {
+    let cut = |r: &str| {
+        matches!(
+            r.to_ascii_lowercase().as_str(),
+            "length" | "max_tokens" | "max_output_tokens"
+        )
+    };
+    if reason == "content_filter" {
+        Stop::ContentFilter
+    } else if cut(reason) || native.is_some_and(cut) {
+        Stop::Length
+    } else {
+        Stop::Complete
     }
+}
+
+/// What the decoder remembers of a tool call.
+#[derive(Debug, Default)]
+struct Call {
+    /// Its id (for servers that send no `index`).
+    id: Option<String>,
+    /// Some of its arguments were handed out.
+    has_arguments: bool,
+}
+
+/// The arguments of a call without parameters, as Groq sends them: read as
+/// none (which the adapter reads as `{}`).
+fn no_arguments(text: &str) -> bool {
+    text.trim() == "null"
 }
 
 /// The decoder of one chat-completions response.
@@ -31,8 +66,8 @@ fn stop_of(reason: &str) -> Stop {
 pub(crate) struct ChatDecoder {
     /// Where the call of each server `index` is among the calls so far.
     by_index: HashMap<u32, usize>,
-    /// The id of each call so far, in order (for servers without `index`).
-    ids: Vec<Option<String>>,
+    /// Each call so far, in order.
+    calls: Vec<Call>,
     /// A finish reason came: a later `error` object changes nothing.
     finished: bool,
 }
@@ -56,7 +91,7 @@ impl ChatDecoder {
                 continue;
             }
             if let Some(delta) = choice.delta {
-                if let Some(text) = delta.content.as_deref() {
+                for text in delta.content.iter().flat_map(|c| &c.texts) {
                     out(Delta::Text(text))?;
                 }
                 if let Some(text) = delta.refusal.as_deref() {
@@ -74,7 +109,7 @@ impl ChatDecoder {
                 self.finished = true;
                 out(Delta::Finish {
                     reason,
-                    stop: stop_of(reason),
+                    stop: stop_of(reason, choice.native_finish_reason.as_deref()),
                 })?;
             }
         }
@@ -93,23 +128,28 @@ impl ChatDecoder {
         let id = id.filter(|s| !s.is_empty());
         let existing = match index {
             Some(index) => self.by_index.get(&index).copied(),
-            None => match (self.ids.last(), id) {
+            None => match (self.calls.last(), id) {
                 (None, _) => None,
-                (Some(Some(last)), Some(id)) if last != id => None,
-                (Some(_), _) => Some(self.ids.len() - 1),
+                (Some(Call { id: Some(last), .. }), Some(id)) if last != id => None,
+                (Some(_), _) => Some(self.calls.len() - 1),
             },
         };
         let call = match existing {
             Some(call) => {
                 out(Delta::ToolIdentity { call, id, name })?;
-                if let (Some(slot @ None), Some(id)) = (self.ids.get_mut(call), id) {
-                    *slot = Some(id.to_owned());
+                if let (Some(entry @ Call { id: None, .. }), Some(id)) =
+                    (self.calls.get_mut(call), id)
+                {
+                    entry.id = Some(id.to_owned());
                 }
                 call
             }
             None => {
-                let call = self.ids.len();
-                self.ids.push(id.map(str::to_owned));
+                let call = self.calls.len();
+                self.calls.push(Call {
+                    id: id.map(str::to_owned),
+                    has_arguments: false,
+                });
                 if let Some(index) = index {
                     self.by_index.insert(index, call);
                 }
@@ -117,10 +157,15 @@ impl ChatDecoder {
                 call
             }
         };
-        if let Some(text) = arguments {
-            out(Delta::ToolArguments { call, text })?;
+        let Some(text) = arguments.filter(|t| !t.is_empty()) else {
+            return Ok(());
+        };
+        let entry = &mut self.calls[call];
+        if !entry.has_arguments && no_arguments(text) {
+            return Ok(());
         }
-        Ok(())
+        entry.has_arguments = true;
+        out(Delta::ToolArguments { call, text })
     }
 }
 
@@ -141,7 +186,7 @@ impl Decode for ChatDecoder {
         match error {
             // After a finish reason the answer is settled; the finish
             // reason says more.
-            Some(error) if !finished_before => Err(provider(error)),
+            Some(error) if !finished_before => Err(error.into_error()),
             _ => Ok(()),
         }
     }
@@ -153,7 +198,7 @@ impl Decode for ChatDecoder {
             ))
         })?;
         if let Some(error) = whole.error.clone() {
-            return Err(provider(error));
+            return Err(error.into_error());
         }
         out(Delta::Meta {
             id: whole.id.as_deref(),
@@ -188,7 +233,7 @@ impl Decode for ChatDecoder {
                     id: tool.id.as_deref(),
                     name,
                 })?;
-                if let Some(text) = arguments {
+                if let Some(text) = arguments.filter(|t| !no_arguments(t)) {
                     out(Delta::ToolArguments { call, text })?;
                 }
             }
@@ -196,20 +241,11 @@ impl Decode for ChatDecoder {
         if let Some(reason) = choice.finish_reason.as_deref() {
             out(Delta::Finish {
                 reason,
-                stop: stop_of(reason),
+                stop: stop_of(reason, None),
             })?;
         }
         out(Delta::Done)
     }
-}
-
-fn provider(error: ApiError) -> Error {
-    ErrorBody {
-        message: error.message.clone(),
-        kind: error.kind.clone(),
-        code: error.code_text(),
-    }
-    .into_provider_error("")
 }
 
 #[cfg(test)]
@@ -347,5 +383,68 @@ mod tests {
             )
             .unwrap_err();
         assert!(matches!(err, Error::Provider { .. }), "{err}");
+    }
+
+    /// Mistral's reasoning models stream `content` as typed parts: the
+    /// `thinking` parts never reach the answer, the `text` parts are it.
+    #[test]
+    fn content_as_typed_parts_keeps_the_text() {
+        let (c, _) = run(&[
+            r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":[{"type":"thinking","thinking":[{"type":"text","text":"Let me see"}]}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":[{"type":"thinking","thinking":[{"type":"text","text":", a greeting"}]},{"type":"text","text":"{\"a\":"}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":[{"type":"text","text":"1}"}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"\n"},"finish_reason":"stop"}]}"#,
+        ]);
+        assert_eq!(c.content, "{\"a\":1}\n");
+        assert!(!c.content.contains("greeting"));
+    }
+
+    /// Groq sends `"arguments": "null"` for a tool without parameters.
+    #[test]
+    fn null_arguments_are_no_arguments() {
+        let (c, pieces) = run(&[
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"null"}}]},"finish_reason":"tool_calls"}]}"#,
+        ]);
+        assert_eq!(c.tool_calls[0].arguments, "");
+        assert_eq!(pieces, ["ToolStarted { call: 0 }"]);
+        // Later text is arguments as usual, and "null" after some is kept.
+        let (c, _) = run(&[
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"[1,"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"null"}}]}}]}"#,
+        ]);
+        assert_eq!(c.tool_calls[0].arguments, "[1,null");
+    }
+
+    /// OpenRouter says `tool_calls` for arguments cut at the token limit;
+    /// its `native_finish_reason` says so.
+    #[test]
+    fn a_native_finish_reason_at_the_limit_is_a_cut() {
+        let native = |native: &str| {
+            let mut decoder = ChatDecoder::default();
+            let data = format!(
+                r#"{{"choices":[{{"index":0,"delta":{{}},"finish_reason":"tool_calls","native_finish_reason":"{native}"}}]}}"#
+            );
+            let mut stop = None;
+            decoder
+                .event(
+                    SseEvent {
+                        event: "",
+                        data: &data,
+                    },
+                    &mut |delta| {
+                        if let Delta::Finish { stop: s, .. } = delta {
+                            stop = Some(s);
+                        }
+                        Ok(())
+                    },
+                )
+                .unwrap();
+            stop.unwrap()
+        };
+        assert_eq!(native("max_output_tokens"), Stop::Length);
+        assert_eq!(native("MAX_TOKENS"), Stop::Length);
+        assert_eq!(native("tool_calls"), Stop::Complete);
+        assert_eq!(stop_of("length", None), Stop::Length);
+        assert_eq!(stop_of("content_filter", Some("stop")), Stop::ContentFilter);
     }
 }

@@ -19,7 +19,7 @@ mod decode;
 mod wire;
 
 use super::{secret_header, Decode, Params, Protocol};
-use crate::client::input::{Part, Source};
+use crate::client::input::{default_filename, Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{Mode, Target};
 use crate::Error;
@@ -47,10 +47,7 @@ impl Protocol for ChatCompletions {
     }
 
     fn auth_headers(&self, key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
-        let Some(key) = key else {
-            return Ok(Vec::new());
-        };
-        Ok(vec![(AUTHORIZATION, bearer(key)?)])
+        bearer_auth(key)
     }
 
     fn supports(&self, _mode: Mode, _list: bool) -> Result<(), String> {
@@ -163,9 +160,16 @@ impl Protocol for ChatCompletions {
     }
 }
 
-/// `Authorization: Bearer <key>`, marked sensitive.
-pub(crate) fn bearer(key: &str) -> Result<HeaderValue, Error> {
-    secret_header(&format!("Bearer {key}"))
+/// `Authorization: Bearer <key>` (marked sensitive) when there is a key:
+/// how OpenAI's APIs, and the servers that copy them, take it.
+pub(crate) fn bearer_auth(key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    let Some(key) = key else {
+        return Ok(Vec::new());
+    };
+    Ok(vec![(
+        AUTHORIZATION,
+        secret_header(&format!("Bearer {key}"))?,
+    )])
 }
 
 /// The wire form of one message.
@@ -231,15 +235,6 @@ fn part(part: &Part) -> Option<Value> {
     })
 }
 
-/// A file name for a document sent without one (OpenAI requires one).
-fn default_filename(source: &Source) -> String {
-    match source.media_type() {
-        Some("application/pdf") => "document.pdf".to_owned(),
-        Some(t) if t.starts_with("text/") => "document.txt".to_owned(),
-        _ => "document".to_owned(),
-    }
-}
-
 /// `input_audio.format` of a media type.
 fn audio_format(media_type: &str) -> Option<&'static str> {
     match media_type {
@@ -253,17 +248,7 @@ fn audio_format(media_type: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
     use crate::client::assembler::ToolCall;
-
-    fn target() -> Target {
-        fn schema() -> Value {
-            json!({"type": "object", "description": "A user.", "properties": {"name": {"type": "string"}}})
-        }
-        Target {
-            name: "User".into(),
-            schema,
-            strict_schema: schema,
-        }
-    }
+    use crate::client::providers::test_target as target;
 
     fn params() -> Params<'static> {
         Params {

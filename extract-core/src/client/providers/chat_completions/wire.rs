@@ -5,9 +5,12 @@
 //! `prompt_token_ids`, …) is skipped by serde. Strings borrow from the event
 //! data when they hold no escapes. Fields the runtime only reports (the
 //! creation time, token counts) never fail a stream for an odd type: a
-//! server that sends `"created": 1717171717.5` still streams.
+//! server that sends `"created": 1717171717.5` still streams (the lenient
+//! readers are shared by every provider: [`crate::client::providers::wire`]).
 
-use crate::client::providers::wire::{cow, lenient_count, lenient_time};
+use crate::client::providers::wire::{
+    cow, lenient_count, lenient_label, lenient_owned_label, lenient_time, ApiError,
+};
 use crate::client::usage::Usage;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -15,13 +18,13 @@ use std::borrow::Cow;
 /// One `chat.completion.chunk` event.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Chunk<'a> {
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub model: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
-    #[serde(borrow, default, deserialize_with = "cow")]
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
     pub system_fingerprint: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub choices: Option<Vec<ChunkChoice<'a>>>,
@@ -40,17 +43,109 @@ pub(crate) struct ChunkChoice<'a> {
     pub delta: Option<Delta<'a>>,
     #[serde(borrow, default, deserialize_with = "cow")]
     pub finish_reason: Option<Cow<'a, str>>,
+    /// The upstream model's own finish reason (OpenRouter), which says
+    /// more than `finish_reason` when they differ.
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
+    pub native_finish_reason: Option<Cow<'a, str>>,
 }
 
 /// The `delta` of a chunk choice.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Delta<'a> {
-    #[serde(borrow, default, deserialize_with = "cow")]
-    pub content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub content: Option<Content<'a>>,
     #[serde(borrow, default, deserialize_with = "cow")]
     pub refusal: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub tool_calls: Option<Vec<ToolCallDelta<'a>>>,
+}
+
+/// `delta.content`: a string, or (Mistral's reasoning models) an array of
+/// typed parts, of which only the `text` parts are the answer (`thinking`
+/// parts are the model's reasoning and never part of it).
+#[derive(Debug, Default)]
+pub(crate) struct Content<'a> {
+    /// The answer text, in order.
+    pub texts: Vec<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ContentVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for ContentVisitor<'a> {
+            type Value = Content<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or an array of content parts")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Content {
+                    texts: vec![Cow::Borrowed(v)],
+                })
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Content {
+                    texts: vec![Cow::Owned(v.to_owned())],
+                })
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Content {
+                    texts: vec![Cow::Owned(v)],
+                })
+            }
+
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Content::default())
+            }
+
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Content::default())
+            }
+
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut texts = Vec::new();
+                while let Some(part) = seq.next_element::<ContentPart<'a>>()? {
+                    if part.kind.as_deref() == Some("text") {
+                        texts.extend(part.text);
+                    }
+                }
+                Ok(Content { texts })
+            }
+        }
+
+        deserializer.deserialize_any(ContentVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A whole message's `content` as one string: a string, or the `text`
+/// parts of an array joined.
+fn content_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let content: Option<Content<'de>> = Deserialize::deserialize(d)?;
+    Ok(content.map(|c| c.texts.concat()))
+}
+
+/// One part of an array `content`: `{"type": "text", "text": …}`, or
+/// another type (`thinking`, …) whose fields are skipped.
+#[derive(Debug, Deserialize)]
+struct ContentPart<'a> {
+    #[serde(borrow, default, rename = "type", deserialize_with = "lenient_label")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
+    text: Option<Cow<'a, str>>,
 }
 
 /// One entry of `delta.tool_calls`.
@@ -76,13 +171,13 @@ pub(crate) struct FunctionDelta<'a> {
 /// A whole (non-streamed) `chat.completion`, for servers that ignore `stream`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Completion {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub model: Option<String>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub created: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_owned_label")]
     pub system_fingerprint: Option<String>,
     #[serde(default)]
     pub choices: Vec<CompletionChoice>,
@@ -106,7 +201,7 @@ pub(crate) struct CompletionChoice {
 /// `choices[].message` of a whole completion.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CompletionMessage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "content_text")]
     pub content: Option<String>,
     #[serde(default)]
     pub refusal: Option<String>,
@@ -130,31 +225,6 @@ pub(crate) struct CompletionFunction {
     pub name: Option<String>,
     #[serde(default)]
     pub arguments: Option<String>,
-}
-
-/// The provider's error object, in an HTTP error body or sent mid-stream.
-///
-/// `{"error": {"message": …, "type": …, "code": …}}`; `code` may be a string
-/// or a number depending on the server.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ApiError {
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub code: Option<serde_json::Value>,
-}
-
-impl ApiError {
-    /// `code` as text, whatever its JSON type.
-    pub fn code_text(&self) -> Option<String> {
-        match self.code.as_ref()? {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
-        }
-    }
 }
 
 /// `usage` as chat completions report it (`stream_options.include_usage`).
@@ -214,7 +284,8 @@ mod tests {
         let chunk: Chunk<'_> = serde_json::from_str(data).unwrap();
         let choice = &chunk.choices.as_ref().unwrap()[0];
         let delta = choice.delta.as_ref().unwrap();
-        assert!(matches!(delta.content, Some(Cow::Borrowed("hi"))));
+        let content = delta.content.as_ref().unwrap();
+        assert!(matches!(content.texts[..], [Cow::Borrowed("hi")]));
         let call = &delta.tool_calls.as_ref().unwrap()[0];
         assert_eq!(call.index, Some(1));
         let args = call.function.as_ref().unwrap().arguments.as_deref();
