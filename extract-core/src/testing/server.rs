@@ -264,6 +264,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
                 format!("no route for {} {}", request.method, request.path),
             )),
             Some(_) => computed
+                .map(|reply| *reply)
                 .or_else(next)
                 .map(|mut reply| {
                     reply.headers.extend(extra_headers);

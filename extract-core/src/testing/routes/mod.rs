@@ -100,7 +100,7 @@ pub(crate) enum Routed {
     /// the script's next one.
     Pass {
         headers: Vec<(String, String)>,
-        reply: Option<Reply>,
+        reply: Option<Box<Reply>>,
     },
 }
 
@@ -156,7 +156,7 @@ impl Routes {
         }
         let reply = lock(&self.responder)
             .as_ref()
-            .map(|respond| respond(request));
+            .map(|respond| Box::new(respond(request)));
         Routed::Pass { headers, reply }
     }
 }
