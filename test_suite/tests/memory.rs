@@ -340,6 +340,21 @@ fn derived_type_peak_is_within_three_values_plus_the_answer() {
 
 // ---- many requests in flight ------------------------------------------------
 
+/// A client of the server at `base_url`, and a current-thread runtime (so
+/// every request runs on the measured thread).
+fn client_and_runtime(base_url: String) -> (Client, tokio::runtime::Runtime) {
+    let client = Client::builder()
+        .base_url(base_url)
+        .api_key("test-key")
+        .build()
+        .expect("a client");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    (client, rt)
+}
+
 /// Requests held in flight at once.
 const IN_FLIGHT: usize = 1_000;
 
@@ -369,15 +384,7 @@ fn memory_per_request_in_flight_is_at_most_64_kb() {
                 .pause_after("Ann", Pause::Until(server_gate.clone()))
         });
     });
-    let client = Client::builder()
-        .base_url(base_url)
-        .api_key("test-key")
-        .build()
-        .expect("a client");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let (client, rt) = client_and_runtime(base_url);
     let docs: Vec<Input> = (0..IN_FLIGHT)
         .map(|i| Input::text(format!("doc-{i}"), format!("Ann is 3 (document {i}).")))
         .collect();
@@ -450,18 +457,10 @@ fn a_run_over_many_documents_holds_no_results() {
     let base_url = serve_with(|server| {
         server.repeat(Reply::json(RESULT).fragment(1 << 20));
     });
-    let client = Client::builder()
-        .base_url(base_url)
-        .api_key("test-key")
-        .build()
-        .expect("a client");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let (client, rt) = client_and_runtime(base_url);
     let dir = std::env::temp_dir().join(format!("extract-memory-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let mut run = |n: usize| -> isize {
+    let run = |n: usize| -> isize {
         let journal = dir.join(format!("run-{n}.jsonl"));
         let _ = std::fs::remove_file(&journal);
         let docs =

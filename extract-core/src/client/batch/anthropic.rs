@@ -65,34 +65,16 @@ impl BatchApi for AnthropicBatches {
                     .body(payload.clone())
             })
             .await?;
-            status(&batch)
+            self.status(&batch)
         })
     }
 
-    fn retrieve<'a>(
-        &'a self,
-        client: &'a Client,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Status, Error>> {
-        api::status_call(
-            client,
-            Method::GET,
-            client.url(&format!("{PATH}/{id}")),
-            status,
-        )
+    fn object_path(&self, id: &str) -> String {
+        format!("{PATH}/{id}")
     }
 
-    fn cancel<'a>(
-        &'a self,
-        client: &'a Client,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Status, Error>> {
-        api::status_call(
-            client,
-            Method::POST,
-            client.url(&format!("{PATH}/{id}/cancel")),
-            status,
-        )
+    fn status(&self, object: &Value) -> Result<Status, Error> {
+        status(object)
     }
 
     fn result_urls(&self, client: &Client, status: &Status) -> Vec<String> {

@@ -71,19 +71,49 @@ pub(crate) trait BatchApi: Send + Sync + 'static {
         payload: Vec<u8>,
     ) -> BoxFuture<'a, Result<Status, Error>>;
 
+    /// The path of batch `id`'s object (`/batches/{id}`).
+    fn object_path(&self, id: &str) -> String;
+
+    /// Reads a batch object.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] for an object without an id.
+    fn status(&self, object: &Value) -> Result<Status, Error>;
+
     /// The batch's status now.
     fn retrieve<'a>(
         &'a self,
         client: &'a Client,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Status, Error>>;
+    ) -> BoxFuture<'a, Result<Status, Error>> {
+        let url = client.url(&self.object_path(id));
+        self.status_call(client, Method::GET, url)
+    }
 
     /// Asks the provider to cancel the batch.
     fn cancel<'a>(
         &'a self,
         client: &'a Client,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Status, Error>>;
+    ) -> BoxFuture<'a, Result<Status, Error>> {
+        let url = client.url(&format!("{}/cancel", self.object_path(id)));
+        self.status_call(client, Method::POST, url)
+    }
+
+    /// Sends a bodiless `method` request to `url` and reads the batch
+    /// object it answers with.
+    fn status_call<'a>(
+        &'a self,
+        client: &'a Client,
+        method: Method,
+        url: String,
+    ) -> BoxFuture<'a, Result<Status, Error>> {
+        Box::pin(async move {
+            let value = json(client, || request(client, method.clone(), &url)).await?;
+            self.status(&value)
+        })
+    }
 
     /// The URLs of an ended batch's result files (JSONL).
     fn result_urls(&self, client: &Client, status: &Status) -> Vec<String>;
@@ -163,20 +193,6 @@ pub(crate) fn http_error(
             partial: None,
         }),
     }
-}
-
-/// Sends a bodiless `method` request to `url` and reads the batch object
-/// it answers with.
-pub(crate) fn status_call<'a>(
-    client: &'a Client,
-    method: Method,
-    url: String,
-    parse: fn(&Value) -> Result<Status, Error>,
-) -> BoxFuture<'a, Result<Status, Error>> {
-    Box::pin(async move {
-        let value = json(client, || request(client, method.clone(), &url)).await?;
-        parse(&value)
-    })
 }
 
 /// Sends `build()` and reads the JSON answer.

@@ -103,34 +103,16 @@ impl BatchApi for OpenAiBatches {
                 api::request(client, Method::POST, &batches).json(&create)
             })
             .await?;
-            status(&batch)
+            self.status(&batch)
         })
     }
 
-    fn retrieve<'a>(
-        &'a self,
-        client: &'a Client,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Status, Error>> {
-        api::status_call(
-            client,
-            Method::GET,
-            client.url(&format!("/batches/{id}")),
-            status,
-        )
+    fn object_path(&self, id: &str) -> String {
+        format!("/batches/{id}")
     }
 
-    fn cancel<'a>(
-        &'a self,
-        client: &'a Client,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Status, Error>> {
-        api::status_call(
-            client,
-            Method::POST,
-            client.url(&format!("/batches/{id}/cancel")),
-            status,
-        )
+    fn status(&self, object: &Value) -> Result<Status, Error> {
+        status(object)
     }
 
     fn result_urls(&self, client: &Client, status: &Status) -> Vec<String> {
