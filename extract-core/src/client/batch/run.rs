@@ -90,30 +90,49 @@ struct Running {
 struct Reader {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
     buffer: Vec<u8>,
+    /// Where the next line starts in `buffer`.
+    start: usize,
+    /// How far past `start` no line feed was found.
     scanned: usize,
     done: bool,
 }
 
 impl Reader {
+    fn new(body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>) -> Reader {
+        Reader {
+            body,
+            buffer: Vec::new(),
+            start: 0,
+            scanned: 0,
+            done: false,
+        }
+    }
+
     async fn next_line(&mut self) -> Option<Result<Vec<u8>, Error>> {
         loop {
-            if let Some(at) = self.buffer[self.scanned..].iter().position(|b| *b == b'\n') {
-                let end = self.scanned + at;
-                let line = self.buffer[..end].to_vec();
-                self.buffer.drain(..=end);
+            let from = self.start + self.scanned;
+            if let Some(at) = self.buffer[from..].iter().position(|b| *b == b'\n') {
+                let line = self.buffer[self.start..from + at].to_vec();
+                self.start = from + at + 1;
                 self.scanned = 0;
                 return Some(Ok(line));
             }
-            self.scanned = self.buffer.len();
+            self.scanned = self.buffer.len() - self.start;
             if self.done {
                 // Anthropic's results end without a line feed.
-                return (!self.buffer.is_empty()).then(|| {
-                    self.scanned = 0;
-                    Ok(std::mem::take(&mut self.buffer))
-                });
+                let rest = self.buffer.split_off(self.start);
+                self.buffer.clear();
+                (self.start, self.scanned) = (0, 0);
+                return (!rest.is_empty()).then_some(Ok(rest));
             }
             match self.body.next().await {
-                Some(Ok(chunk)) => self.buffer.extend_from_slice(&chunk),
+                Some(Ok(chunk)) => {
+                    // What was read is dropped before more is added: the
+                    // buffer holds one line and one chunk at most.
+                    self.buffer.drain(..self.start);
+                    self.start = 0;
+                    self.buffer.extend_from_slice(&chunk);
+                }
                 Some(Err(source)) => return Some(Err(Error::Transport { source })),
                 None => self.done = true,
             }
@@ -452,12 +471,7 @@ impl<O: Send + 'static> Driver<O> {
         .await;
         match response {
             Ok(response) => {
-                self.reading = Some(Reader {
-                    body: Box::pin(response.bytes_stream()),
-                    buffer: Vec::new(),
-                    scanned: 0,
-                    done: false,
-                });
+                self.reading = Some(Reader::new(Box::pin(response.bytes_stream())));
             }
             Err(error) => tracing::error!(%url, %error, "a result file could not be read"),
         }
@@ -698,7 +712,29 @@ fn resendable(protocol: &dyn crate::client::providers::Protocol, error: &Error) 
 
 #[cfg(test)]
 mod tests {
-    use super::custom_id;
+    use super::{custom_id, Reader};
+    use bytes::Bytes;
+
+    #[test]
+    fn result_files_are_read_line_by_line_whatever_the_chunks() {
+        let text = "{\"a\":1}\n{\"b\":2}\n\n{\"c\":3}";
+        for size in 1..text.len() {
+            let chunks: Vec<reqwest::Result<Bytes>> = text
+                .as_bytes()
+                .chunks(size)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            let mut reader = Reader::new(Box::pin(futures::stream::iter(chunks)));
+            let lines: Vec<String> = futures::executor::block_on(async {
+                let mut lines = Vec::new();
+                while let Some(line) = reader.next_line().await {
+                    lines.push(String::from_utf8(line.unwrap()).unwrap());
+                }
+                lines
+            });
+            assert_eq!(lines, ["{\"a\":1}", "{\"b\":2}", "", "{\"c\":3}"], "{size}");
+        }
+    }
 
     #[test]
     fn custom_ids() {
