@@ -168,6 +168,7 @@
 //! | `min_items = n`, `max_items = n` | array length: in the schema and checked |
 //! | `min_length = n`, `max_length = n` | string length in characters: in the schema and checked |
 //! | `minimum = x`, `maximum = x` | number bounds: in the schema and checked |
+//! | `multiple_of = x` | a number's step, `x > 0` (`0.01` for cents): in the schema (`multipleOf`) and checked |
 //! | `pattern = "regex"` | checked at compile time, in the schema, checked on the value |
 //! | `validate = path::to::fn` | `fn(&FieldType) -> Result<(), E: Display>` |
 //! | `atomic` | the field appears only once complete |

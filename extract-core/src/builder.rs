@@ -13,8 +13,8 @@
 //! [`StreamIssue`] in the step, its parents add their path segment on the way
 //! back up, and the value is skipped. Only a JSON syntax error stops parsing.
 //!
-//! This module is public for the code `#[derive(Extract)]` generates; its
-//! items are not meant to be used directly.
+//! Not public API: the runtime drives it, and the code `#[derive(Extract)]`
+//! generates reaches it through `__private`.
 
 use crate::json::Event;
 use crate::validation::StreamIssue;

@@ -8,10 +8,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod builder;
+mod builder;
 #[cfg(feature = "openai")]
 pub mod client;
-mod derive_support;
 mod error;
 mod extract;
 mod impls;
@@ -44,33 +43,8 @@ pub use client::{Client, Mode, Part, Provider};
 #[doc(hidden)]
 pub use client as openai;
 
-/// What `#[derive(Extract)]` expands to reaches the runtime only through
-/// here. Not public API.
+// What `#[derive(Extract)]` expands to reaches the runtime only through
+// `__private` (see `private/mod.rs`). Not public API.
 #[doc(hidden)]
-pub mod __private {
-    pub use crate::builder::{
-        self, feed_child, Builder, ChildStep, EventBuffer, FieldSlot, OwnedEvent, ProjectSlot,
-        Skip, Slot, Step, WrapSlot,
-    };
-    pub use crate::derive_support::*;
-    pub use crate::impls::*;
-    pub use crate::json::Event;
-    pub use crate::path::Segment;
-    pub use crate::schema::SchemaGenerator;
-    pub use crate::validation::{Checker, StreamIssue};
-    pub use crate::Extract;
-    pub use regex_lite;
-    pub use serde;
-    pub use serde_json;
-    pub use std::clone::Clone;
-    pub use std::cmp::PartialEq;
-    pub use std::default::Default;
-    pub use std::fmt;
-    pub use std::format;
-    pub use std::marker::PhantomData;
-    pub use std::matches;
-    pub use std::mem;
-    pub use std::option::Option::{self, None, Some};
-    pub use std::result::Result::{self, Err, Ok};
-    pub use std::{boxed::Box, string::String, vec::Vec};
-}
+#[path = "private/mod.rs"]
+pub mod __private;

@@ -73,15 +73,33 @@ enum CheckSegment {
     Index(usize),
 }
 
+impl CheckSegment {
+    fn is(&self, segment: &Segment) -> bool {
+        match (self, segment) {
+            (CheckSegment::Field(a), Segment::Key(b)) => a == b,
+            (CheckSegment::Key(a), Segment::Key(b)) => a == b,
+            (CheckSegment::Index(a), Segment::Index(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 /// Collects problems while a finished value is checked, tracking the path.
 ///
 /// Generated code pushes a segment before checking a field or item and pops
 /// it after; [`Checker::report`] records a problem at the current path. The
 /// path is only materialized when a problem is reported.
+///
+/// The problems are listed in the order the walk visits their paths (a
+/// struct's fields in declaration order, a list's items in order): one
+/// found while streaming ([`Checker::push_issue`]) waits until the walk
+/// reaches its path, or leaves the value holding it.
 #[derive(Debug, Default)]
 pub struct Checker {
     path: Vec<CheckSegment>,
     issues: Vec<Issue>,
+    /// Problems found while streaming, in arrival order, not yet listed.
+    streamed: Vec<Issue>,
 }
 
 impl Checker {
@@ -93,22 +111,69 @@ impl Checker {
 
     /// Enters a struct field (its JSON name), allocating nothing.
     pub fn enter_field(&mut self, name: &'static str) {
-        self.path.push(CheckSegment::Field(name));
+        self.enter(CheckSegment::Field(name));
     }
 
     /// Enters an object key.
     pub fn enter_key(&mut self, key: &str) {
-        self.path.push(CheckSegment::Key(key.to_owned()));
+        self.enter(CheckSegment::Key(key.to_owned()));
     }
 
     /// Enters an array index.
     pub fn enter_index(&mut self, index: usize) {
-        self.path.push(CheckSegment::Index(index));
+        if !self.streamed.is_empty() {
+            // The problems of the items before this one that the walk
+            // does not visit (items rejected while streaming) come first.
+            let depth = self.path.len();
+            self.list_streamed(|checker, issue| {
+                checker.is_below(issue)
+                    && matches!(issue.path.segments().get(depth), Some(Segment::Index(i)) if *i < index)
+            });
+        }
+        self.enter(CheckSegment::Index(index));
+    }
+
+    fn enter(&mut self, segment: CheckSegment) {
+        self.path.push(segment);
+        self.list_streamed_here();
     }
 
     /// Leaves the segment entered last.
     pub fn leave(&mut self) {
+        if !self.streamed.is_empty() {
+            // Problems below this value the walk did not visit.
+            self.list_streamed(Checker::is_below);
+        }
         self.path.pop();
+    }
+
+    /// True when `issue` is at the current path or below it.
+    fn is_below(&self, issue: &Issue) -> bool {
+        let segments = issue.path.segments();
+        segments.len() >= self.path.len() && self.path.iter().zip(segments).all(|(a, b)| a.is(b))
+    }
+
+    /// True when `issue` is at the current path or above it.
+    fn is_above(&self, issue: &Issue) -> bool {
+        let segments = issue.path.segments();
+        segments.len() <= self.path.len() && segments.iter().zip(&self.path).all(|(b, a)| a.is(b))
+    }
+
+    /// Lists the streamed problems at the current path and above it.
+    fn list_streamed_here(&mut self) {
+        if !self.streamed.is_empty() {
+            self.list_streamed(Checker::is_above);
+        }
+    }
+
+    /// Moves the streamed problems that `now` picks to the list, keeping
+    /// their order.
+    fn list_streamed(&mut self, now: impl Fn(&Checker, &Issue) -> bool) {
+        let streamed = std::mem::take(&mut self.streamed);
+        let (listed, waiting): (Vec<Issue>, Vec<Issue>) =
+            streamed.into_iter().partition(|issue| now(self, issue));
+        self.issues.extend(listed);
+        self.streamed = waiting;
     }
 
     /// The current path.
@@ -128,6 +193,7 @@ impl Checker {
 
     /// Records a problem at the current path.
     pub fn report(&mut self, message: impl Into<String>) {
+        self.list_streamed_here();
         self.issues.push(Issue {
             path: self.path(),
             message: message.into(),
@@ -135,17 +201,20 @@ impl Checker {
     }
 
     /// Records a problem found while streaming (its path already complete).
+    /// It is listed when the walk reaches its path, so that the problems
+    /// keep field order whichever way each was found.
     pub fn push_issue(&mut self, issue: Issue) {
-        self.issues.push(issue);
+        self.streamed.push(issue);
     }
 
     /// True when no problem was recorded.
     #[must_use]
     pub fn is_ok(&self) -> bool {
-        self.issues.is_empty()
+        self.issues.is_empty() && self.streamed.is_empty()
     }
 
-    /// The problems so far.
+    /// The problems listed so far (a problem found while streaming is
+    /// listed once the walk has reached its path).
     #[must_use]
     pub fn issues(&self) -> &[Issue] {
         &self.issues
@@ -158,7 +227,8 @@ impl Checker {
     /// # Errors
     ///
     /// The collected problems.
-    pub fn into_result(self) -> Result<(), ValidationError> {
+    pub fn into_result(mut self) -> Result<(), ValidationError> {
+        self.issues.append(&mut self.streamed);
         if self.issues.is_empty() {
             return Ok(());
         }
@@ -217,5 +287,58 @@ impl StreamIssue {
             path: Path::from_reversed(self.reversed_path),
             message: self.message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(segments: Vec<Segment>, message: &str) -> Issue {
+        Issue {
+            path: Path::from(segments),
+            message: message.to_owned(),
+        }
+    }
+
+    /// A problem found while streaming waits for the walk to reach its
+    /// path; one below a value the walk does not visit (an item rejected
+    /// while streaming) is listed before the next item, or when the walk
+    /// leaves the value.
+    #[test]
+    fn streamed_problems_take_their_place_in_the_walk() {
+        let key = |k: &str| Segment::Key(k.to_owned());
+        let mut checker = Checker::new();
+        checker.push_issue(at(vec![key("b")], "streamed b"));
+        checker.push_issue(at(vec![key("list"), Segment::Index(0)], "item 0"));
+        checker.push_issue(at(vec![key("list"), Segment::Index(3)], "item 3"));
+        checker.enter_field("a");
+        checker.report("checked a");
+        checker.leave();
+        checker.enter_field("list");
+        checker.enter_index(1);
+        checker.report("checked 1");
+        checker.leave();
+        checker.leave();
+        checker.enter_field("b");
+        checker.report("missing b");
+        checker.leave();
+        let listed: Vec<String> = checker
+            .into_result()
+            .unwrap_err()
+            .issues()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "a: checked a",
+                "list[0]: item 0",
+                "list[1]: checked 1",
+                "list[3]: item 3",
+                "b: streamed b",
+            ]
+        );
     }
 }

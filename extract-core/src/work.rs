@@ -5,7 +5,7 @@
 //!
 //! The counters exist only in `cfg(test)` builds, one set per thread. In any
 //! other build [`add`] is an empty inline function: benchmarks and users pay
-//! nothing. The tests that read them are in `openai/no_rescan.rs`.
+//! nothing. The tests that read them are in `tests/no_rescan.rs`.
 
 /// What is counted, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -67,6 +67,10 @@ pub struct Field<'a> {
     /// `U` when the type is written `Option<U>`: the partial then holds
     /// `Option<Partial<U>>`, not a double `Option`.
     pub option: Option<&'a Type>,
+    /// Its position among the fields read from JSON (`None` when skipped):
+    /// its completion bit in the builder, and in a tuple its element in the
+    /// JSON array and in the partial.
+    read: Option<usize>,
     /// The field, for spans.
     pub original: &'a syn::Field,
 }
@@ -138,18 +142,27 @@ fn fields_from_ast<'a>(
         syn::Fields::Unnamed(_) => Style::Tuple,
         syn::Fields::Unit => Style::Unit,
     };
+    let mut read = 0;
     let fields = fields
         .iter()
         .enumerate()
-        .map(|(i, field)| Field {
-            member: match &field.ident {
-                Some(ident) => syn::Member::Named(ident.clone()),
-                None => syn::Member::Unnamed(i.into()),
-            },
-            attrs: attr::Field::from_ast(cx, i, field, rules),
-            ty: &field.ty,
-            option: option_inner(&field.ty),
-            original: field,
+        .map(|(i, field)| {
+            let attrs = attr::Field::from_ast(cx, i, field, rules);
+            let read_index = attrs.skip.is_none().then(|| {
+                read += 1;
+                read - 1
+            });
+            Field {
+                member: match &field.ident {
+                    Some(ident) => syn::Member::Named(ident.clone()),
+                    None => syn::Member::Unnamed(i.into()),
+                },
+                attrs,
+                ty: &field.ty,
+                option: option_inner(&field.ty),
+                read: read_index,
+                original: field,
+            }
         })
         .collect();
     (style, fields)
@@ -158,7 +171,13 @@ fn fields_from_ast<'a>(
 impl Field<'_> {
     /// True for a field that is not read (`#[serde(skip)]`).
     pub fn is_skipped(&self) -> bool {
-        self.attrs.skip.is_some()
+        self.read.is_none()
+    }
+
+    /// The field's position among the read fields: its completion bit, and
+    /// in a tuple its element. Only asked of a read field.
+    pub fn read_index(&self) -> usize {
+        self.read.expect("only a read field has a read index")
     }
 
     /// True when a missing value takes a default instead of being an error.

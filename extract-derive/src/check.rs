@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use syn::{GenericArgument, GenericParam, PathArguments, Type};
 
 use crate::ast::{Container, Data, Field, Style, Variant};
-use crate::attr::Tagging;
+use crate::attr::{Constraints, Tagging, Value};
 use crate::ctxt::Ctxt;
 
 /// Runs every check on `cont`.
@@ -125,9 +125,12 @@ fn check_enum(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
 const MAX_TUPLE: usize = 12;
 
 fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
-    let read = fields.iter().filter(|f| !f.is_skipped()).count();
-    if style == Style::Tuple && read > MAX_TUPLE {
-        if let Some(f) = fields.get(MAX_TUPLE) {
+    if style == Style::Tuple {
+        // The first element past the limit.
+        if let Some(f) = fields
+            .iter()
+            .find(|f| !f.is_skipped() && f.read_index() == MAX_TUPLE)
+        {
             cx.error_spanned_by(
                 &f.original.ty,
                 format!(
@@ -168,22 +171,7 @@ fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
                 );
             }
         }
-        let c = &attrs.constraints;
-        if let (Some(min), Some(max)) = (&c.min_items, &c.max_items) {
-            if min.value > max.value {
-                cx.error_at(min.span, "`min_items` is greater than `max_items`");
-            }
-        }
-        if let (Some(min), Some(max)) = (&c.min_length, &c.max_length) {
-            if min.value > max.value {
-                cx.error_at(min.span, "`min_length` is greater than `max_length`");
-            }
-        }
-        if let (Some(min), Some(max)) = (&c.minimum, &c.maximum) {
-            if min.value.1 > max.value.1 {
-                cx.error_at(min.span, "`minimum` is greater than `maximum`");
-            }
-        }
+        check_bounds(cx, &attrs.constraints);
         if style == Style::Struct {
             for name in attrs.name.read_names() {
                 if !names.insert(name) {
@@ -193,6 +181,30 @@ fn check_fields(cx: &Ctxt, style: Style, fields: &[Field]) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// A constraint may not exceed the one it is paired with (`min_items` and
+/// `max_items`).
+fn check_bounds(cx: &Ctxt, constraints: &Constraints) {
+    for (constraint, low) in &constraints.0 {
+        let Some(key) = constraint.at_most else {
+            continue;
+        };
+        let Some(high) = constraints.get(key) else {
+            continue;
+        };
+        let greater = match (&low.value, &high.value) {
+            (Value::Count(low), Value::Count(high)) => low > high,
+            (Value::Number(_, low), Value::Number(_, high)) => low > high,
+            _ => false,
+        };
+        if greater {
+            cx.error_at(
+                low.span,
+                format!("`{}` is greater than `{key}`", constraint.key),
+            );
         }
     }
 }

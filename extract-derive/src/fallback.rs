@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 use syn::{DeriveInput, GenericParam};
 
 use crate::ctxt::Ctxt;
-use crate::expand::bounded;
+use crate::toolkit::bounded;
 
 /// The errors and the stand-in impl.
 pub fn expand(cx: Ctxt, input: &DeriveInput, krate: &syn::Path) -> TokenStream {

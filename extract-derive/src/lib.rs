@@ -4,9 +4,9 @@
 //!
 //! The derive reads the input into an IR (`ast`, `attr`), checks it
 //! (`check`), and generates the partial type, the schema, the incremental
-//! builders and the validation (`expand/*`). Every error is collected and
-//! reported at once, with stand-in impls so one mistake doesn't cascade
-//! (`fallback`).
+//! builders and the validation (`expand/*`, one file per output, over the
+//! shared `toolkit`). Every error is collected and reported at once, with
+//! stand-in impls so one mistake doesn't cascade (`fallback`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,6 +19,7 @@ mod ctxt;
 mod doc;
 mod expand;
 mod fallback;
+mod toolkit;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};

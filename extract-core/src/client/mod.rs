@@ -45,6 +45,7 @@ mod stream;
 pub(crate) mod usage;
 
 #[cfg(test)]
+#[path = "../tests/no_rescan.rs"]
 mod no_rescan;
 
 pub use assembler::{Completion, ToolCall};

@@ -16,9 +16,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::{decl, field_builder_ty, field_partial_ty, partial_member, Gen};
 use crate::ast::{Field, Style, Variant};
-use crate::attr::Tagging;
+use crate::attr::{Name, Tagging};
+use crate::toolkit::{decl, field_builder_ty, field_partial_ty, partial_member, Gen};
 
 /// A body of fields and where its partial lives.
 pub struct Body<'a> {
@@ -124,16 +124,15 @@ impl<'a> Body<'a> {
     pub fn members(&self) -> Vec<syn::Member> {
         self.fields
             .iter()
-            .enumerate()
-            .map(|(i, f)| partial_member(self.style, i, f))
+            .map(|f| partial_member(self.style, f))
             .collect()
     }
 
-    /// A slot for field `i`'s value in the partial held by `slot`.
-    fn field_slot(&self, i: usize, f: &Field) -> TokenStream {
+    /// A slot for field `f`'s value in the partial held by `slot`.
+    fn field_slot(&self, f: &Field) -> TokenStream {
         let x = &self.gen.x;
         let target = self.gen.partial_ty();
-        let member = &partial_member(self.style, i, f);
+        let member = &partial_member(self.style, f);
         match self.variant_path() {
             None => quote!(#x::FieldSlot::new(slot, |p: &mut #target| &mut p.#member)),
             Some(path) => quote!(#x::ProjectSlot::new(
@@ -151,10 +150,10 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// Clears field `i` in the partial held by `slot` (a repeated key).
-    fn reset(&self, i: usize, f: &Field) -> TokenStream {
+    /// Clears field `f` in the partial held by `slot` (a repeated key).
+    fn reset(&self, f: &Field) -> TokenStream {
         let x = &self.gen.x;
-        let member = &partial_member(self.style, i, f);
+        let member = &partial_member(self.style, f);
         match self.variant_path() {
             None => quote! {
                 if let #x::Some(p) = #x::Slot::get(slot) {
@@ -169,26 +168,95 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// `Active::F{i}` with a fresh builder (and, for an atomic field, no
-    /// value held yet): field `i` starts.
-    fn start(&self, active: &Ident, i: usize, f: &Field) -> TokenStream {
-        let x = &self.gen.x;
-        let v = field_variant(i);
-        if f.attrs.atomic.is_some() {
-            quote!(#active::#v(#x::Default::default(), #x::None))
-        } else {
-            quote!(#active::#v(#x::Default::default()))
-        }
-    }
-
     /// Every generated item of the body.
     pub fn items(&self) -> TokenStream {
-        let fields = self.fields_items();
+        let plans: Vec<FieldPlan> = self.fields.iter().map(|f| self.plan(f)).collect();
+        let fields = self.fields_items(&plans);
         let object = self.object_items();
         quote!(#fields #object)
     }
 
-    fn fields_items(&self) -> TokenStream {
+    /// Decides, once per field, what its builder's state holds and how the
+    /// body reaches it: by key or by position, whole or atomic.
+    fn plan(&self, f: &'a Field<'a>) -> FieldPlan<'a> {
+        let gen = self.gen;
+        let x = &gen.x;
+        let i = f.read_index();
+        let state = format_ident!("F{}", i);
+        let active = self.name("Active");
+        let builder = field_builder_ty(gen, f);
+        let partial = field_partial_ty(x, f);
+        let slot = self.field_slot(f);
+        let (key, step, after_end) = match self.style {
+            Style::Struct => {
+                let name = &f.attrs.name.de;
+                (
+                    Key::Named(&f.attrs.name),
+                    quote!(#x::build::field_step(step, #name, #i, &mut self.done)),
+                    quote!(self.active = #active::None;),
+                )
+            }
+            _ => (
+                Key::Position(i),
+                quote!(#x::build::element_step(step, #i, &mut self.done)),
+                quote!(self.active = #active::None; self.index += 1;),
+            ),
+        };
+        let finish = quote! {
+            let (step, ended) = #step;
+            if ended { #after_end }
+            step
+        };
+        let (payload, fresh, feed, delegate) = if f.attrs.atomic.is_some() {
+            (
+                quote!((#builder, #x::Option<#partial>)),
+                quote!(#active::#state(#x::Default::default(), #x::None)),
+                quote! {
+                    #active::#state(b, held) => {
+                        let step = #x::feed_child(b, &mut self.skip, held, event);
+                        if let #x::ChildStep::Ended { valid: true, .. } = &step {
+                            if let #x::Some(v) = #x::Option::take(held) {
+                                #x::Slot::set(&mut #slot, v);
+                            }
+                        }
+                        #finish
+                    }
+                },
+                // An atomic field is complete only once it has ended.
+                quote!(false),
+            )
+        } else {
+            (
+                quote!((#builder)),
+                quote!(#active::#state(#x::Default::default())),
+                quote! {
+                    #active::#state(b) => {
+                        let step = #x::feed_child(b, &mut self.skip, &mut #slot, event);
+                        #finish
+                    }
+                },
+                quote! {
+                    match &self.active {
+                        #active::#state(b, ..) => #x::Builder::<#partial>::is_complete_at(b, rest),
+                        _ => false,
+                    }
+                },
+            )
+        };
+        FieldPlan {
+            field: f,
+            index: i,
+            state,
+            partial,
+            key,
+            payload,
+            fresh,
+            feed,
+            delegate,
+        }
+    }
+
+    fn fields_items(&self, plans: &[FieldPlan]) -> TokenStream {
         let gen = self.gen;
         let x = &gen.x;
         let (decl, where_clause) = decl(&gen.generics);
@@ -198,101 +266,45 @@ impl<'a> Body<'a> {
         let words = self.words();
         let marker_variant = gen.marker_variant();
 
-        let variants = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = field_variant(i);
-            let b = field_builder_ty(gen, f);
-            if f.attrs.atomic.is_some() {
-                let p = field_partial_ty(x, f);
-                quote!(#v(#b, #x::Option<#p>))
-            } else {
-                quote!(#v(#b))
-            }
+        let states = plans.iter().map(|p| {
+            let (state, payload) = (&p.state, &p.payload);
+            quote!(#state #payload)
         });
-
-        let feed_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = field_variant(i);
-            let slot = self.field_slot(i, f);
-            let step_fn = if self.is_named() {
-                let name = &f.attrs.name.de;
-                quote!(#x::field_step(step, #name, #i, &mut self.done))
-            } else {
-                quote!(#x::element_step(step, #i, &mut self.done))
-            };
-            let after_end = if self.is_named() {
-                quote!(self.active = #active::None;)
-            } else {
-                quote!(self.active = #active::None; self.index += 1;)
-            };
-            let finish = quote! {
-                let (step, ended) = #step_fn;
-                if ended { #after_end }
-                step
-            };
-            if f.attrs.atomic.is_some() {
-                quote! {
-                    #active::#v(b, held) => {
-                        let step = #x::feed_child(b, &mut self.skip, held, event);
-                        if let #x::ChildStep::Ended { valid: true, .. } = &step {
-                            if let #x::Some(v) = #x::Option::take(held) {
-                                #x::Slot::set(&mut #slot, v);
-                            }
-                        }
-                        #finish
-                    }
+        let feed_arms: Vec<&TokenStream> = plans.iter().map(|p| &p.feed).collect();
+        let path_arms = plans.iter().map(|p| {
+            let (state, partial) = (&p.state, &p.partial);
+            let segment = match p.key {
+                Key::Named(name) => {
+                    let name = &name.de;
+                    quote!(#x::Segment::Key(#x::String::from(#name)))
                 }
-            } else {
-                quote! {
-                    #active::#v(b) => {
-                        let step = #x::feed_child(b, &mut self.skip, &mut #slot, event);
-                        #finish
-                    }
-                }
-            }
-        });
-
-        let path_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = field_variant(i);
-            let p = field_partial_ty(x, f);
-            let segment = if self.is_named() {
-                let name = &f.attrs.name.de;
-                quote!(#x::Segment::Key(#x::String::from(#name)))
-            } else {
-                quote!(#x::Segment::Index(#i))
+                Key::Position(i) => quote!(#x::Segment::Index(#i)),
             };
             quote! {
-                #active::#v(b, ..) => {
+                #active::#state(b, ..) => {
                     out.push(#segment);
-                    #x::Builder::<#p>::active_path(b, out);
+                    #x::Builder::<#partial>::active_path(b, out);
                 }
             }
         });
-
-        let complete_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let v = field_variant(i);
-            let p = field_partial_ty(x, f);
-            let pattern = if self.is_named() {
-                let names = f.attrs.name.path_names();
-                quote!(#(#names)|*)
-            } else {
-                let lit = Literal::usize_unsuffixed(i);
-                quote!(#lit)
-            };
-            let delegate = if f.attrs.atomic.is_some() {
-                quote!(false)
-            } else {
-                quote! {
-                    match &self.active {
-                        #active::#v(b, ..) => #x::Builder::<#p>::is_complete_at(b, rest),
-                        _ => false,
-                    }
+        let complete_arms = plans.iter().map(|p| {
+            let pattern = match p.key {
+                Key::Named(name) => {
+                    let names = name.path_names();
+                    quote!(#(#names)|*)
+                }
+                Key::Position(i) => {
+                    let lit = Literal::usize_unsuffixed(i);
+                    quote!(#lit)
                 }
             };
+            let (i, delegate) = (p.index, &p.delegate);
             quote!(#pattern => self.done.get(#i) || #delegate,)
         });
 
         let (event_fn, index_field, index_init, complete_head) = if self.is_named() {
             (
-                self.named_event(&active, &feed_arms.collect::<Vec<_>>()),
+                self.named_event(&active, plans, &feed_arms),
                 TokenStream::new(),
                 TokenStream::new(),
                 quote! {
@@ -304,7 +316,7 @@ impl<'a> Body<'a> {
             )
         } else {
             (
-                self.tuple_event(&active, &feed_arms.collect::<Vec<_>>()),
+                self.tuple_event(&active, plans, &feed_arms),
                 quote!(index: usize,),
                 quote!(index: 0,),
                 quote! {
@@ -320,14 +332,14 @@ impl<'a> Body<'a> {
             pub enum #active #decl #where_clause {
                 None,
                 Unknown(#x::Skip),
-                #(#variants,)*
+                #(#states,)*
                 #marker_variant
             }
 
             pub struct #fields_ident #decl #where_clause {
                 active: #active #ty_generics,
                 skip: #x::Option<#x::Skip>,
-                done: #x::Bits<#words>,
+                done: #x::build::Bits<#words>,
                 #index_field
             }
 
@@ -367,14 +379,19 @@ impl<'a> Body<'a> {
         }
     }
 
-    fn named_event(&self, active: &Ident, feed_arms: &[TokenStream]) -> TokenStream {
+    fn named_event(
+        &self,
+        active: &Ident,
+        plans: &[FieldPlan],
+        feed_arms: &[&TokenStream],
+    ) -> TokenStream {
         let x = &self.gen.x;
         let target = self.gen.partial_ty();
         let deny = self.gen.cont.attrs.deny_unknown_fields;
-        let key_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let names = f.attrs.name.read_names();
-            let reset = self.reset(i, f);
-            let init = self.start(active, i, f);
+        let key_arms = plans.iter().map(|p| {
+            let names = p.field.attrs.name.read_names();
+            let reset = self.reset(p.field);
+            let (i, init) = (p.index, &p.fresh);
             quote! {
                 #(#names)|* => {
                     if self.done.take(#i) {
@@ -400,7 +417,7 @@ impl<'a> Body<'a> {
                 quote!(let mut issue = #x::None;),
                 quote! {
                     _ => {
-                        issue = #x::Some(#x::unknown_field(key, &[#(#expected),*]));
+                        issue = #x::Some(#x::build::unknown_field(key, &[#(#expected),*]));
                         #active::Unknown(#x::Default::default())
                     }
                 },
@@ -452,14 +469,19 @@ impl<'a> Body<'a> {
         }
     }
 
-    fn tuple_event(&self, active: &Ident, feed_arms: &[TokenStream]) -> TokenStream {
+    fn tuple_event(
+        &self,
+        active: &Ident,
+        plans: &[FieldPlan],
+        feed_arms: &[&TokenStream],
+    ) -> TokenStream {
         let x = &self.gen.x;
         let target = self.gen.partial_ty();
         let n = self.fields.len();
-        let start_arms = self.fields.iter().enumerate().map(|(i, f)| {
-            let lit = Literal::usize_unsuffixed(i);
-            let start = self.start(active, i, f);
-            quote!(#lit => #start,)
+        let start_arms = plans.iter().map(|p| {
+            let lit = Literal::usize_unsuffixed(p.index);
+            let fresh = &p.fresh;
+            quote!(#lit => #fresh,)
         });
         let message = format!(
             "expected {n} element{}, found more",
@@ -612,7 +634,36 @@ impl<'a> Body<'a> {
     }
 }
 
-/// The `Active` variant of the `i`-th read field.
-fn field_variant(i: usize) -> Ident {
-    format_ident!("F{}", i)
+/// How the body tells a field apart.
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    /// By key (a struct's field): its names.
+    Named(&'a Name),
+    /// By position (a tuple's element).
+    Position(usize),
+}
+
+/// One read field as the builder handles it, decided once by
+/// [`Body::plan`]: the arms of `Fields`' methods are assembled from it.
+struct FieldPlan<'a> {
+    /// The field.
+    field: &'a Field<'a>,
+    /// Its read index: its completion bit, its element in a tuple.
+    index: usize,
+    /// `F{index}`: its state in `Active`.
+    state: Ident,
+    /// The partial its builder builds.
+    partial: TokenStream,
+    /// How it is told apart.
+    key: Key<'a>,
+    /// The state's payload: its builder, and for an atomic field the value
+    /// held until the field ends.
+    payload: TokenStream,
+    /// The state when the field starts.
+    fresh: TokenStream,
+    /// `event`'s arm for the field's state: feed its builder, write the
+    /// value, step on.
+    feed: TokenStream,
+    /// Whether a path below the field is complete while it is written.
+    delegate: TokenStream,
 }

@@ -7,9 +7,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::body::Body;
-use super::{as_extract, Gen};
 use crate::ast::{Field, Style};
 use crate::attr;
+use crate::toolkit::{as_extract, partial_member, Gen};
 
 fn f_binding(i: usize) -> Ident {
     format_ident!("__f{}", i)
@@ -19,23 +19,24 @@ fn v_binding(i: usize) -> Ident {
     format_ident!("__v{}", i)
 }
 
-/// `Path { member: __f0, … }`: binds the partial's fields.
+/// `Path { member: __f0, … }`: binds the partial's fields, each by its read
+/// index.
 pub fn partial_pattern(body: &Body, path: &TokenStream) -> TokenStream {
     let members = body.members();
-    let bindings = (0..members.len()).map(f_binding);
+    let bindings = body.fields.iter().map(|f| f_binding(f.read_index()));
     quote!(#path { #(#members: #bindings),* })
 }
 
 /// `Path { member: __v0, …, .. }`: binds the value's read fields.
 pub fn value_pattern(body: &Body, path: &TokenStream) -> TokenStream {
     let members = body.fields.iter().map(|f| &f.member);
-    let bindings = (0..body.fields.len()).map(v_binding);
+    let bindings = body.fields.iter().map(|f| v_binding(f.read_index()));
     quote!(#path { #(#members: #bindings,)* .. })
 }
 
 /// Entering and leaving a field's path segment: its key, its position in a
 /// tuple, nothing for a newtype variant (its path is the variant's).
-fn enter(body: &Body, i: usize, f: &Field) -> (TokenStream, TokenStream) {
+fn enter(body: &Body, f: &Field) -> (TokenStream, TokenStream) {
     match body.style {
         Style::Struct => {
             let name = &f.attrs.name.de;
@@ -45,56 +46,43 @@ fn enter(body: &Body, i: usize, f: &Field) -> (TokenStream, TokenStream) {
             )
         }
         Style::Newtype => (TokenStream::new(), TokenStream::new()),
-        Style::Tuple | Style::Unit => (quote!(checker.enter_index(#i);), quote!(checker.leave();)),
+        Style::Tuple | Style::Unit => {
+            let i = f.read_index();
+            (quote!(checker.enter_index(#i);), quote!(checker.leave();))
+        }
     }
 }
 
-/// The constraint checks of `f` on `v` (a reference to its partial).
+/// The constraint checks of `f` on `v` (a reference to its partial): each
+/// constraint's check, `__private::check::{key}`, called by the kind of its
+/// value, on the attribute's span (a value it does not apply to is an
+/// error there).
 pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
     let x = &gen.x;
-    let c = &f.attrs.constraints;
     let mut out = TokenStream::new();
-    let count = |sp: &attr::Sp<u64>, func: &str| {
-        let func = format_ident!("{}", func);
-        let n = Literal::u64_unsuffixed(sp.value);
-        quote_spanned!(sp.span=> #x::#func(v, #n, checker);)
-    };
-    if let Some(sp) = &c.min_items {
-        out.extend(count(sp, "min_items"));
-    }
-    if let Some(sp) = &c.max_items {
-        out.extend(count(sp, "max_items"));
-    }
-    if let Some(sp) = &c.min_length {
-        out.extend(count(sp, "min_length"));
-    }
-    if let Some(sp) = &c.max_length {
-        out.extend(count(sp, "max_length"));
-    }
-    let bound = |sp: &attr::Sp<(String, f64)>, func: &str| {
-        let func = format_ident!("{}", func);
-        let (text, value) = &sp.value;
-        let abs = Literal::f64_suffixed(value.abs());
-        let value = if *value < 0.0 {
-            quote!(-#abs)
-        } else {
-            quote!(#abs)
-        };
-        quote_spanned!(sp.span=> #x::#func(v, #value, #text, checker);)
-    };
-    if let Some(sp) = &c.minimum {
-        out.extend(bound(sp, "minimum"));
-    }
-    if let Some(sp) = &c.maximum {
-        out.extend(bound(sp, "maximum"));
-    }
-    if let Some(sp) = &c.pattern {
-        let source = &sp.value;
-        out.extend(quote_spanned! {sp.span=>
-            {
-                static PATTERN: #x::Pattern = #x::Pattern::new(#source);
-                PATTERN.check(v, checker);
+    for (constraint, sp) in &f.attrs.constraints.0 {
+        let check = format_ident!("{}", constraint.key);
+        out.extend(match &sp.value {
+            attr::Value::Count(n) => {
+                let n = Literal::u64_unsuffixed(*n);
+                quote_spanned!(sp.span=> #x::check::#check(v, #n, checker);)
             }
+            attr::Value::Number(text, value) => {
+                let abs = Literal::f64_suffixed(value.abs());
+                let value = if *value < 0.0 {
+                    quote!(-#abs)
+                } else {
+                    quote!(#abs)
+                };
+                quote_spanned!(sp.span=> #x::check::#check(v, #value, #text, checker);)
+            }
+            attr::Value::Regex(source) => quote_spanned! {sp.span=>
+                {
+                    static PATTERN: #x::check::Pattern = #x::check::Pattern::new(#source);
+                    #x::check::#check(v, &PATTERN, checker);
+                }
+            },
+            _ => unreachable!("a constraint's value is a count, a number or a regex"),
         });
     }
     out
@@ -104,9 +92,9 @@ pub fn constraint_checks(gen: &Gen, f: &Field) -> TokenStream {
 pub fn check_fields(body: &Body) -> TokenStream {
     let gen = body.gen;
     let x = &gen.x;
-    let checks = body.fields.iter().enumerate().map(|(i, f)| {
-        let binding = f_binding(i);
-        let (enter, leave) = enter(body, i, f);
+    let checks = body.fields.iter().map(|f| {
+        let binding = f_binding(f.read_index());
+        let (enter, leave) = enter(body, f);
         let value_e = as_extract(x, f.option.unwrap_or(f.ty));
         let constraints = constraint_checks(gen, f);
         let missing = if f.option.is_some() || f.has_default(&gen.cont.attrs) {
@@ -170,14 +158,12 @@ pub fn convert_fields(body: &Body) -> TokenStream {
     let gen = body.gen;
     let x = &gen.x;
     let container_default = needs_container_default(body);
-    let mut read = 0;
     let inits = body.all.iter().map(|f| {
         if f.is_skipped() {
             return skipped_field(gen, f, container_default);
         }
         let member = &f.member;
-        let binding = f_binding(read);
-        read += 1;
+        let binding = f_binding(f.read_index());
         let value = match f.option {
             Some(inner) => {
                 let none = absent(gen, f, container_default).unwrap_or_else(|| quote!(#x::None));
@@ -210,14 +196,14 @@ pub fn convert_fields(body: &Body) -> TokenStream {
 pub fn validate_fields(body: &Body) -> TokenStream {
     let gen = body.gen;
     let x = &gen.x;
-    let checks = body.fields.iter().enumerate().map(|(i, f)| {
-        let binding = v_binding(i);
-        let (enter, leave) = enter(body, i, f);
+    let checks = body.fields.iter().map(|f| {
+        let binding = v_binding(f.read_index());
+        let (enter, leave) = enter(body, f);
         let e = as_extract(x, f.ty);
         let custom = f.attrs.validate.as_ref().map(|path| {
             let span = syn::spanned::Spanned::span(path);
             let arg = Ident::new(&binding.to_string(), span);
-            quote_spanned!(span=> #x::report_invalid(#path(#arg), checker);)
+            quote_spanned!(span=> #x::check::report_invalid(#path(#arg), checker);)
         });
         quote! {
             #enter
@@ -233,10 +219,9 @@ pub fn validate_fields(body: &Body) -> TokenStream {
 /// FieldType` bound.
 pub fn into_partial_fields(body: &Body) -> TokenStream {
     let x = &body.gen.x;
-    let members = body.members();
-    let inits = body.fields.iter().enumerate().map(|(i, f)| {
-        let binding = v_binding(i);
-        let member = &members[i];
+    let inits = body.fields.iter().map(|f| {
+        let binding = v_binding(f.read_index());
+        let member = partial_member(body.style, f);
         match f.option {
             Some(inner) => {
                 let e = as_extract(x, inner);
@@ -256,7 +241,7 @@ pub fn container_validate(gen: &Gen) -> TokenStream {
     let x = &gen.x;
     match &gen.cont.attrs.validate {
         Some(path) => quote_spanned! {syn::spanned::Spanned::span(path)=>
-            #x::report_invalid(#path(self), checker);
+            #x::check::report_invalid(#path(self), checker);
         },
         None => TokenStream::new(),
     }

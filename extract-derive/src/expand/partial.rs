@@ -7,9 +7,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{decl, field_partial_ty, partial_member, Gen};
 use crate::ast::{Data, Field, Style, Variant};
 use crate::attr::Tagging;
+use crate::toolkit::{decl, field_partial_ty, partial_member, Gen};
 
 /// The partial type's definition (outside the `const _` block).
 pub fn definition(gen: &Gen) -> TokenStream {
@@ -173,7 +173,7 @@ fn variant_def(gen: &Gen, v: &Variant) -> TokenStream {
 /// The core helper serializing the present prefix of an `n`-tuple.
 fn tuple_prefix(x: &TokenStream, n: usize) -> TokenStream {
     let name = quote::format_ident!("tuple_prefix_{}", n);
-    quote!(#x::#name)
+    quote!(#x::partial::#name)
 }
 
 /// The members of the partial for a body's read fields, with bindings.
@@ -181,8 +181,7 @@ fn members(style: Style, fields: &[Field]) -> Vec<syn::Member> {
     fields
         .iter()
         .filter(|f| !f.is_skipped())
-        .enumerate()
-        .map(|(i, f)| partial_member(style, i, f))
+        .map(|f| partial_member(style, f))
         .collect()
 }
 

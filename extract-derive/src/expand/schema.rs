@@ -5,8 +5,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::body::Body;
-use super::Gen;
 use crate::ast::Field;
+use crate::attr;
+use crate::toolkit::Gen;
 
 /// `schema_name()`: the serde name, with the type arguments' names for a
 /// generic type (`Page_User`).
@@ -15,47 +16,29 @@ pub fn schema_name(gen: &Gen) -> TokenStream {
     let name = &gen.cont.attrs.name.de;
     if gen.is_generic() {
         let params = &gen.type_params;
-        quote!(#x::generic_name(#name, &[#(<#params as #x::Extract>::schema_name()),*]))
+        quote!(#x::schema::generic_name(#name, &[#(<#params as #x::Extract>::schema_name()),*]))
     } else {
         quote!(#x::String::from(#name))
     }
 }
 
-/// The schema keywords of a field's constraints.
+/// The schema keywords of a field's constraints, by the kind of each
+/// one's value.
 pub fn keywords(gen: &Gen, f: &Field) -> TokenStream {
     let x = &gen.x;
-    let c = &f.attrs.constraints;
-    let mut out = Vec::new();
-    let count = |v: u64| Literal::u64_unsuffixed(v);
-    if let Some(sp) = &c.min_items {
-        let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MinItems(#n)));
-    }
-    if let Some(sp) = &c.max_items {
-        let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MaxItems(#n)));
-    }
-    if let Some(sp) = &c.min_length {
-        let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MinLength(#n)));
-    }
-    if let Some(sp) = &c.max_length {
-        let n = count(sp.value);
-        out.push(quote!(#x::Keyword::MaxLength(#n)));
-    }
-    if let Some(sp) = &c.minimum {
-        let text = &sp.value.0;
-        out.push(quote!(#x::Keyword::Minimum(#text)));
-    }
-    if let Some(sp) = &c.maximum {
-        let text = &sp.value.0;
-        out.push(quote!(#x::Keyword::Maximum(#text)));
-    }
-    if let Some(sp) = &c.pattern {
-        let source = &sp.value;
-        out.push(quote!(#x::Keyword::Pattern(#source)));
-    }
-    quote!(&[#(#out),*])
+    let keywords = f.attrs.constraints.0.iter().map(|(constraint, sp)| {
+        let keyword = constraint.keyword;
+        match &sp.value {
+            attr::Value::Count(n) => {
+                let n = Literal::u64_unsuffixed(*n);
+                quote!(#x::schema::Keyword::Count(#keyword, #n))
+            }
+            attr::Value::Number(text, _) => quote!(#x::schema::Keyword::Number(#keyword, #text)),
+            attr::Value::Regex(source) => quote!(#x::schema::Keyword::Text(#keyword, #source)),
+            _ => unreachable!("a constraint's value is a count, a number or a regex"),
+        }
+    });
+    quote!(&[#(#keywords),*])
 }
 
 /// The schema of a body: an object of its fields, or a tuple array
@@ -79,7 +62,7 @@ pub fn body_schema(body: &Body) -> TokenStream {
             }
         });
         quote! {
-            let mut properties = #x::Properties::new();
+            let mut properties = #x::schema::Properties::new();
             #(#fields)*
             properties.into_object(#description, #deny)
         }
@@ -89,10 +72,10 @@ pub fn body_schema(body: &Body) -> TokenStream {
             let field_description = gen.opt_str(f.attrs.description.as_deref());
             let keywords = keywords(gen, f);
             let span = syn::spanned::Spanned::span(ty);
-            let call = quote::quote_spanned!(span=> #x::field_schema::<#ty>);
+            let call = quote::quote_spanned!(span=> #x::schema::field_schema::<#ty>);
             quote!(#call(generator, #field_description, #keywords))
         });
-        quote!(#x::tuple_schema(#description, #x::Vec::from([#(#items),*])))
+        quote!(#x::schema::tuple_schema(#description, #x::Vec::from([#(#items),*])))
     }
 }
 
@@ -101,7 +84,7 @@ pub fn body_schema(body: &Body) -> TokenStream {
 pub fn named(gen: &Gen, definition: &TokenStream) -> TokenStream {
     let x = &gen.x;
     quote! {
-        #x::named_schema::<Self>(
+        #x::schema::named_schema::<Self>(
             generator,
             &<Self as #x::Extract>::schema_name(),
             |generator: &mut #x::SchemaGenerator| -> #x::serde_json::Value { #definition },

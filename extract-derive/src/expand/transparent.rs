@@ -6,8 +6,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{schema, Gen};
+use super::schema;
 use crate::ast::{Data, Field};
+use crate::toolkit::{extract_impl, ExtractImpl, Gen};
 
 /// The `Extract` impl of a newtype or transparent struct.
 pub fn expand(gen: &Gen) -> TokenStream {
@@ -30,7 +31,7 @@ pub fn expand(gen: &Gen) -> TokenStream {
         .as_deref()
         .or(field.attrs.description.as_deref());
     let description = gen.opt_str(description);
-    let definition = quote!(#x::field_schema::<#ty>(generator, #description, #keywords));
+    let definition = quote!(#x::schema::field_schema::<#ty>(generator, #description, #keywords));
     let schema = if gen.cont.attrs.transparent.is_some() {
         definition
     } else {
@@ -53,12 +54,12 @@ pub fn expand(gen: &Gen) -> TokenStream {
         .attrs
         .validate
         .as_ref()
-        .map(|path| quote!(#x::report_invalid(#path(&self.#member), checker);));
+        .map(|path| quote!(#x::check::report_invalid(#path(&self.#member), checker);));
     let container_validator = super::complete::container_validate(gen);
     let e = quote!(<#ty as #x::Extract>);
-    super::extract_impl(
+    extract_impl(
         gen,
-        super::ExtractImpl {
+        ExtractImpl {
             partial_ty: quote!(#e::Partial),
             builder_ty: quote!(#e::Builder),
             schema_name,

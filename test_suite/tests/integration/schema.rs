@@ -80,6 +80,18 @@ struct Room {
 
 snapshot!(documented, Documented);
 
+/// A price in steps of a cent, and a quantity sold by the dozen.
+#[derive(Extract, Debug)]
+#[allow(dead_code)] // only the schema is looked at
+pub struct Priced {
+    #[extract(multiple_of = 0.01, minimum = 0)]
+    pub price: f64,
+    #[extract(multiple_of = 12)]
+    pub dozens: Option<u32>,
+}
+
+snapshot!(multiple_of, Priced);
+
 /// Fields named like JSON Schema keywords: their names are property names,
 /// not keywords, in both schemas.
 #[derive(Extract, Debug)]

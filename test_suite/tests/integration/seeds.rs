@@ -76,18 +76,18 @@ fn conference_streams_and_equals_serde() {
 }
 
 #[test]
-fn conference_reports_every_problem_with_its_path() {
+fn conference_reports_every_problem_with_its_path_in_field_order() {
     let text = r#"{"users": [{"name": "A", "handle": "a"}, {"name": "B", "handle": "b", "twitter": "@b"}], "budget": "lots", "deadline": ""}"#;
     let error = stream::<ExtractionValues>(text, &[7, 40])
         .result
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "budget: expected a number, found \"lots\"\n\
-         users: expected at least 5 items, got 2\n\
+        "users: expected at least 5 items, got 2\n\
          users[0].twitter: missing required field\n\
          date: missing required field\n\
          location: missing required field\n\
+         budget: expected a number, found \"lots\"\n\
          deadline: expected at least 1 character, got 0"
     );
 }

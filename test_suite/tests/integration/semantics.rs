@@ -287,6 +287,85 @@ fn validators_and_constraints_report_everything_at_once() {
 }
 
 #[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+struct Crate {
+    #[extract(multiple_of = 0.25)]
+    weight: f64,
+    #[extract(multiple_of = 6)]
+    bottles: Option<u32>,
+}
+
+#[test]
+fn multiple_of_is_checked_once_the_value_is_complete() {
+    let ok = stream_bytewise::<Crate>(r#"{"weight": 2.75, "bottles": 18}"#);
+    assert_eq!(
+        ok.result.unwrap(),
+        Crate {
+            weight: 2.75,
+            bottles: Some(18)
+        }
+    );
+    let bad = stream_bytewise::<Crate>(r#"{"weight": 2.7, "bottles": 20}"#);
+    // Shown while streaming like any number: the check is at the end.
+    assert_eq!(bad.snapshots.last().unwrap().bottles, Some(20));
+    assert_eq!(
+        bad.result.unwrap_err().to_string(),
+        "weight: expected a multiple of 0.25, got 2.7\n\
+         bottles: expected a multiple of 6, got 20"
+    );
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+struct Invoice {
+    bill_to: BillTo,
+    lines: Vec<Line>,
+    status: Status,
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+struct BillTo {
+    name: String,
+    #[extract(min_length = 4)]
+    zip: String,
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+struct Line {
+    sku: String,
+    qty: u32,
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
+enum Status {
+    Paid,
+    Overdue { days: u32 },
+}
+
+#[test]
+fn problems_are_listed_in_field_order_however_each_was_found() {
+    // Found while streaming (a wrong type, an unknown variant) or once the
+    // value is complete (a missing field, a constraint): listed in the
+    // order of the fields, whatever the order of the keys.
+    let text = r#"{"status": "Pending", "lines": [{"sku": "a"}, {"qty": true, "sku": "b"}],
+                   "bill_to": {"zip": 12}}"#;
+    let error = stream_bytewise::<Invoice>(text).result.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "bill_to.name: missing required field\n\
+         bill_to.zip: expected a string, found a number\n\
+         lines[0].qty: missing required field\n\
+         lines[1].qty: expected an integer, found a boolean\n\
+         status: unknown variant \"Pending\", expected one of `Paid`, `Overdue`"
+    );
+    let text = r#"{"status": "Overdue", "bill_to": {"name": "Ada", "zip": "12"}, "lines": []}"#;
+    let error = stream_bytewise::<Invoice>(text).result.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "bill_to.zip: expected at least 4 characters, got 2\n\
+         status: the variant `Overdue` holds data: expected {\"Overdue\": …}, found a string"
+    );
+}
+
+#[derive(Extract, Deserialize, Debug, Clone, PartialEq)]
 #[serde(tag = "kind")]
 enum Event {
     Click { x: i32, y: i32, label: String },

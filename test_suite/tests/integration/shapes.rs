@@ -176,6 +176,37 @@ fn unit_enums_accept_aliases() {
     );
 }
 
+#[derive(Extract, Debug, PartialEq)]
+enum Payment {
+    Paid,
+    Overdue { days: u32 },
+    Partly(f64),
+}
+
+#[test]
+fn an_unknown_variant_lists_every_variant_data_carrying_ones_too() {
+    let message = |text: &str| {
+        stream_bytewise::<Payment>(text)
+            .result
+            .unwrap_err()
+            .to_string()
+    };
+    let expected = "expected one of `Paid`, `Overdue`, `Partly`";
+    assert_eq!(
+        message(r#""Pending""#),
+        format!("(root): unknown variant \"Pending\", {expected}")
+    );
+    assert_eq!(
+        message(r#"{"Late": 3}"#),
+        format!("(root): unknown variant \"Late\", {expected}")
+    );
+    // A data variant's name alone is known, its data missing.
+    assert_eq!(
+        message(r#""Overdue""#),
+        "(root): the variant `Overdue` holds data: expected {\"Overdue\": …}, found a string"
+    );
+}
+
 #[test]
 fn tuples_and_newtypes() {
     assert_eq!(round_trip::<Point>("[1, 2.5]"), Point(1.0, 2.5));

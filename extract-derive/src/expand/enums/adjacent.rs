@@ -19,7 +19,7 @@ use super::{
     unknown_tag, wrap_slot, Keys, Machine, Read,
 };
 use crate::ast::Style;
-use crate::expand::Gen;
+use crate::toolkit::Gen;
 
 /// The builder of an adjacently tagged enum.
 pub fn adjacent_builder(gen: &Gen, read: &[Read], keys: Keys) -> TokenStream {
@@ -49,7 +49,7 @@ pub fn adjacent_builder(gen: &Gen, read: &[Read], keys: Keys) -> TokenStream {
             if key == #tag {
                 #x::Step::More
             } else {
-                #x::Step::MoreWith(#x::unknown_field(key, &[#tag, #content]))
+                #x::Step::MoreWith(#x::build::unknown_field(key, &[#tag, #content]))
             }
         }
     } else {
@@ -80,7 +80,7 @@ pub fn adjacent_builder(gen: &Gen, read: &[Read], keys: Keys) -> TokenStream {
 
                 #[inline]
                 fn content_step(&mut self, step: #x::ChildStep, variant: usize) -> #x::Step {
-                    let (step, ended) = #x::keyed_step(step, #content);
+                    let (step, ended) = #x::build::keyed_step(step, #content);
                     if ended.is_some() {
                         self.state = __ExtractState::Known(variant, true);
                     }
@@ -169,7 +169,7 @@ fn begin(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
             };
             // The events are the object's own: it can't reject them, so
             // there is nothing to skip.
-            #x::replay_all(self, &mut #x::None, slot, events)
+            #x::build::replay_all(self, &mut #x::None, slot, events)
         },
     )
 }
@@ -234,9 +234,9 @@ pub fn adjacent_schema(gen: &Gen, read: &[Read], keys: Keys) -> TokenStream {
         };
         quote! {{
             let content = #schema;
-            #x::adjacent_variant((#tag, #content), #name, #vdesc, content)
+            #x::schema::adjacent_variant((#tag, #content), #name, #vdesc, content)
         }}
     });
     let description = gen.opt_str(gen.cont.attrs.description.as_deref());
-    quote!(#x::any_of(#description, #x::Vec::from([#(#variants),*])))
+    quote!(#x::schema::any_of(#description, #x::Vec::from([#(#variants),*])))
 }

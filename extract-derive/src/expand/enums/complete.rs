@@ -12,7 +12,7 @@ use crate::expand::complete::{
     validate_fields, value_pattern,
 };
 use crate::expand::partial::is_internal_newtype;
-use crate::expand::Gen;
+use crate::toolkit::Gen;
 
 /// `{ checks }` run at the variant's path: an externally tagged variant's
 /// content is under its name, an adjacently tagged one's under the content

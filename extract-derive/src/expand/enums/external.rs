@@ -10,7 +10,7 @@ use super::{
     Machine, Read,
 };
 use crate::ast::Style;
-use crate::expand::Gen;
+use crate::toolkit::Gen;
 
 /// The builder of an externally tagged enum.
 pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
@@ -28,7 +28,6 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
         (true, _) => "an object",
         (false, true) => "a string or an object",
     };
-    let unit_names = de_names(units.iter().copied());
     let every_name = de_names(read);
 
     let states = read.iter().map(|r| {
@@ -50,7 +49,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 return self.unit(slot, text);
             }
             let mut name = #x::String::new();
-            #x::push_name_piece(&mut name, text, #max);
+            #x::build::push_name_piece(&mut name, text, #max);
             self.state = __ExtractState::Name(name);
             #x::Step::More
         }}
@@ -112,6 +111,19 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             }
         }
     });
+    // A data variant's name where a unit's is expected: the variant is
+    // known, its data is missing.
+    let data_arms = read
+        .iter()
+        .filter(|r| r.variant.style != Style::Unit)
+        .map(|r| {
+            let names = r.names();
+            let name = &r.variant.attrs.name.de;
+            let message = format!(
+                "the variant `{name}` holds data: expected {{\"{name}\": …}}, found a string"
+            );
+            quote!(#(#names)|* => #x::Step::Invalid(#x::StreamIssue::new(#message)),)
+        });
     let unit_fallback = match units.iter().find(|r| r.variant.attrs.other.is_some()) {
         Some(r) => {
             let ident = r.variant.ident;
@@ -123,7 +135,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
             }
         }
         None => quote! {
-            _ => #x::Step::Invalid(#x::StreamIssue::new(#x::unknown_variant(name, &[#(#unit_names),*]))),
+            _ => #x::Step::Invalid(#x::StreamIssue::new(#x::build::unknown_variant(name, &[#(#every_name),*]))),
         },
     };
     builder(
@@ -141,13 +153,14 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 fn unit<S: #x::Slot<#target>>(&mut self, slot: &mut S, name: &str) -> #x::Step {
                     match name {
                         #(#unit_arms)*
+                        #(#data_arms)*
                         #unit_fallback
                     }
                 }
 
                 #[inline]
                 fn variant_step(&mut self, step: #x::ChildStep, name: &str) -> #x::Step {
-                    let (step, ended) = #x::keyed_step(step, name);
+                    let (step, ended) = #x::build::keyed_step(step, name);
                     if ended.is_some() {
                         self.state = __ExtractState::Close;
                     }
@@ -165,7 +178,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                 },
                 __ExtractState::Name(name) => {
                     if let #x::Event::Str { text, last, .. } = *event {
-                        #x::push_name_piece(name, text, #max);
+                        #x::build::push_name_piece(name, text, #max);
                         if last {
                             let name = #x::mem::take(name);
                             return self.unit(slot, &name);
@@ -179,7 +192,7 @@ pub fn external_builder(gen: &Gen, read: &[Read]) -> TokenStream {
                             #(#key_arms)*
                             _ => {
                                 self.issue = #x::Some(#x::StreamIssue::new(
-                                    #x::unknown_variant(key, &[#(#every_name),*]),
+                                    #x::build::unknown_variant(key, &[#(#every_name),*]),
                                 ));
                                 __ExtractState::Unknown(#x::Default::default())
                             }
@@ -252,11 +265,11 @@ pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
         }
         let names = de_names(read);
         let description = gen.opt_str(description.as_deref());
-        return quote!(#x::string_enum(#description, &[#(#names),*]));
+        return quote!(#x::schema::string_enum(#description, &[#(#names),*]));
     }
     let unit_names = de_names(read.iter().filter(|r| r.variant.style == Style::Unit));
-    let units =
-        (!unit_names.is_empty()).then(|| quote!(#x::string_enum(#x::None, &[#(#unit_names),*]),));
+    let units = (!unit_names.is_empty())
+        .then(|| quote!(#x::schema::string_enum(#x::None, &[#(#unit_names),*]),));
     let variants = read
         .iter()
         .filter(|r| r.variant.style != Style::Unit)
@@ -266,9 +279,9 @@ pub fn external_schema(gen: &Gen, read: &[Read]) -> TokenStream {
             let content = content_schema(gen, r);
             quote! {{
                 let content = #content;
-                #x::external_variant(#name, #vdesc, content)
+                #x::schema::external_variant(#name, #vdesc, content)
             }}
         });
     let description = gen.opt_str(description.as_deref());
-    quote!(#x::any_of(#description, #x::Vec::from([#units #(#variants),*])))
+    quote!(#x::schema::any_of(#description, #x::Vec::from([#units #(#variants),*])))
 }

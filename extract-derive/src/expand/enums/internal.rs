@@ -11,7 +11,7 @@ use super::{
 };
 use crate::ast::Style;
 use crate::expand::schema::body_schema;
-use crate::expand::Gen;
+use crate::toolkit::Gen;
 
 /// The builder of an internally tagged enum whose tag's key is `tag`.
 pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
@@ -43,7 +43,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
                     #(#names)|* => {
                         #x::Slot::set(slot, #partial::#ident(#x::Default::default()));
                         let mut b = #x::Default::default();
-                        let step = #x::replay(&mut b, &mut self.skip, &mut #project, events);
+                        let step = #x::build::replay(&mut b, &mut self.skip, &mut #project, events);
                         self.state = __ExtractState::#state(b);
                         step
                     }
@@ -52,7 +52,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
             Style::Struct | Style::Tuple => quote! {
                 #(#names)|* => {
                     let mut b = #x::Default::default();
-                    let step = #x::replay(&mut b, &mut self.skip, slot, events);
+                    let step = #x::build::replay(&mut b, &mut self.skip, slot, events);
                     self.state = __ExtractState::#state(b);
                     step
                 }
@@ -120,7 +120,7 @@ pub fn internal_builder(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
                 #tag_arms
                 #(#feed_arms)*
                 __ExtractState::Rest(depth) => {
-                    if #x::object_rest(depth, event) {
+                    if #x::build::object_rest(depth, event) {
                         #x::Step::Done
                     } else {
                         #x::Step::More
@@ -182,9 +182,9 @@ pub fn internal_schema(gen: &Gen, read: &[Read], tag: &str) -> TokenStream {
         };
         quote! {{
             let content = #content;
-            #x::internal_variant(generator, #tag, #name, #vdesc, content)
+            #x::schema::internal_variant(generator, #tag, #name, #vdesc, content)
         }}
     });
     let description = gen.opt_str(gen.cont.attrs.description.as_deref());
-    quote!(#x::any_of(#description, #x::Vec::from([#(#variants),*])))
+    quote!(#x::schema::any_of(#description, #x::Vec::from([#(#variants),*])))
 }

@@ -22,9 +22,11 @@ use quote::{format_ident, quote};
 use super::body::Body;
 use super::partial::is_internal_newtype;
 use super::schema::{body_schema, keywords, named, schema_name};
-use super::{as_extract, decl, field_builder_ty, field_partial_ty, Gen};
 use crate::ast::{Style, Variant};
 use crate::attr::Tagging;
+use crate::toolkit::{
+    as_extract, decl, extract_impl, field_builder_ty, field_partial_ty, ExtractImpl, Gen,
+};
 
 /// A variant that is read, with its index among all variants and its body.
 struct Read<'a> {
@@ -74,9 +76,9 @@ pub fn expand(gen: &Gen, variants: &[Variant]) -> TokenStream {
         .filter(|r| matches!(r.variant.style, Style::Struct | Style::Tuple))
         .map(|r| r.body.items());
     let (_, ty_generics, _) = gen.generics.split_for_impl();
-    let impl_extract = super::extract_impl(
+    let impl_extract = extract_impl(
         gen,
-        super::ExtractImpl {
+        ExtractImpl {
             partial_ty: gen.partial_ty(),
             builder_ty: quote!(__ExtractBuilder #ty_generics),
             schema_name: schema_name(gen),
@@ -280,7 +282,7 @@ fn content_schema(gen: &Gen, r: &Read) -> TokenStream {
             let ty = f.ty;
             let kw = keywords(gen, f);
             let fdesc = gen.opt_str(f.attrs.description.as_deref());
-            quote!(#x::field_schema::<#ty>(generator, #fdesc, #kw))
+            quote!(#x::schema::field_schema::<#ty>(generator, #fdesc, #kw))
         }
         _ => {
             let body = body_schema(&r.body);
@@ -341,8 +343,8 @@ fn tag_states(gen: &Gen) -> TokenStream {
     let x = &gen.x;
     quote! {
         Start,
-        Seek(#x::BeforeTag),
-        Tag(#x::String, #x::BeforeTag),
+        Seek(#x::build::BeforeTag),
+        Tag(#x::String, #x::build::BeforeTag),
         Bad(u32),
     }
 }
@@ -369,17 +371,17 @@ fn tag_arms(gen: &Gen, read: &[Read], tag: &str, content: Option<&str>) -> Token
             #x::Step::More
         }
         __ExtractState::Seek(before) => match before.event(event, #tag, #content) {
-            #x::Sought::More => #x::Step::More,
-            #x::Sought::Tag => {
+            #x::build::Sought::More => #x::Step::More,
+            #x::build::Sought::Tag => {
                 let before = #x::mem::take(before);
                 self.state = __ExtractState::Tag(#x::String::new(), before);
                 #x::Step::More
             }
-            #x::Sought::End => #x::Step::Invalid(#x::StreamIssue::new(#missing_tag)),
+            #x::build::Sought::End => #x::Step::Invalid(#x::StreamIssue::new(#missing_tag)),
         },
         __ExtractState::Tag(name, before) => match *event {
             #x::Event::Str { text, last, .. } => {
-                #x::push_name_piece(name, text, #max);
+                #x::build::push_name_piece(name, text, #max);
                 if !last {
                     return #x::Step::More;
                 }
@@ -393,13 +395,13 @@ fn tag_arms(gen: &Gen, read: &[Read], tag: &str, content: Option<&str>) -> Token
                         .in_key(#tag),
                 );
                 let mut depth = 0;
-                #x::object_rest(&mut depth, event);
+                #x::build::object_rest(&mut depth, event);
                 self.state = __ExtractState::Bad(depth);
                 #x::Step::More
             }
         },
         __ExtractState::Bad(depth) => {
-            if #x::object_rest(depth, event) {
+            if #x::build::object_rest(depth, event) {
                 #x::Step::Invalid(self.issue.take().unwrap_or_else(
                     || #x::StreamIssue::new("invalid value"),
                 ))
@@ -453,7 +455,7 @@ fn unknown_tag(
         None => quote! {
             _ => {
                 self.issue = #x::Some(
-                    #x::StreamIssue::new(#x::unknown_variant(name, &[#(#every_name),*])).in_key(#tag),
+                    #x::StreamIssue::new(#x::build::unknown_variant(name, &[#(#every_name),*])).in_key(#tag),
                 );
                 self.state = __ExtractState::Bad(0);
                 return #x::Step::More;

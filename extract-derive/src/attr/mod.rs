@@ -1,109 +1,23 @@
 //! Typed `#[extract(...)]` and `#[serde(...)]` attributes.
 //!
-//! `extract` keys are ours: unknown or repeated ones are errors on the key's
-//! span. `serde` keys are serde's: the ones that change what JSON is read
+//! `extract` keys are ours, listed in one table (`keys`): unknown or
+//! repeated ones are errors on the key's span. `serde` keys are serde's: the ones that change what JSON is read
 //! (renames, defaults, tagging, skipping) are honoured, the ones we can't
 //! follow (`flatten`, `with`, `untagged`…) are errors saying so, and the
 //! rest (serialization-only, bounds…) are left to serde.
 
+mod keys;
+
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitStr, UnOp};
+use syn::{Attribute, Expr, LitStr};
 
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use crate::doc::get_doc;
-
-/// Where an attribute sits.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Place {
-    Container,
-    Variant,
-    Field,
-}
-
-/// Every `extract` key and where it belongs, for "unknown attribute" errors.
-const EXTRACT_KEYS: &[(&str, Place)] = &[
-    ("crate", Place::Container),
-    ("partial", Place::Container),
-    ("description", Place::Container),
-    ("validate", Place::Container),
-    ("description", Place::Variant),
-    ("description", Place::Field),
-    ("validate", Place::Field),
-    ("atomic", Place::Field),
-    ("stream_required", Place::Field),
-    ("min_items", Place::Field),
-    ("max_items", Place::Field),
-    ("min_length", Place::Field),
-    ("max_length", Place::Field),
-    ("minimum", Place::Field),
-    ("maximum", Place::Field),
-    ("pattern", Place::Field),
-];
-
-fn place_name(place: Place) -> &'static str {
-    match place {
-        Place::Container => "a container",
-        Place::Variant => "a variant",
-        Place::Field => "a field",
-    }
-}
-
-fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta, place: Place) {
-    let key = meta.path.to_token_stream().to_string().replace(' ', "");
-    let here: Vec<&str> = EXTRACT_KEYS
-        .iter()
-        .filter(|(_, p)| *p == place)
-        .map(|(k, _)| *k)
-        .collect();
-    let elsewhere: Vec<Place> = EXTRACT_KEYS
-        .iter()
-        .filter(|(k, p)| *k == key && *p != place)
-        .map(|(_, p)| *p)
-        .collect();
-    let message = if let Some(other) = elsewhere.first() {
-        format!(
-            "`{key}` is not allowed on {}; it goes on {}",
-            place_name(place),
-            place_name(*other)
-        )
-    } else {
-        format!(
-            "unknown extract attribute `{key}`; expected one of: {}",
-            here.join(", ")
-        )
-    };
-    cx.error_spanned_by(&meta.path, message);
-}
-
-/// A value set at most once, remembering the tokens that set it.
-pub struct Attr<T> {
-    name: &'static str,
-    value: Option<T>,
-}
-
-impl<T> Attr<T> {
-    fn none(name: &'static str) -> Self {
-        Self { name, value: None }
-    }
-
-    fn set<A: ToTokens>(&mut self, cx: &Ctxt, tokens: A, value: T) {
-        if self.value.is_some() {
-            cx.error_spanned_by(
-                tokens,
-                format!("duplicate extract attribute `{}`", self.name),
-            );
-        } else {
-            self.value = Some(value);
-        }
-    }
-
-    fn get(self) -> Option<T> {
-        self.value
-    }
-}
+use keys::{key_span, lit_str, Parsed, Place};
+pub use keys::{Constraint, Value};
 
 /// A value with the span of the attribute that gave it.
 #[derive(Clone)]
@@ -255,35 +169,19 @@ impl Container {
     }
 }
 
-/// A field's constraints.
+/// A field's constraints, in the order of [`CONSTRAINTS`].
 #[derive(Default, Clone)]
-pub struct Constraints {
-    /// `min_items = n`
-    pub min_items: Option<Sp<u64>>,
-    /// `max_items = n`
-    pub max_items: Option<Sp<u64>>,
-    /// `min_length = n`
-    pub min_length: Option<Sp<u64>>,
-    /// `max_length = n`
-    pub max_length: Option<Sp<u64>>,
-    /// `minimum = x`, as written and as a number.
-    pub minimum: Option<Sp<(String, f64)>>,
-    /// `maximum = x`
-    pub maximum: Option<Sp<(String, f64)>>,
-    /// `pattern = "regex"`
-    pub pattern: Option<Sp<String>>,
-}
+pub struct Constraints(pub Vec<(&'static Constraint, Sp<Value>)>);
 
 impl Constraints {
     /// True when no constraint is set.
     pub fn is_empty(&self) -> bool {
-        self.min_items.is_none()
-            && self.max_items.is_none()
-            && self.min_length.is_none()
-            && self.max_length.is_none()
-            && self.minimum.is_none()
-            && self.maximum.is_none()
-            && self.pattern.is_none()
+        self.0.is_empty()
+    }
+
+    /// The constraint of key `key`, if set.
+    pub fn get(&self, key: &str) -> Option<&Sp<Value>> {
+        self.0.iter().find(|(c, _)| c.key == key).map(|(_, v)| v)
     }
 }
 
@@ -320,102 +218,6 @@ pub struct Variant {
     rename_all: Pair<RenameRule>,
 }
 
-fn lit_str(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
-    let expr: Expr = meta.value()?.parse()?;
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Ok(s),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!(
-                "expected a string: `{} = \"...\"`",
-                meta.path.to_token_stream()
-            ),
-        )),
-    }
-}
-
-/// A path written bare (`validate = check_age`) or quoted.
-fn path_value(meta: &ParseNestedMeta) -> syn::Result<syn::Path> {
-    let expr: Expr = meta.value()?.parse()?;
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => s.parse(),
-        Expr::Path(p) if p.qself.is_none() => Ok(p.path),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!(
-                "expected a path: `{} = path::to::function`",
-                meta.path.to_token_stream()
-            ),
-        )),
-    }
-}
-
-fn int_value(meta: &ParseNestedMeta) -> syn::Result<u64> {
-    let expr: Expr = meta.value()?.parse()?;
-    match &expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(i), ..
-        }) => i.base10_parse(),
-        _ => Err(syn::Error::new_spanned(
-            expr,
-            format!(
-                "expected a non-negative integer: `{} = 5`",
-                meta.path.to_token_stream()
-            ),
-        )),
-    }
-}
-
-fn number_value(meta: &ParseNestedMeta) -> syn::Result<(String, f64)> {
-    let expr: Expr = meta.value()?.parse()?;
-    let (negative, lit) = match &expr {
-        Expr::Unary(ExprUnary {
-            op: UnOp::Neg(_),
-            expr,
-            ..
-        }) => (true, &**expr),
-        other => (false, other),
-    };
-    let digits = match lit {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(i), ..
-        }) => i.base10_digits().to_owned(),
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(f), ..
-        }) => f.base10_digits().to_owned(),
-        _ => {
-            return Err(syn::Error::new_spanned(
-                expr,
-                format!(
-                    "expected a number: `{} = 0` or `{} = -1.5`",
-                    meta.path.to_token_stream(),
-                    meta.path.to_token_stream()
-                ),
-            ))
-        }
-    };
-    let text = if negative {
-        format!("-{digits}")
-    } else {
-        digits
-    };
-    let value: f64 = text
-        .parse()
-        .map_err(|_| syn::Error::new_spanned(&expr, "expected a number"))?;
-    Ok((text, value))
-}
-
-/// The span of the key being parsed, for errors found later.
-fn key_span(meta: &ParseNestedMeta) -> Span {
-    meta.path
-        .get_ident()
-        .map_or_else(Span::call_site, syn::Ident::span)
-}
-
 /// `default` or `default = "path"`.
 fn default_value(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
     Ok(if meta.input.peek(syn::Token![=]) {
@@ -426,7 +228,7 @@ fn default_value(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
 }
 
 /// Consumes the value of a key we leave to serde.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+pub(super) fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         meta.value()?.parse::<Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {
@@ -476,7 +278,7 @@ fn unsupported_serde(cx: &Ctxt, meta: &ParseNestedMeta, why: &str) -> syn::Resul
     skip_value(meta)
 }
 
-fn each<F>(cx: &Ctxt, attrs: &[Attribute], name: &str, mut f: F)
+pub(super) fn each<F>(cx: &Ctxt, attrs: &[Attribute], name: &str, mut f: F)
 where
     F: FnMut(&ParseNestedMeta) -> syn::Result<()>,
 {
@@ -503,27 +305,7 @@ fn unraw(ident: &syn::Ident) -> String {
 impl Container {
     /// Parses the container's attributes.
     pub fn from_ast(cx: &Ctxt, input: &syn::DeriveInput) -> Self {
-        let mut krate = Attr::none("crate");
-        let mut partial = Attr::none("partial");
-        let mut description = Attr::none("description");
-        let mut validate = Attr::none("validate");
-        each(cx, &input.attrs, "extract", |meta| {
-            if meta.path.is_ident("crate") {
-                krate.set(cx, &meta.path, path_value(meta)?);
-            } else if meta.path.is_ident("partial") {
-                let s = lit_str(meta)?;
-                partial.set(cx, &meta.path, s.parse::<syn::Ident>()?);
-            } else if meta.path.is_ident("description") {
-                description.set(cx, &meta.path, lit_str(meta)?.value());
-            } else if meta.path.is_ident("validate") {
-                validate.set(cx, &meta.path, path_value(meta)?);
-            } else {
-                unknown_key(cx, meta, Place::Container);
-                skip_value(meta)?;
-            }
-            Ok(())
-        });
-
+        let mut extract = Parsed::new(cx, &input.attrs, Place::Container);
         let mut rename = Pair::default();
         let mut rename_all = Pair::default();
         let mut rename_all_fields = Pair::default();
@@ -584,10 +366,10 @@ impl Container {
             aliases: Vec::new(),
         };
         Container {
-            krate: krate.get(),
-            partial: partial.get(),
-            description: description.get().or_else(|| get_doc(&input.attrs)),
-            validate: validate.get(),
+            krate: extract.path("crate"),
+            partial: extract.ident("partial"),
+            description: extract.str("description").or_else(|| get_doc(&input.attrs)),
+            validate: extract.path("validate"),
             name,
             rename_all,
             rename_all_fields,
@@ -603,16 +385,7 @@ impl Container {
 impl Variant {
     /// Parses a variant's attributes.
     pub fn from_ast(cx: &Ctxt, variant: &syn::Variant, container: &Container) -> Self {
-        let mut description = Attr::none("description");
-        each(cx, &variant.attrs, "extract", |meta| {
-            if meta.path.is_ident("description") {
-                description.set(cx, &meta.path, lit_str(meta)?.value());
-            } else {
-                unknown_key(cx, meta, Place::Variant);
-                skip_value(meta)?;
-            }
-            Ok(())
-        });
+        let mut extract = Parsed::new(cx, &variant.attrs, Place::Variant);
         let mut rename = Pair::default();
         let mut aliases = Vec::new();
         let mut rename_all = Pair::default();
@@ -657,7 +430,9 @@ impl Variant {
         );
         Variant {
             name,
-            description: description.get().or_else(|| get_doc(&variant.attrs)),
+            description: extract
+                .str("description")
+                .or_else(|| get_doc(&variant.attrs)),
             skip,
             other,
             rename_all,
@@ -687,75 +462,7 @@ impl FieldRules {
 impl Field {
     /// Parses a field's attributes; `index` names tuple fields.
     pub fn from_ast(cx: &Ctxt, index: usize, field: &syn::Field, rules: FieldRules) -> Self {
-        let mut description = Attr::none("description");
-        let mut validate = Attr::none("validate");
-        let mut atomic = Attr::none("atomic");
-        let mut stream_required = Attr::none("stream_required");
-        let mut min_items = Attr::none("min_items");
-        let mut max_items = Attr::none("max_items");
-        let mut min_length = Attr::none("min_length");
-        let mut max_length = Attr::none("max_length");
-        let mut minimum = Attr::none("minimum");
-        let mut maximum = Attr::none("maximum");
-        let mut pattern = Attr::none("pattern");
-        each(cx, &field.attrs, "extract", |meta| {
-            let path = &meta.path;
-            let span = key_span(meta);
-            let sp = |value| Sp { value, span };
-            if path.is_ident("description") {
-                description.set(cx, path, lit_str(meta)?.value());
-            } else if path.is_ident("validate") {
-                validate.set(cx, path, path_value(meta)?);
-            } else if path.is_ident("atomic") {
-                atomic.set(cx, path, span);
-            } else if path.is_ident("stream_required") {
-                stream_required.set(cx, path, span);
-            } else if path.is_ident("min_items") {
-                min_items.set(cx, path, sp(int_value(meta)?));
-            } else if path.is_ident("max_items") {
-                max_items.set(cx, path, sp(int_value(meta)?));
-            } else if path.is_ident("min_length") {
-                min_length.set(cx, path, sp(int_value(meta)?));
-            } else if path.is_ident("max_length") {
-                max_length.set(cx, path, sp(int_value(meta)?));
-            } else if path.is_ident("minimum") {
-                minimum.set(
-                    cx,
-                    path,
-                    Sp {
-                        value: number_value(meta)?,
-                        span,
-                    },
-                );
-            } else if path.is_ident("maximum") {
-                maximum.set(
-                    cx,
-                    path,
-                    Sp {
-                        value: number_value(meta)?,
-                        span,
-                    },
-                );
-            } else if path.is_ident("pattern") {
-                let s = lit_str(meta)?;
-                if let Err(e) = regex_lite::Regex::new(&s.value()) {
-                    cx.error_spanned_by(&s, format!("invalid `pattern`: {e}"));
-                }
-                pattern.set(
-                    cx,
-                    path,
-                    Sp {
-                        value: s.value(),
-                        span,
-                    },
-                );
-            } else {
-                unknown_key(cx, meta, Place::Field);
-                skip_value(meta)?;
-            }
-            Ok(())
-        });
-
+        let mut extract = Parsed::new(cx, &field.attrs, Place::Field);
         let mut rename = Pair::default();
         let mut aliases = Vec::new();
         let mut skip = None;
@@ -799,21 +506,13 @@ impl Field {
         let name = Name::resolve(&ident, rename, rules, RenameRule::apply_to_field, aliases);
         Field {
             name,
-            description: description.get().or_else(|| get_doc(&field.attrs)),
+            description: extract.str("description").or_else(|| get_doc(&field.attrs)),
             skip,
             default,
-            atomic: atomic.get(),
-            stream_required: stream_required.get(),
-            validate: validate.get(),
-            constraints: Constraints {
-                min_items: min_items.get(),
-                max_items: max_items.get(),
-                min_length: min_length.get(),
-                max_length: max_length.get(),
-                minimum: minimum.get(),
-                maximum: maximum.get(),
-                pattern: pattern.get(),
-            },
+            atomic: extract.flag("atomic"),
+            stream_required: extract.flag("stream_required"),
+            validate: extract.path("validate"),
+            constraints: Constraints(extract.constraints()),
         }
     }
 }

@@ -12,6 +12,9 @@
 //! each event's `chat.completion.chunk` decoded (serde_json, not counted),
 //! the delta assembler, the adapter of the mode's route, and a
 //! `StreamParser<Value>` with the chat runtime's lexer options.
+//!
+//! A test, kept with the tests; compiled as `openai::no_rescan`
+//! (`#[path]` in `openai/mod.rs`) to reach the pipeline's private stages.
 
 use super::adapter::{Adapter, Route};
 use super::assembler::Assembler;
