@@ -153,12 +153,8 @@ fn status(batch: &Value) -> Result<Status, Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::api::fixture;
     use super::*;
-
-    fn fixture(name: &str) -> String {
-        let path = format!("{}/tests/fixtures/batch/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(path).unwrap()
-    }
 
     #[test]
     fn recorded_batch_objects() {

@@ -227,3 +227,10 @@ pub(crate) fn provider_error(body: &Value, code: Option<&str>) -> Error {
 pub(crate) fn count(value: &Value) -> u64 {
     value.as_u64().unwrap_or(0)
 }
+
+/// A recorded batch fixture (`tests/fixtures/batch/`).
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/batch/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path).unwrap()
+}

@@ -210,12 +210,8 @@ fn status(batch: &Value) -> Result<Status, Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::api::fixture;
     use super::*;
-
-    fn fixture(name: &str) -> String {
-        let path = format!("{}/tests/fixtures/batch/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(path).unwrap()
-    }
 
     /// The recorded batch objects of every state.
     #[test]
