@@ -1,6 +1,7 @@
 //! [`Client`] and [`ClientBuilder`]: where requests go and how.
 
 use super::deadline::Timeouts;
+use super::limit::{Limits, RateLimit};
 use super::providers::{Protocol, Provider};
 use super::request::ChatRequest;
 use super::retry::Backoff;
@@ -70,6 +71,8 @@ pub(crate) struct Inner {
     pub timeouts: Timeouts,
     pub max_response_bytes: usize,
     pub backoff: Backoff,
+    /// The rate limiter of each model.
+    pub limits: Limits,
 }
 
 impl fmt::Debug for Client {
@@ -223,8 +226,13 @@ impl Client {
     /// (`…/v1/chat/completions`). A path that starts with the API version
     /// (`/v1/messages`) does not repeat a base URL's own (`…/v1`).
     pub(crate) fn endpoint_url(&self) -> String {
+        self.url(self.protocol().path())
+    }
+
+    /// The URL of `path` (as [`endpoint_url`](Self::endpoint_url) joins
+    /// the provider's path).
+    pub(crate) fn url(&self, path: &str) -> String {
         let base = &self.inner.base_url;
-        let path = self.protocol().path();
         let path = match path.strip_prefix("/v1") {
             Some(rest) if rest.starts_with('/') && base.ends_with("/v1") => rest,
             _ => path,
@@ -259,6 +267,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     max_response_bytes: Option<usize>,
     backoff: Option<Backoff>,
+    rate_limit: RateLimit,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -373,6 +382,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Caps on the rate of requests and tokens, per model (none by
+    /// default). Whatever the caps, every request of the client (and its
+    /// clones) goes through one limiter per model, which also follows the
+    /// limits the server reports and slows every request down together
+    /// after a 429 (see [`RateLimit`]).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -431,6 +450,7 @@ impl ClientBuilder {
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 backoff: self.backoff.unwrap_or_default(),
+                limits: Limits::new(self.rate_limit),
             }),
         })
     }

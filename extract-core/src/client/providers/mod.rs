@@ -202,6 +202,12 @@ pub(crate) trait Protocol: Send + Sync + 'static {
     fn error_body(&self, text: &str) -> ErrorBody {
         ErrorBody::parse(text)
     }
+
+    /// The provider's Batch API, if it has one (see
+    /// [`ChatRequest::batch`](super::ChatRequest::batch)).
+    fn batch(&self) -> Option<&'static dyn super::batch::api::BatchApi> {
+        None
+    }
 }
 
 /// Reads one response's events into [`Delta`]s.

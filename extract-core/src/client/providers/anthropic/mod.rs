@@ -190,6 +190,10 @@ impl Protocol for Anthropic {
         Box::new(decode::AnthropicDecoder::default())
     }
 
+    fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
+        Some(&crate::client::batch::AnthropicBatches)
+    }
+
     fn is_retryable_status(&self, status: u16) -> bool {
         // 529: the API is overloaded.
         status == 529 || retryable_status(status)

@@ -154,6 +154,10 @@ impl Protocol for ChatCompletions {
     fn decoder(&self) -> Box<dyn Decode> {
         Box::new(decode::ChatDecoder::default())
     }
+
+    fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
+        Some(&crate::client::batch::OpenAiBatches::CHAT)
+    }
 }
 
 /// `Authorization: Bearer <key>` (marked sensitive) when there is a key:

@@ -163,6 +163,10 @@ impl Protocol for Responses {
     fn decoder(&self) -> Box<dyn Decode> {
         Box::new(decode::ResponsesDecoder::default())
     }
+
+    fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
+        Some(&crate::client::batch::OpenAiBatches::RESPONSES)
+    }
 }
 
 /// Appends the `input` items of one message: a `message` item (when it has
