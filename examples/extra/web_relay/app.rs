@@ -96,7 +96,7 @@ struct Options {
     encoding: Option<String>,
     /// `resumable=1`: keep the stream in the hub, so a dropped connection
     /// resumes it (the upstream then waits for the page, up to the hub's
-    /// expiry, instead of being cancelled when the connection goes).
+    /// expiry; the page's client cancels it on Stop or when it closes).
     resumable: Option<String>,
 }
 
@@ -118,11 +118,12 @@ impl Options {
     }
 }
 
-/// Streams the extraction of the posted text, or resumes the stream a
-/// page lost the connection to. If the browser goes away, axum drops the
-/// body: a plain body drops the stream and the request upstream; a
-/// resumable one leaves the stream in the hub (its upstream waiting) until
-/// the page resumes it or it expires, which drops the request upstream.
+/// Streams the extraction of the posted text, resumes the stream a page
+/// lost the connection to, or cancels it (`cancel=1`). If the browser goes
+/// away, axum drops the body: a plain body drops the stream and the
+/// request upstream; a resumable one is cancelled by the page's client
+/// (on Stop, or when the page is closed), else it waits in the hub for a
+/// resume until it expires, which drops the request upstream.
 async fn extract(
     State(app): State<Arc<App>>,
     resume: Option<Resume>,
@@ -130,6 +131,13 @@ async fn extract(
     text: String,
 ) -> Response {
     if let Some(resume) = resume {
+        if resume.cancel {
+            // The page stopped or went away: drop the request upstream now.
+            return match app.hub.cancel(&resume.stream) {
+                true => StatusCode::NO_CONTENT.into_response(),
+                false => StatusCode::NOT_FOUND.into_response(),
+            };
+        }
         return match app.hub.resume(&resume) {
             Some(body) => body.into_response(),
             None => (StatusCode::NOT_FOUND, "no such stream (it expired)").into_response(),

@@ -397,6 +397,21 @@
     return Object.assign({}, init, { headers: headers });
   }
 
+  // Tells the server the page is done with a resumable stream, so it drops
+  // the request to the model at once instead of keeping it for a resume
+  // that will not come. Fire and forget, `keepalive` so it survives the
+  // page going away.
+  function cancelStream(url, init, stream) {
+    if (typeof fetch !== "function") return;
+    var target = resumeUrl(url, stream, 0) + "&cancel=1";
+    try {
+      var sent = fetch(target, { method: (init && init.method) || "POST", keepalive: true });
+      if (sent && typeof sent.catch === "function") sent.catch(function () {});
+    } catch (e) {
+      // Nothing more to do: the server's expiry drops the stream.
+    }
+  }
+
   function wait(ms, signal) {
     return new Promise(function (resolve) {
       if (signal && signal.aborted) return resolve();
@@ -447,30 +462,54 @@
   // fetch(url, init) and read the body, resuming it after a dropped
   // connection when the server made it resumable. init.signal (an
   // AbortSignal) cancels the request, and the server then drops the
-  // upstream request. A request body must be re-sendable (a string, a
-  // Blob, FormData) for a resume.
+  // upstream request: for a resumable stream the client asks for that
+  // (`?stream=<id>&cancel=1`) on an abort or when the page goes away. A
+  // request body must be re-sendable (a string, a Blob, FormData) for a
+  // resume.
   async function stream(url, init, handlers, options) {
     options = options || {};
+    var session = new Session(handlers);
+    var cancelled = false;
+    function cancel() {
+      if (cancelled || session.result.streamId === null || session.result.done) return;
+      cancelled = true;
+      cancelStream(url, init, session.result.streamId);
+    }
+    // A page that goes away (closed tab, navigation) cancels a resumable
+    // stream, as an abort does.
+    var page = typeof addEventListener === "function" && typeof removeEventListener === "function";
+    if (page) addEventListener("pagehide", cancel);
+    try {
+      await follow(session, url, init, options, cancel);
+    } finally {
+      if (page) removeEventListener("pagehide", cancel);
+    }
+    return session.result;
+  }
+
+  // The requests of one stream: the first, then a resume after each
+  // dropped connection while the reconnect settings allow.
+  async function follow(session, url, init, options, cancel) {
     var reconnect = reconnectOptions(options.reconnect);
     var signal = init && init.signal;
-    var session = new Session(handlers);
     var failures = 0;
     var target = url;
     var request = init;
     for (;;) {
       var before = session.lastId;
       var outcome = await connect(session, target, request, options);
-      if (outcome === "end") break;
+      if (outcome === "end") return;
       if (outcome === "aborted" || (signal && signal.aborted)) {
+        cancel();
         session.fail("aborted", "aborted");
-        break;
+        return;
       }
       if (session.lastId > before) failures = 0; // it made progress
       var streamId = session.result.streamId;
       if (!reconnect || streamId === null || failures >= reconnect.attempts) {
         var why = streamId === null || !reconnect ? "" : " (" + failures + " reconnects failed)";
         session.fail("the stream ended before the answer was complete: " + outcome + why, "interrupted");
-        break;
+        return;
       }
       var delay = Math.min(reconnect.maxDelay, reconnect.delay * Math.pow(2, failures));
       failures++;
@@ -480,13 +519,13 @@
       });
       await wait(delay, signal);
       if (signal && signal.aborted) {
+        cancel();
         session.fail("aborted", "aborted");
-        break;
+        return;
       }
       target = resumeUrl(url, streamId, session.lastId);
       request = resumeInit(init, session.lastId);
     }
-    return session.result;
   }
 
   var api = {

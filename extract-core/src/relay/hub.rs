@@ -164,7 +164,7 @@ impl Hub {
         let id = new_id();
         let format = body.encoder().format();
         let entry = Arc::new(Mutex::new(Entry {
-            source: Box::pin(body),
+            source: Some(Box::pin(body)),
             history: History::new(self.limits),
             generation: 1,
             attached: true,
@@ -197,14 +197,15 @@ impl Hub {
         let (generation, queued, format, interval) = {
             let mut guard = lock(&entry);
             let entry = &mut *guard;
+            let encoder = entry.source.as_ref()?.encoder();
+            let queued = entry.history.replay(resume.after, encoder);
+            let format = encoder.format();
             entry.generation += 1;
             entry.attached = true;
             if let Some(waker) = entry.waker.take() {
                 waker.wake();
             }
-            let queued = entry.history.replay(resume.after, entry.source.encoder());
-            let encoder = entry.source.encoder();
-            (entry.generation, queued, encoder.format(), entry.heartbeat)
+            (entry.generation, queued, format, entry.heartbeat)
         };
         Some(HubBody {
             entry,
@@ -253,6 +254,31 @@ impl Hub {
         }
     }
 
+    /// Ends the stream `stream` now: it leaves the hub, the body attached to
+    /// it (if any) ends, and its upstream is dropped, which cancels the
+    /// request to the model. The bundled JavaScript client asks for this
+    /// (`?stream=<id>&cancel=1`, see [`Resume::cancel`]) when the page
+    /// aborts the stream or goes away, so a resumable stream is cancelled
+    /// as promptly as a plain body. Returns false when there is no such
+    /// stream.
+    pub fn cancel(&self, stream: &str) -> bool {
+        let Some(entry) = lock(&self.streams).remove(stream) else {
+            return false;
+        };
+        let upstream = {
+            let mut entry = lock(&entry);
+            entry.generation += 1;
+            if let Some(waker) = entry.waker.take() {
+                waker.wake();
+            }
+            entry.source.take()
+        };
+        // Dropped outside the lock: dropping an upstream closes its
+        // connection.
+        drop(upstream);
+        true
+    }
+
     /// How many streams the hub keeps.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -275,6 +301,9 @@ pub struct Resume {
     pub stream: String,
     /// The last message the client has; it gets those after it.
     pub after: u64,
+    /// The client is done with the stream (`cancel=1`: the page stopped
+    /// or went away): [`Hub::cancel`] it instead of resuming.
+    pub cancel: bool,
 }
 
 impl Resume {
@@ -284,12 +313,23 @@ impl Resume {
         Self {
             stream: stream.into(),
             after,
+            cancel: false,
+        }
+    }
+
+    /// A request that cancels `stream` (see [`Hub::cancel`]).
+    #[must_use]
+    pub fn cancel(stream: impl Into<String>) -> Self {
+        Self {
+            cancel: true,
+            ..Self::new(stream, 0)
         }
     }
 
     /// Reads a request: `stream=<id>` in the query string, and the last
     /// message from `after=<N>` in the query or else the `Last-Event-ID`
-    /// header (the bundled client sends both). `None` without a `stream`.
+    /// header (the bundled client sends both); `cancel=1` when the client
+    /// cancels the stream. `None` without a `stream`.
     ///
     /// ```
     /// use extract_core::relay::Resume;
@@ -298,28 +338,35 @@ impl Resume {
     /// assert_eq!((resume.stream.as_str(), resume.after), ("ab12", 7));
     /// assert_eq!(Resume::from_request(Some("stream=ab12"), Some("9")).unwrap().after, 9);
     /// assert!(Resume::from_request(Some("format=sse"), Some("9")).is_none());
+    /// assert!(Resume::from_request(Some("stream=ab12&cancel=1"), None).unwrap().cancel);
     /// ```
     #[must_use]
     pub fn from_request(query: Option<&str>, last_event_id: Option<&str>) -> Option<Self> {
         let mut stream = None;
         let mut after = None;
+        let mut cancel = false;
         for pair in query.unwrap_or("").split('&') {
             match pair.split_once('=') {
                 Some(("stream", value)) if !value.is_empty() => stream = Some(value),
                 Some(("after", value)) => after = value.parse().ok(),
+                Some(("cancel", value)) => cancel = value == "1" || value == "true",
                 _ => {}
             }
         }
         let after = after
             .or_else(|| last_event_id.and_then(|id| id.trim().parse().ok()))
             .unwrap_or(0);
-        Some(Self::new(stream?, after))
+        Some(Self {
+            cancel,
+            ..Self::new(stream?, after)
+        })
     }
 }
 
 /// One stream kept by the hub.
 struct Entry {
-    source: Pin<Box<dyn Source>>,
+    /// The upstream body; `None` once the stream was cancelled.
+    source: Option<Pin<Box<dyn Source>>>,
     history: History,
     /// Which body is attached (the latest to attach).
     generation: u64,
@@ -512,22 +559,27 @@ impl Stream for HubBody {
         }
         let mut guard = lock(&this.entry);
         let entry = &mut *guard;
-        if entry.generation != this.generation {
-            // Another connection took the stream over.
+        let Some(source) = entry
+            .source
+            .as_mut()
+            .filter(|_| entry.generation == this.generation)
+        else {
+            // Another connection took the stream over, or it was cancelled.
             this.ended = true;
             return Poll::Ready(None);
-        }
-        let before = entry.source.encoder().sent();
-        match entry.source.as_mut().poll_chunk(cx) {
+        };
+        let before = source.encoder().sent();
+        match source.as_mut().poll_chunk(cx) {
             Poll::Ready(Some(bytes)) => {
-                let last = entry.source.encoder().sent();
+                let last = source.encoder().sent();
                 if last > before {
                     let chunk = Chunk {
                         first: before + 1,
                         last,
                         bytes: bytes.clone(),
                     };
-                    entry.history.push(chunk, entry.source.is_finished());
+                    let finished = source.is_finished();
+                    entry.history.push(chunk, finished);
                 }
                 if let Some(heartbeat) = &mut this.heartbeat {
                     heartbeat.sent();

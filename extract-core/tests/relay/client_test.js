@@ -262,23 +262,40 @@ async function reconnects() {
   } finally {
     globalThis.fetch = original;
   }
-  // Aborted while waiting to reconnect: ends "aborted", no more requests.
+  // Aborted while waiting to reconnect: ends "aborted", no more stream
+  // requests, and one request that cancels the stream on the server.
   const controller = new AbortController();
-  let calls = 0;
-  globalThis.fetch = async () => {
-    calls++;
+  const calls = [];
+  globalThis.fetch = async (url, init) => {
+    calls.push({ url: String(url), init });
     return response(sse, { "x-relay-stream": "s1" }, { cutAt: 300 });
   };
   try {
-    const aborted = await client.stream("/extract", { signal: controller.signal }, {
+    const aborted = await client.stream("/extract?format=sse", { method: "POST", body: "notes", signal: controller.signal }, {
       onReconnect: () => controller.abort(),
     }, { reconnect: { delay: 10000 } });
     assert.equal(aborted.error.kind, "aborted");
-    assert.equal(calls, 1);
+    assert.equal(calls.length, 2, "the stream, then its cancel");
+    assert.equal(calls[1].url, "/extract?format=sse&stream=s1&after=0&cancel=1");
+    assert.equal(calls[1].init.keepalive, true);
+    assert.equal(calls[1].init.method, "POST");
   } finally {
     globalThis.fetch = original;
   }
-  checks += 3;
+  // A stream that ended is not cancelled; one without an id cannot be.
+  calls.length = 0;
+  globalThis.fetch = async (url, init) => {
+    calls.push({ url: String(url), init });
+    return response(sse, { "x-relay-stream": "s1" }, {});
+  };
+  try {
+    const finished = await client.stream("/extract", {}, {});
+    assert.equal(finished.error, null);
+    assert.equal(calls.length, 1, "no cancel after the end");
+  } finally {
+    globalThis.fetch = original;
+  }
+  checks += 4;
   return checks;
 }
 

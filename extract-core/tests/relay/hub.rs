@@ -1,7 +1,8 @@
 //! Resumable streams: a client that reconnects with the last id it has
 //! gets the rest (from the history, or as a snapshot once the history has
 //! moved past it), a second connection takes over, a stream nobody is
-//! attached to expires and drops its upstream, heartbeats fill silences.
+//! attached to expires and drops its upstream, a cancelled one at once,
+//! heartbeats fill silences.
 
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -192,6 +193,36 @@ fn a_second_connection_takes_over_and_the_first_ends() {
     drop(first); // the old body going away leaves the new one attached
     stream_names(&tx, &mut second, 4, 4, &mut client);
     assert_eq!(hub.len(), 1);
+}
+
+/// A page that stops (or goes away) cancels its stream: the upstream is
+/// dropped at once, the attached body ends, and the stream is gone.
+#[test]
+fn a_cancelled_stream_drops_its_upstream_at_once() {
+    for attached in [true, false] {
+        let hub = Hub::new();
+        let (tx, upstream, dropped) = flagged_channel();
+        let mut first = hub.start(Relay::sse().partial(upstream));
+        let id = first.id().to_owned();
+        let mut client = Receiver::new();
+        stream_names(&tx, &mut first, 1, 2, &mut client);
+        if !attached {
+            drop(first);
+            assert!(hub.cancel(&id));
+        } else {
+            assert!(hub.cancel(&id));
+            assert!(poll(&mut first).is_none(), "the attached body ends");
+        }
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the upstream is dropped at once"
+        );
+        assert!(hub.is_empty());
+        assert!(hub.resume(&Resume::new(id.clone(), 2)).is_none());
+        assert!(!hub.cancel(&id), "only once");
+        let parsed = Resume::from_request(Some(&format!("stream={id}&cancel=1")), None).unwrap();
+        assert!(parsed.cancel && parsed.stream == id);
+    }
 }
 
 #[test]

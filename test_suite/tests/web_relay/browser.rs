@@ -196,13 +196,16 @@ fn the_page_renders_the_extraction_while_it_streams() {
     assert!(exceptions.is_empty(), "{exceptions:?}");
 }
 
-/// Starts an extraction on a slow upstream and waits for two rows. Not
-/// resumable: the stream goes with the connection (a resumable one waits
-/// for the page to come back, see `resume.rs`).
-fn start_slow_extraction(site: &Site, page: &mut crate::cdp::Page<'_>) {
+/// Starts an extraction on a slow upstream and waits for two rows; with
+/// `resumable`, through the hub (the page's client then cancels the stream
+/// itself on Stop or when the page goes away; see `resume.rs` for a
+/// dropped connection resumed).
+fn start_slow_extraction(site: &Site, page: &mut crate::cdp::Page<'_>, resumable: bool) {
     page.navigate(&site.url("/")).expect("the page loads");
-    page.eval("document.getElementById('resumable').checked = false; true")
-        .expect("the option is set");
+    page.eval(&format!(
+        "document.getElementById('resumable').checked = {resumable}; true"
+    ))
+    .expect("the option is set");
     page.click("#extract").expect("a click");
     page.wait_for(
         "document.querySelectorAll('#users tbody tr').length >= 2",
@@ -228,17 +231,19 @@ fn closing_the_tab_cancels_the_upstream_request() {
         return;
     };
     let _one = lock();
-    let site = site(Duration::from_millis(40));
-    let mut browser = launch(&chromium);
-    let mut page = browser.new_page().expect("a tab");
-    start_slow_extraction(&site, &mut page);
-    page.close().expect("the tab closes");
-    let after = site.wait_for_hangup(Duration::from_secs(1));
-    assert!(
-        after.is_some(),
-        "the upstream connection was still open 1 s after the tab closed"
-    );
-    eprintln!("upstream closed {after:?} after the tab did");
+    for resumable in [false, true] {
+        let site = site(Duration::from_millis(40));
+        let mut browser = launch(&chromium);
+        let mut page = browser.new_page().expect("a tab");
+        start_slow_extraction(&site, &mut page, resumable);
+        page.close().expect("the tab closes");
+        let after = site.wait_for_hangup(Duration::from_secs(1));
+        assert!(
+            after.is_some(),
+            "the upstream connection was still open 1 s after the tab closed (resumable: {resumable})"
+        );
+        eprintln!("upstream closed {after:?} after the tab did (resumable: {resumable})");
+    }
 }
 
 #[test]
@@ -249,22 +254,24 @@ fn the_stop_button_cancels_the_upstream_request_and_keeps_what_arrived() {
         return;
     };
     let _one = lock();
-    let site = site(Duration::from_millis(40));
-    let mut browser = launch(&chromium);
-    let mut page = browser.new_page().expect("a tab");
-    start_slow_extraction(&site, &mut page);
-    page.click("#stop").expect("a click");
-    let after = site.wait_for_hangup(Duration::from_secs(1));
-    assert!(
-        after.is_some(),
-        "the upstream connection was still open 1 s after Stop"
-    );
-    let shown: Value = page.eval(SHOWN).expect("the page's content");
-    assert!(
-        shown["rows"].as_array().is_some_and(|r| r.len() >= 2),
-        "rows kept: {shown}"
-    );
-    assert_eq!(shown["status"], "Stopped.");
+    for resumable in [false, true] {
+        let site = site(Duration::from_millis(40));
+        let mut browser = launch(&chromium);
+        let mut page = browser.new_page().expect("a tab");
+        start_slow_extraction(&site, &mut page, resumable);
+        page.click("#stop").expect("a click");
+        let after = site.wait_for_hangup(Duration::from_secs(1));
+        assert!(
+            after.is_some(),
+            "the upstream connection was still open 1 s after Stop (resumable: {resumable})"
+        );
+        let shown: Value = page.eval(SHOWN).expect("the page's content");
+        assert!(
+            shown["rows"].as_array().is_some_and(|r| r.len() >= 2),
+            "rows kept: {shown}"
+        );
+        assert_eq!(shown["status"], "Stopped.");
+    }
 }
 
 /// Takes `docs/web_relay.png`: the page mid-stream, seven users in and the
