@@ -226,7 +226,7 @@ impl Client {
     /// (`…/v1/chat/completions`). A path that starts with the API version
     /// (`/v1/messages`) does not repeat a base URL's own (`…/v1`).
     pub(crate) fn endpoint_url(&self) -> String {
-        self.url(self.protocol().path())
+        self.url(self.protocol().endpoint().path)
     }
 
     /// The URL of `path` (as [`endpoint_url`](Self::endpoint_url) joins
@@ -431,7 +431,7 @@ impl ClientBuilder {
         };
         let base_url = self
             .base_url
-            .unwrap_or_else(|| protocol.default_base_url().to_owned());
+            .unwrap_or_else(|| protocol.endpoint().default_base_url.to_owned());
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(Error::Config {

@@ -191,7 +191,7 @@ impl State {
         };
         let half = job.lines.len().div_ceil(2);
         let dialect = dialect_of(job.provider);
-        let path = format!("/v1{}", job.provider.protocol().path());
+        let path = format!("/v1{}", job.provider.protocol().endpoint().path);
         job.outcomes = job
             .lines
             .iter()

@@ -221,7 +221,7 @@ fn object(job: &Job, polls: u32) -> Value {
     };
     let ended = matches!(job.phase, Phase::Ended(_));
     json!({
-        "id": job.id, "object": "batch", "endpoint": format!("/v1{}", job.provider.protocol().path()), "errors": null,
+        "id": job.id, "object": "batch", "endpoint": format!("/v1{}", job.provider.protocol().endpoint().path), "errors": null,
         "input_file_id": job.input_file_id, "completion_window": "24h", "status": status,
         "output_file_id": job.output_file_id, "error_file_id": job.error_file_id,
         "created_at": job.created_at, "in_progress_at": at(job.polls > 0),
