@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-use extract::openai::{Input, Mode, Reask};
+use extract::client::{Input, Mode, Reask};
 use extract::testing::Reply;
 use extract::Extract;
 use futures::StreamExt;

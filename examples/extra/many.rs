@@ -14,7 +14,7 @@
 //! `OPENAI_MODEL`); without it, the built-in replay server answers each
 //! document from its text, over the same HTTP code path.
 
-use extract::openai::{Input, Mode};
+use extract::client::{Input, Mode};
 use extract::testing::Reply;
 use extract::Extract;
 use futures::StreamExt;

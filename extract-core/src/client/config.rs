@@ -43,7 +43,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 << 20;
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), extract_core::Error> {
-/// use extract_core::openai::{Client, Mode};
+/// use extract_core::client::{Client, Mode};
 ///
 /// let client = Client::from_env()?;
 /// let names: Vec<String> = client

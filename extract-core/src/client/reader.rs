@@ -87,7 +87,7 @@ fn stopped() -> Error {
 /// proportion to the bytes fed, however large the partial grows.
 ///
 /// ```
-/// use extract_core::openai::{Mode, PartialReader};
+/// use extract_core::client::{Mode, PartialReader};
 ///
 /// let body = concat!(
 ///     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[\\\"ada\\\", \\\"gr\"}}]}\n\n",
@@ -185,7 +185,7 @@ impl<T: Extract> PartialReader<T> {
 /// you.
 ///
 /// ```
-/// use extract_core::openai::{ItemReader, Mode};
+/// use extract_core::client::{ItemReader, Mode};
 ///
 /// let body = concat!(
 ///     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[1, 2\"}}]}\n\n",

@@ -21,8 +21,8 @@ use std::sync::Arc;
 /// it in its own wire form. Cheap to clone: build once, send several times.
 ///
 /// ```no_run
-/// # async fn run(client: extract_core::openai::Client) -> Result<(), extract_core::Error> {
-/// use extract_core::openai::Mode;
+/// # async fn run(client: extract_core::client::Client) -> Result<(), extract_core::Error> {
+/// use extract_core::client::Mode;
 ///
 /// let request = client
 ///     .chat()

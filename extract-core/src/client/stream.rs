@@ -42,7 +42,7 @@ async fn first_response<C: ?Sized + super::output::Collector>(
 /// returns the validated `T`:
 ///
 /// ```no_run
-/// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+/// # async fn run(request: extract_core::client::ChatRequest) -> Result<(), extract_core::Error> {
 /// use futures::StreamExt;
 ///
 /// let mut stream = request.create_partial::<Vec<String>>().await?;
@@ -94,7 +94,7 @@ impl<T: Extract> PartialStream<T> {
     /// quadratic in its length).
     ///
     /// ```no_run
-    /// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+    /// # async fn run(request: extract_core::client::ChatRequest) -> Result<(), extract_core::Error> {
     /// let mut stream = request.create_partial::<Vec<String>>().await?;
     /// while let Some(snapshot) = stream.next_snapshot().await {
     ///     println!("{} names so far", snapshot?.len());
@@ -139,7 +139,7 @@ impl<T: Extract> PartialStream<T> {
     /// answer is parsed, at a cost per value, not per snapshot.
     ///
     /// ```no_run
-    /// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+    /// # async fn run(request: extract_core::client::ChatRequest) -> Result<(), extract_core::Error> {
     /// let mut stream = request.create_partial::<Vec<String>>().await?;
     /// while let Some(snapshot) = stream.next_snapshot().await {
     ///     let _ = snapshot?;

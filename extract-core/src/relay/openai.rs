@@ -16,7 +16,7 @@ impl<T: Extract> PartialStream<T> {
     /// the request.
     ///
     /// ```no_run
-    /// # async fn run(client: extract_core::openai::Client, text: String) -> Result<(), extract_core::Error> {
+    /// # async fn run(client: extract_core::client::Client, text: String) -> Result<(), extract_core::Error> {
     /// use extract_core::relay::Relay;
     /// let body = client.chat().user(text).create_partial::<serde_json::Value>().await?.relay(Relay::sse());
     /// // axum: `body.into_response()` (feature `axum`); any server: a `Stream` of `Bytes`.
