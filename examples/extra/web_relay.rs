@@ -7,8 +7,12 @@
 //! Paste meeting notes, press Extract, and watch the conference details
 //! and the users table fill in as the model writes: the server relays
 //! `create_partial`'s typed snapshots to the page as JSON Patch over
-//! Server-Sent Events, and the page's 4 kB client applies them. Close the
-//! tab or press Stop and the request to the model is cancelled.
+//! Server-Sent Events, and the page's 6 kB client applies them, with a
+//! spinner on the field being written and a mark on finished ones. A
+//! dropped connection is resumed where it stopped; close the tab or press
+//! Stop and the request to the model is cancelled once the stream expires
+//! (30 s). `/types.ts` and `/relay.d.ts` serve the TypeScript declarations
+//! of the extraction and of the client.
 //!
 //! With `OPENAI_API_KEY` set it asks OpenAI (`OPENAI_MODEL`, default
 //! `gpt-4o-mini`; `OPENAI_BASE_URL` for another endpoint). Without it, it
@@ -36,10 +40,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("Open http://{}/", listener.local_addr()?);
-    let app = app::App {
-        client: backend.client.clone(),
-        model: backend.model.clone(),
-    };
+    let app = app::App::new(backend.client.clone(), backend.model.clone());
+    // Streams whose page went away expire even when no request comes in.
+    tokio::spawn(app.hub.clone().sweep_every(Duration::from_secs(10)));
     axum::serve(listener, app::router(app)).await?;
     Ok(())
 }

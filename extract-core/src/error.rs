@@ -236,6 +236,48 @@ macro_rules! received_of {
 }
 
 impl Error {
+    /// The stable, machine-readable name of the error's kind: `syntax`,
+    /// `validation`, `http`, `transport`, `provider`, `protocol`,
+    /// `no_json`, `truncated`, `refusal`, `content_filter`, `interrupted`,
+    /// `too_large`, `timeout`, `diverged`, `retries_exhausted`, `config`
+    /// (what a relay's `error`
+    /// message and a journal line carry).
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Syntax { .. } => "syntax",
+            Error::Validation { .. } => "validation",
+            #[cfg(feature = "openai")]
+            Error::Http { .. } => "http",
+            #[cfg(feature = "openai")]
+            Error::Transport { .. } => "transport",
+            #[cfg(feature = "openai")]
+            Error::Provider { .. } => "provider",
+            #[cfg(feature = "openai")]
+            Error::Protocol { .. } => "protocol",
+            #[cfg(feature = "openai")]
+            Error::NoJson { .. } => "no_json",
+            #[cfg(feature = "openai")]
+            Error::Truncated { .. } => "truncated",
+            #[cfg(feature = "openai")]
+            Error::Refusal { .. } => "refusal",
+            #[cfg(feature = "openai")]
+            Error::ContentFilter { .. } => "content_filter",
+            #[cfg(feature = "openai")]
+            Error::Interrupted { .. } => "interrupted",
+            #[cfg(feature = "openai")]
+            Error::TooLarge { .. } => "too_large",
+            #[cfg(feature = "openai")]
+            Error::Timeout { .. } => "timeout",
+            #[cfg(feature = "openai")]
+            Error::Diverged { .. } => "diverged",
+            #[cfg(feature = "openai")]
+            Error::RetriesExhausted { .. } => "retries_exhausted",
+            #[cfg(feature = "openai")]
+            Error::Config { .. } => "config",
+        }
+    }
+
     /// The raw text received before the failure, where known.
     #[must_use]
     pub fn raw_text(&self) -> Option<&str> {

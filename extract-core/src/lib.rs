@@ -18,6 +18,7 @@ mod item_parser;
 pub mod json;
 pub mod patch;
 mod path;
+mod progress;
 #[cfg(feature = "relay")]
 pub mod relay;
 pub mod schema;
@@ -31,6 +32,7 @@ pub use error::{Error, Received};
 pub use extract::{Extract, Partial};
 pub use item_parser::{ItemParser, Iterable};
 pub use path::{Path, Segment};
+pub use progress::Progress;
 pub use schema::SchemaGenerator;
 pub use stream_parser::StreamParser;
 pub use validation::{Checker, Issue, StreamIssue, ValidationError};

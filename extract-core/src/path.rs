@@ -59,6 +59,32 @@ impl Path {
         self.segments.starts_with(&other.segments)
     }
 
+    /// The path as a JSON Pointer (RFC 6901): `/users/2/age`, `""` for the
+    /// root, with `~` and `/` in keys escaped as `~0` and `~1` (the paths
+    /// of the relay's patches).
+    ///
+    /// ```
+    /// let mut path = extract_core::Path::root();
+    /// assert_eq!(path.to_pointer(), "");
+    /// path.push_key("a/b");
+    /// path.push_index(2);
+    /// assert_eq!(path.to_pointer(), "/a~1b/2");
+    /// ```
+    #[must_use]
+    pub fn to_pointer(&self) -> String {
+        use fmt::Write as _;
+        let mut out = String::new();
+        for segment in &self.segments {
+            out.push('/');
+            match segment {
+                Segment::Key(key) => escape_pointer_segment(key, &mut out),
+                // Writing to a `String` cannot fail.
+                Segment::Index(index) => drop(write!(out, "{index}")),
+            }
+        }
+        out
+    }
+
     pub(crate) fn from_reversed(mut reversed: Vec<Segment>) -> Self {
         reversed.reverse();
         Self { segments: reversed }
@@ -68,6 +94,18 @@ impl Path {
 impl From<Vec<Segment>> for Path {
     fn from(segments: Vec<Segment>) -> Self {
         Self { segments }
+    }
+}
+
+/// Appends `segment` to `out` with RFC 6901 escaping: `~` becomes `~0`
+/// and `/` becomes `~1` (in that order, so `~1` in a key stays `~01`).
+pub(crate) fn escape_pointer_segment(segment: &str, out: &mut String) {
+    for c in segment.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
     }
 }
 

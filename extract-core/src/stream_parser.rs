@@ -7,6 +7,7 @@ use crate::error::{Error, Received};
 use crate::json::{Event, Lexer, LexerOptions, Sink, SyntaxError};
 use crate::patch::{Op, PatchMode, Recorder};
 use crate::path::{Path, Segment};
+use crate::progress::{Completions, Progress};
 use crate::validation::{Checker, Issue, ValidationError};
 use crate::{Extract, Partial};
 
@@ -28,6 +29,9 @@ struct RootSink<T: Extract> {
     issues: Vec<Issue>,
     changed: bool,
     recorder: Option<Recorder>,
+    /// Values ended since the last take, when asked for
+    /// ([`StreamParser::with_progress`]).
+    completions: Option<Box<Completions>>,
 }
 
 impl<T: Extract> Sink for RootSink<T> {
@@ -37,6 +41,9 @@ impl<T: Extract> Sink for RootSink<T> {
     fn event(&mut self, event: Event<'_>) -> Result<(), SyntaxError> {
         if self.root == Root::Ended {
             return Ok(());
+        }
+        if let Some(completions) = &mut self.completions {
+            completions.event(&event);
         }
         self.root = Root::Building;
         let mut slot = Tracked::new(&mut self.slot, &mut self.changed, self.recorder.as_mut());
@@ -119,9 +126,19 @@ impl<T: Extract> StreamParser<T> {
                 issues: Vec::new(),
                 changed: false,
                 recorder: None,
+                completions: None,
             },
             empty: Arc::default(),
         }
+    }
+
+    /// Also records each value as it ends, for
+    /// [`take_progress`](Self::take_progress): a path copy per value, so it
+    /// is off unless asked for.
+    #[must_use]
+    pub fn with_progress(mut self) -> Self {
+        self.sink.completions = Some(Box::default());
+        self
     }
 
     /// Feeds the next chunk (`&str`, `&[u8]`, `String`, `Bytes`, …).
@@ -286,6 +303,47 @@ impl<T: Extract> StreamParser<T> {
         let mut segments: Vec<Segment> = Vec::new();
         self.sink.builder.active_path(&mut segments);
         Some(Path::from(segments))
+    }
+
+    /// The value being written and the values completed since the last
+    /// call (see [`Progress`]), for a UI that shows a spinner on the field
+    /// being written and a mark on the finished ones. Costs what ended
+    /// since the last call, not a walk of the snapshot.
+    ///
+    /// Completions are recorded only by a parser made
+    /// [`with_progress`](Self::with_progress); without it `completed` is
+    /// empty. `attempt` is 1.
+    ///
+    /// ```
+    /// use extract_core::StreamParser;
+    /// use std::collections::BTreeMap;
+    ///
+    /// let mut parser = StreamParser::<BTreeMap<String, Vec<String>>>::new().with_progress();
+    /// parser.feed(r#"{"a": ["x", "y"], "b": ["wri"#)?;
+    /// let progress = parser.take_progress();
+    /// assert_eq!(progress.active.unwrap().to_string(), "b[0]");
+    /// assert_eq!(progress.completed.iter().map(ToString::to_string).collect::<Vec<_>>(), ["a"]);
+    /// parser.feed(r#"tten"]}"#)?;
+    /// let progress = parser.take_progress();
+    /// assert!(progress.active.is_none());
+    /// assert_eq!(progress.completed.iter().map(ToString::to_string).collect::<Vec<_>>(), ["(root)"]);
+    /// # Ok::<(), extract_core::Error>(())
+    /// ```
+    pub fn take_progress(&mut self) -> Progress {
+        let (active, mut completed) = match &mut self.sink.completions {
+            Some(completions) if self.sink.root == Root::Building => {
+                (completions.active(), completions.take())
+            }
+            Some(completions) => (None, completions.take()),
+            None => (self.active_path(), Vec::new()),
+        };
+        if self.sink.root == Root::Building {
+            // Values the type ignores (an unknown field) or rejected are
+            // not in the partial: not listed.
+            let builder = &self.sink.builder;
+            completed.retain(|path| builder.is_complete_at(path.segments()));
+        }
+        Progress::new(active, completed, 1)
     }
 
     /// True when the value at `path` (a path present in the

@@ -159,6 +159,12 @@ fn serve(doc: &str) -> String {
     let reply = Reply::json(doc)
         .fragment(DELTA_CHARS)
         .split_every(WRITE_BYTES);
+    serve_with(move |server| server.repeat(reply))
+}
+
+/// Starts a replay server on a thread and runtime of its own, set up by
+/// `setup`; returns its base URL.
+fn serve_with(setup: impl FnOnce(&ReplayServer) + Send + 'static) -> String {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -167,7 +173,7 @@ fn serve(doc: &str) -> String {
             .expect("a tokio runtime");
         rt.block_on(async move {
             let server = ReplayServer::start([]).await.expect("a loopback port");
-            server.repeat(reply);
+            setup(&server);
             tx.send(server.base_url()).expect("the test is waiting");
             std::future::pending::<()>().await;
         });
@@ -335,4 +341,170 @@ fn derived_type_peak_is_within_three_values_plus_the_answer() {
     let (f, bound) = measure::<Document>("Document", &doc);
     assert_eq!(f.largest_snapshot, 0, "{f:?}: a snapshot was a copy");
     assert!(f.peak <= bound, "{f:?}: over {bound} B");
+}
+
+// ---- many requests in flight ------------------------------------------------
+
+/// A client of the server at `base_url`, and a current-thread runtime (so
+/// every request runs on the measured thread).
+fn client_and_runtime(base_url: String) -> (Client, tokio::runtime::Runtime) {
+    let client = Client::builder()
+        .base_url(base_url)
+        .api_key("test-key")
+        .build()
+        .expect("a client");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    (client, rt)
+}
+
+/// Requests held in flight at once.
+const IN_FLIGHT: usize = 1_000;
+
+/// Memory per request in flight in a run over many documents
+/// (`ChatRequest::many`): 1,000 requests of small documents sent at once;
+/// the server (on a thread of its own) starts each answer, then holds it
+/// at a gate until all 1,000 have arrived. The live heap of the reading
+/// thread then, over what it was before the run, divided by 1,000: every
+/// request's engine, messages, HTTP connection and buffers, the start of
+/// its answer. Target (the many-documents issue's): at most 64 KB each.
+#[test]
+fn memory_per_request_in_flight_is_at_most_64_kb() {
+    use extract::openai::Input;
+    use extract::testing::{Gate, Pause};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let gate = Gate::new();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let (server_gate, counter) = (gate.clone(), arrived.clone());
+    let base_url = serve_with(move |server| {
+        server.respond_with(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Reply::json("{\"name\": \"Ann\", \"age\": 3}")
+                .fragment(8)
+                .pause_after("Ann", Pause::Until(server_gate.clone()))
+        });
+    });
+    let (client, rt) = client_and_runtime(base_url);
+    let docs: Vec<Input> = (0..IN_FLIGHT)
+        .map(|i| Input::text(format!("doc-{i}"), format!("Ann is 3 (document {i}).")))
+        .collect();
+    arm();
+    let before = live();
+    let (held, results) = rt.block_on(async {
+        let mut stream = client
+            .chat()
+            .model("m")
+            .system("Extract the person.")
+            .many::<Value>(docs)
+            .concurrency(IN_FLIGHT)
+            .start()
+            .expect("a run");
+        let started = Instant::now();
+        // Drive the requests until every one is in flight and its answer
+        // begun (nothing finishes: the answers wait at the gate).
+        while arrived.load(Ordering::SeqCst) < IN_FLIGHT
+            && started.elapsed() < Duration::from_secs(8)
+        {
+            let next = tokio::time::timeout(Duration::from_millis(20), stream.next()).await;
+            assert!(next.is_err(), "nothing finishes before the gate opens");
+        }
+        assert_eq!(
+            arrived.load(Ordering::SeqCst),
+            IN_FLIGHT,
+            "every request in flight"
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
+        let held = live() - before;
+        gate.open();
+        let mut results = 0;
+        while let Some((_, result)) = stream.next().await {
+            result.expect("an answer");
+            results += 1;
+        }
+        (held, results)
+    });
+    disarm();
+    assert_eq!(results, IN_FLIGHT);
+    let per_request = held / IN_FLIGHT as isize;
+    println!(
+        "many: {IN_FLIGHT} requests in flight hold {:.2} MB on the reading thread: {:.1} KB per request (target 64 KB)",
+        mb(held),
+        per_request as f64 / 1024.0
+    );
+    assert!(
+        per_request <= 64 << 10,
+        "{per_request} B per request in flight"
+    );
+}
+
+/// A run's memory does not grow with its results: they go to the journal
+/// and to the caller one by one. The peak live heap of a run of 8,000
+/// documents (64 at once, each result written to a journal and dropped)
+/// is that of a run of 2,000 plus less than one result's size per extra
+/// document (what grows is the set of ids the run has seen, so that no id
+/// runs twice).
+#[test]
+fn a_run_over_many_documents_holds_no_results() {
+    use extract::openai::Input;
+
+    const RESULT: &str = "{\"name\": \"Ann\", \"age\": 3, \"notes\": \"a result of about a hundred bytes, which a run must not keep\"}";
+    arm();
+    let value: Value = serde_json::from_str(RESULT).expect("valid JSON");
+    let result_size = live();
+    drop(value);
+    disarm();
+
+    let base_url = serve_with(|server| {
+        server.repeat(Reply::json(RESULT).fragment(1 << 20));
+    });
+    let (client, rt) = client_and_runtime(base_url);
+    let dir = std::env::temp_dir().join(format!("extract-memory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let run = |n: usize| -> isize {
+        let journal = dir.join(format!("run-{n}.jsonl"));
+        let _ = std::fs::remove_file(&journal);
+        let docs =
+            (0..n).map(|i| Input::text(format!("doc-{i}"), format!("Ann is 3 (document {i}).")));
+        arm();
+        let done = rt.block_on(async {
+            let mut stream = client
+                .chat()
+                .model("m")
+                .many::<Value>(docs)
+                .concurrency(64)
+                .journal(&journal)
+                .start()
+                .expect("a run");
+            let mut done = 0;
+            while let Some((_, result)) = stream.next().await {
+                drop(result.expect("an answer"));
+                done += 1;
+            }
+            done
+        });
+        let peak = peak();
+        disarm();
+        assert_eq!(done, n);
+        peak
+    };
+    // The first run opens the connections; measure warm runs.
+    run(500);
+    let small = run(2_000);
+    let large = run(8_000);
+    let per_document = (large - small) / 6_000;
+    println!(
+        "many: peak {:.2} MB for 2,000 documents, {:.2} MB for 8,000: {per_document} B more per document \
+         (one result is {result_size} B)",
+        mb(small),
+        mb(large)
+    );
+    assert!(
+        per_document < result_size,
+        "{per_document} B per extra document, a result is {result_size} B"
+    );
 }

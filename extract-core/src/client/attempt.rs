@@ -122,7 +122,7 @@ struct Fail(Error);
 impl From<SseError> for Fail {
     fn from(error: SseError) -> Self {
         match error.too_large {
-            // The decoder's limit is `Limits::event` of the answer's.
+            // The decoder's limit is `SizeLimits::event` of the answer's.
             Some(limit) => Fail(too_large(
                 SizeLimit::Answer,
                 limit.saturating_sub(EVENT_ENVELOPE),
@@ -134,23 +134,23 @@ impl From<SseError> for Fail {
 
 /// The bounds on one response's size (see [`SizeLimit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Limits {
+pub(crate) struct SizeLimits {
     /// Bytes of the body (the event stream).
     pub stream: usize,
     /// Bytes of the answer's text.
     pub answer: usize,
 }
 
-impl Default for Limits {
+impl Default for SizeLimits {
     fn default() -> Self {
-        Limits {
+        SizeLimits {
             stream: DEFAULT_MAX_STREAM_BYTES,
             answer: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
 }
 
-impl Limits {
+impl SizeLimits {
     /// The most an event (or a body that is not streamed) may hold: it is
     /// kept until it ends, and it carries at most the answer, in an
     /// envelope.
@@ -160,7 +160,7 @@ impl Limits {
 }
 
 /// What an event may hold besides its piece of the answer (see
-/// [`Limits::event`]).
+/// [`SizeLimits::event`]).
 const EVENT_ENVELOPE: usize = 64 << 10;
 
 fn too_large(which: SizeLimit, limit: usize) -> Error {
@@ -191,7 +191,7 @@ pub(crate) struct Attempt<C: ?Sized + Collector> {
     adapter: Adapter,
     pub collector: Box<C>,
     bytes: usize,
-    limits: Limits,
+    limits: SizeLimits,
     /// The provider said the stream is over (`data: [DONE]`,
     /// `message_stop`, …).
     done: bool,
@@ -206,7 +206,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
         route: Route,
         decoder: Box<dyn Decode>,
         collector: Box<C>,
-        limits: Limits,
+        limits: SizeLimits,
     ) -> Self {
         Attempt {
             framing,
@@ -225,7 +225,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
     }
 
     /// Bounds the response (before any byte is read).
-    pub fn set_limits(&mut self, limits: Limits) {
+    pub fn set_limits(&mut self, limits: SizeLimits) {
         self.limits = limits;
         self.sse = SseDecoder::new().limit(limits.event());
     }

@@ -1,7 +1,8 @@
 //! [`Client`] and [`ClientBuilder`]: where requests go and how.
 
-use super::attempt::Limits;
+use super::attempt::SizeLimits;
 use super::deadline::Timeouts;
+use super::limit::{Limits, RateLimit};
 use super::providers::{Protocol, Provider};
 use super::request::ChatRequest;
 use super::retry::Backoff;
@@ -97,7 +98,7 @@ impl fmt::Display for SizeLimit {
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), extract_core::Error> {
-/// use extract_core::openai::{Client, Mode};
+/// use extract_core::client::{Client, Mode};
 ///
 /// let client = Client::from_env()?;
 /// let names: Vec<String> = client
@@ -123,8 +124,10 @@ pub(crate) struct Inner {
     /// Authorization and the caller's extra headers, sent with each request.
     pub headers: HeaderMap,
     pub timeouts: Timeouts,
-    pub limits: Limits,
+    pub sizes: SizeLimits,
     pub backoff: Backoff,
+    /// The rate limiter of each model.
+    pub limits: Limits,
 }
 
 impl fmt::Debug for Client {
@@ -137,8 +140,8 @@ impl fmt::Debug for Client {
             .field("api_key", &inner.has_key.then_some("<redacted>"))
             .field("headers", &headers)
             .field("timeouts", &inner.timeouts)
-            .field("max_stream_bytes", &inner.limits.stream)
-            .field("max_answer_bytes", &inner.limits.answer)
+            .field("max_stream_bytes", &inner.sizes.stream)
+            .field("max_answer_bytes", &inner.sizes.answer)
             .field("backoff", &inner.backoff)
             .finish_non_exhaustive()
     }
@@ -267,13 +270,13 @@ impl Client {
     /// The bound on a response's event stream, in bytes.
     #[must_use]
     pub fn max_stream_bytes(&self) -> usize {
-        self.inner.limits.stream
+        self.inner.sizes.stream
     }
 
     /// The bound on an answer's text, in bytes.
     #[must_use]
     pub fn max_answer_bytes(&self) -> usize {
-        self.inner.limits.answer
+        self.inner.sizes.answer
     }
 
     /// The bound on a response's event stream, in bytes.
@@ -283,12 +286,12 @@ impl Client {
     )]
     #[must_use]
     pub fn max_response_bytes(&self) -> usize {
-        self.inner.limits.stream
+        self.inner.sizes.stream
     }
 
     /// The bounds on a response's size.
-    pub(crate) fn limits(&self) -> Limits {
-        self.inner.limits
+    pub(crate) fn sizes(&self) -> SizeLimits {
+        self.inner.sizes
     }
 
     /// How the provider speaks.
@@ -300,8 +303,13 @@ impl Client {
     /// (`…/v1/chat/completions`). A path that starts with the API version
     /// (`/v1/messages`) does not repeat a base URL's own (`…/v1`).
     pub(crate) fn endpoint_url(&self) -> String {
+        self.url(self.protocol().endpoint().path)
+    }
+
+    /// The URL of `path` (as [`endpoint_url`](Self::endpoint_url) joins
+    /// the provider's path).
+    pub(crate) fn url(&self, path: &str) -> String {
         let base = &self.inner.base_url;
-        let path = self.protocol().path();
         let path = match path.strip_prefix("/v1") {
             Some(rest) if rest.starts_with('/') && base.ends_with("/v1") => rest,
             _ => path,
@@ -337,6 +345,7 @@ pub struct ClientBuilder {
     max_stream_bytes: Option<usize>,
     max_answer_bytes: Option<usize>,
     backoff: Option<Backoff>,
+    rate_limit: RateLimit,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -474,6 +483,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Caps on the rate of requests and tokens, per model (none by
+    /// default). Whatever the caps, every request of the client (and its
+    /// clones) goes through one limiter per model, which also follows the
+    /// limits the server reports and slows every request down together
+    /// after a 429 (see [`RateLimit`]).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -513,7 +532,7 @@ impl ClientBuilder {
         };
         let base_url = self
             .base_url
-            .unwrap_or_else(|| protocol.default_base_url().to_owned());
+            .unwrap_or_else(|| protocol.endpoint().default_base_url.to_owned());
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(Error::Config {
@@ -528,11 +547,12 @@ impl ClientBuilder {
                 has_key: key.is_some(),
                 headers,
                 timeouts: self.timeouts,
-                limits: Limits {
+                sizes: SizeLimits {
                     stream: self.max_stream_bytes.unwrap_or(DEFAULT_MAX_STREAM_BYTES),
                     answer: self.max_answer_bytes.unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
                 },
                 backoff: self.backoff.unwrap_or_default(),
+                limits: Limits::new(self.rate_limit),
             }),
         })
     }

@@ -18,6 +18,7 @@ use super::assembler::Completion;
 use super::attempt::{interrupted, received_of, Attempt, Framing, Label};
 use super::config::Client;
 use super::deadline::{Clock, Deadline};
+use super::limit::Gate;
 use super::message::Message;
 use super::mode::Mode;
 use super::output::Collector;
@@ -92,20 +93,25 @@ pub(crate) struct Engine<C: ?Sized + Collector> {
     errors: Vec<Error>,
     usage: Option<Usage>,
     completion: Option<Completion>,
+    /// The client's rate limiter for the model.
+    gate: Gate,
     span: Span,
     attempt_span: Span,
 }
 
 impl<C: ?Sized + Collector> Engine<C> {
     pub fn new(
-        prepared: Prepared,
+        prepared: impl Into<Arc<Prepared>>,
         messages: Vec<Message>,
         make: fn(Mode) -> Box<C>,
         span: Span,
     ) -> Self {
+        let prepared = prepared.into();
         let clock = Clock::new(prepared.client.inner.timeouts);
+        let model = prepared.body.get("model").and_then(Value::as_str);
+        let gate = prepared.client.inner.limits.gate(model.unwrap_or(""));
         Engine {
-            prepared: Arc::new(prepared),
+            prepared,
             messages,
             make,
             state: State::Idle,
@@ -117,6 +123,7 @@ impl<C: ?Sized + Collector> Engine<C> {
             errors: Vec::new(),
             usage: None,
             completion: None,
+            gate,
             span,
             attempt_span: Span::none(),
         }
@@ -181,7 +188,10 @@ impl<C: ?Sized + Collector> Engine<C> {
         loop {
             match &mut self.state {
                 State::Done => return Poll::Ready(None),
-                State::Idle => self.send(),
+                State::Idle => match self.gate.wait(&self.prepared.body, &self.messages) {
+                    Some(wait) => self.state = State::Waiting(Box::pin(tokio::time::sleep(wait))),
+                    None => self.send(),
+                },
                 State::Waiting(sleep) => {
                     ready!(sleep.as_mut().poll(cx));
                     self.state = State::Idle;
@@ -202,6 +212,8 @@ impl<C: ?Sized + Collector> Engine<C> {
                         }
                         Ok(response) => {
                             tracing::debug!(status = response.status().as_u16(), "error status");
+                            self.gate
+                                .observe(response.status().as_u16(), response.headers());
                             self.clock.reading();
                             self.state = State::ErrorBody(Box::new(ErrorBody::new(response)));
                         }
@@ -311,6 +323,7 @@ impl<C: ?Sized + Collector> Engine<C> {
 
     fn add_usage(&mut self, usage: Option<Usage>) {
         if let Some(usage) = usage {
+            self.gate.settle(usage);
             *self.usage.get_or_insert_with(Usage::default) += usage;
         }
     }
@@ -337,6 +350,8 @@ impl<C: ?Sized + Collector> Engine<C> {
     }
 
     fn start(&mut self, response: reqwest::Response) {
+        self.gate
+            .observe(response.status().as_u16(), response.headers());
         let header = |name| {
             let value = response.headers().get(name)?.to_str().ok()?;
             Some(value.trim().to_ascii_lowercase())
@@ -347,9 +362,9 @@ impl<C: ?Sized + Collector> Engine<C> {
         };
         let prepared = &self.prepared;
         let collector = (self.make)(prepared.mode);
-        let limits = prepared.client.limits();
+        let sizes = prepared.client.sizes();
         let decoder = prepared.client.protocol().decoder();
-        let mut attempt = Attempt::new(Framing::Detect, prepared.route, decoder, collector, limits);
+        let mut attempt = Attempt::new(Framing::Detect, prepared.route, decoder, collector, sizes);
         attempt.set_label(label);
         let body: Body = Box::pin(response.bytes_stream());
         self.clock.reading();

@@ -10,6 +10,12 @@
 //! tool call's arguments) → the incremental parser → typed partials and
 //! items. Every stage is push-based: a byte is read once.
 //!
+//! **Many documents.** [`ChatRequest::many`] runs one template over a
+//! stream of [`Input`]s, many at once, with a resumable journal and
+//! [`Progress`]; [`ChatRequest::batch`] does the same through the
+//! provider's Batch API ([`BatchJob`]). Every request of a client goes
+//! through its rate limiter ([`RateLimit`]).
+//!
 //! **End of an answer.** An answer cut at the token limit fails with
 //! [`Error::Truncated`](crate::Error::Truncated), a refusal with
 //! [`Error::Refusal`](crate::Error::Refusal), and a stream that ends before
@@ -20,10 +26,13 @@
 mod adapter;
 pub(crate) mod assembler;
 mod attempt;
+pub mod batch;
 mod config;
 mod deadline;
 mod engine;
 pub(crate) mod input;
+mod limit;
+pub mod many;
 mod message;
 mod mode;
 mod output;
@@ -40,6 +49,7 @@ pub(crate) mod usage;
 mod no_rescan;
 
 pub use assembler::{Completion, ToolCall};
+pub use batch::{Batch, BatchCanceller, BatchJob, BatchResults, BatchStatus, Reask};
 #[allow(deprecated, reason = "kept for the code that names it")]
 pub use config::DEFAULT_MAX_RESPONSE_BYTES;
 pub use config::{
@@ -48,6 +58,8 @@ pub use config::{
 };
 pub use deadline::{Deadline, Timeouts, SETTLED_TAIL};
 pub use input::{Part, Source};
+pub use limit::RateLimit;
+pub use many::{read_journal, ErrorRecord, Input, Many, ManyStream, Progress, Record};
 pub use message::{Message, Role, ToolResult};
 pub use mode::Mode;
 pub use output::ResponseModel;

@@ -126,7 +126,8 @@ pub(crate) struct ValueCollector<T: Extract> {
 impl<T: Extract> ValueCollector<T> {
     pub fn new(mode: Mode) -> Self {
         ValueCollector {
-            parser: StreamParser::with_options(lexer_options(Route::of(mode, false))),
+            parser: StreamParser::with_options(lexer_options(Route::of(mode, false)))
+                .with_progress(),
             changed: false,
         }
     }
@@ -154,6 +155,11 @@ impl<T: Extract> ValueCollector<T> {
     /// True when the partial changed since the last call.
     pub fn take_changed(&mut self) -> bool {
         std::mem::take(&mut self.changed)
+    }
+
+    /// The value being written and those completed since the last call.
+    pub fn take_progress(&mut self) -> crate::Progress {
+        self.parser.take_progress()
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::adapter::Route;
 use super::assembler::Completion;
-use super::attempt::{Attempt, Framing, Limits};
+use super::attempt::{Attempt, Framing, SizeLimits};
 use super::mode::Mode;
 use super::output::{Collector, ItemCollector, ValueCollector};
 use super::providers::Provider;
@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// The part both readers share: one attempt, and whether it already failed.
 struct Core<C: Collector> {
     attempt: Attempt<C>,
-    limits: Limits,
+    limits: SizeLimits,
     failed: bool,
 }
 
@@ -34,9 +34,9 @@ impl<C: Collector> Core<C> {
                 route,
                 Provider::ChatCompletions.protocol().decoder(),
                 Box::new(collector),
-                Limits::default(),
+                SizeLimits::default(),
             ),
-            limits: Limits::default(),
+            limits: SizeLimits::default(),
             failed: false,
         }
     }
@@ -47,7 +47,7 @@ impl<C: Collector> Core<C> {
         self
     }
 
-    fn limits(mut self, limits: impl FnOnce(&mut Limits)) -> Self {
+    fn limits(mut self, limits: impl FnOnce(&mut SizeLimits)) -> Self {
         let mut bounds = self.limits;
         limits(&mut bounds);
         self.limits = bounds;
@@ -93,7 +93,7 @@ fn stopped() -> Error {
 /// proportion to the bytes fed, however large the partial grows.
 ///
 /// ```
-/// use extract_core::openai::{Mode, PartialReader};
+/// use extract_core::client::{Mode, PartialReader};
 ///
 /// let body = concat!(
 ///     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[\\\"ada\\\", \\\"gr\"}}]}\n\n",
@@ -243,7 +243,7 @@ impl<T: Extract> PartialReader<T> {
 /// you.
 ///
 /// ```
-/// use extract_core::openai::{ItemReader, Mode};
+/// use extract_core::client::{ItemReader, Mode};
 ///
 /// let body = concat!(
 ///     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"[1, 2\"}}]}\n\n",

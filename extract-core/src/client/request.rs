@@ -14,14 +14,15 @@ use super::stream::{ItemStream, PartialStream};
 use super::usage::Usage;
 use crate::{Error, Extract, Iterable};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// A request, built step by step, then sent by one of the `create…`
 /// methods. The same for every [`Provider`](super::Provider): each writes
 /// it in its own wire form. Cheap to clone: build once, send several times.
 ///
 /// ```no_run
-/// # async fn run(client: extract_core::openai::Client) -> Result<(), extract_core::Error> {
-/// use extract_core::openai::Mode;
+/// # async fn run(client: extract_core::client::Client) -> Result<(), extract_core::Error> {
+/// use extract_core::client::Mode;
 ///
 /// let request = client
 ///     .chat()
@@ -202,27 +203,9 @@ impl ChatRequest {
     pub async fn create_with_completion<R: ResponseModel>(
         self,
     ) -> Result<Extraction<R::Output>, Error> {
-        let mut engine: Engine<dyn Collector<Output = R::Output>> =
+        let engine: Engine<dyn Collector<Output = R::Output>> =
             self.engine(R::spec(), R::LIST, R::collector, std::any::type_name::<R>())?;
-        loop {
-            match futures::future::poll_fn(|cx| engine.poll_step(cx)).await {
-                Some(Ok(Step::Finished(value))) => {
-                    return Ok(Extraction {
-                        value,
-                        completion: engine.take_completion().unwrap_or_default(),
-                        usage: engine.usage(),
-                        attempts: engine.attempts(),
-                    })
-                }
-                Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(error),
-                None => {
-                    return Err(Error::Config {
-                        message: "the request was already finished".to_owned(),
-                    })
-                }
-            }
-        }
+        drive(engine).await.0
     }
 
     /// Sends the request and streams typed partial snapshots of a `T`.
@@ -265,8 +248,7 @@ impl ChatRequest {
         ItemStream::start(engine).await
     }
 
-    /// The request body (without the conversation) and the messages, for
-    /// a spec: everything checked before anything is sent.
+    /// The engine of one call, for a spec.
     fn engine<C: ?Sized + Collector>(
         self,
         spec: super::mode::Spec,
@@ -274,6 +256,23 @@ impl ChatRequest {
         make: fn(Mode) -> Box<C>,
         type_name: &str,
     ) -> Result<Engine<C>, Error> {
+        let template = self.prepare(spec, list, type_name)?;
+        Ok(Engine::new(
+            template.prepared,
+            template.messages,
+            make,
+            template.span,
+        ))
+    }
+
+    /// The request body (without the conversation) and the messages, for
+    /// a spec: everything checked before anything is sent.
+    pub(crate) fn prepare(
+        self,
+        spec: super::mode::Spec,
+        list: bool,
+        type_name: &str,
+    ) -> Result<Template, Error> {
         let Some(model) = self.model.clone() else {
             return Err(Error::Config {
                 message: "no model was set on the request (call `.model(…)`)".to_owned(),
@@ -327,6 +326,53 @@ impl ChatRequest {
             route: Route::of(self.mode, list),
             max_reasks: self.max_retries,
         };
-        Ok(Engine::new(prepared, messages, make, span))
+        Ok(Template {
+            prepared: Arc::new(prepared),
+            messages,
+            span,
+        })
+    }
+
+    /// The client the request goes to.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// A request ready to send, but for the conversation's own messages: what
+/// many calls of one template share.
+#[derive(Debug, Clone)]
+pub(crate) struct Template {
+    pub prepared: Arc<Prepared>,
+    /// The template's messages (the mode's instructions included).
+    pub messages: Vec<Message>,
+    pub span: tracing::Span,
+}
+
+/// Drives one call to its end: the extraction or the error, and the usage
+/// of every attempt (known even when the call failed).
+pub(crate) async fn drive<O>(
+    mut engine: Engine<dyn Collector<Output = O>>,
+) -> (Result<Extraction<O>, Error>, Option<Usage>) {
+    loop {
+        match futures::future::poll_fn(|cx| engine.poll_step(cx)).await {
+            Some(Ok(Step::Finished(value))) => {
+                let extraction = Extraction {
+                    value,
+                    completion: engine.take_completion().unwrap_or_default(),
+                    usage: engine.usage(),
+                    attempts: engine.attempts(),
+                };
+                return (Ok(extraction), engine.usage());
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return (Err(error), engine.usage()),
+            None => {
+                let error = Error::Config {
+                    message: "the request was already finished".to_owned(),
+                };
+                return (Err(error), engine.usage());
+            }
+        }
     }
 }

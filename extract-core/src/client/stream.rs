@@ -10,7 +10,7 @@ use super::engine::{Engine, Step};
 use super::output::{ItemCollector, ValueCollector};
 use super::usage::Usage;
 use crate::patch::{Op, PatchMode};
-use crate::{Error, Extract, Partial};
+use crate::{Error, Extract, Partial, Progress};
 use futures::Stream;
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -45,7 +45,7 @@ async fn first_response<C: ?Sized + super::output::Collector>(
 /// `T`:
 ///
 /// ```no_run
-/// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+/// # async fn run(request: extract_core::client::ChatRequest) -> Result<(), extract_core::Error> {
 /// use futures::StreamExt;
 ///
 /// let mut stream = request.create_partial::<Vec<String>>().await?;
@@ -81,6 +81,8 @@ pub struct PartialStream<T: Extract> {
     value: Option<T>,
     /// Each attempt's parser records its changes so.
     record: Option<PatchMode>,
+    /// Where the last snapshot stands (see [`progress`](Self::progress)).
+    progress: Progress,
 }
 
 impl<T: Extract> PartialStream<T> {
@@ -90,6 +92,7 @@ impl<T: Extract> PartialStream<T> {
             engine,
             value: None,
             record: None,
+            progress: Progress::default(),
         })
     }
 
@@ -98,7 +101,7 @@ impl<T: Extract> PartialStream<T> {
     /// cost per network read that does not grow with the partial.
     ///
     /// ```no_run
-    /// # async fn run(request: extract_core::openai::ChatRequest) -> Result<(), extract_core::Error> {
+    /// # async fn run(request: extract_core::client::ChatRequest) -> Result<(), extract_core::Error> {
     /// let mut stream = request.create_partial::<Vec<String>>().await?;
     /// while let Some(snapshot) = stream.next_snapshot().await {
     ///     println!("{} names so far", snapshot?.len());
@@ -121,12 +124,13 @@ impl<T: Extract> PartialStream<T> {
                 None => return Poll::Ready(None),
                 Some(Err(error)) => return Poll::Ready(Some(Err(error))),
                 Some(Ok(Step::Read)) => {
-                    if self
-                        .engine
-                        .collector_mut()
-                        .is_some_and(ValueCollector::take_changed)
-                    {
-                        return Poll::Ready(Some(Ok(())));
+                    let attempt = self.engine.attempts();
+                    if let Some(collector) = self.engine.collector_mut() {
+                        if collector.take_changed() {
+                            self.progress = collector.take_progress();
+                            self.progress.attempt = attempt;
+                            return Poll::Ready(Some(Ok(())));
+                        }
                     }
                 }
                 Some(Ok(Step::Finished(value))) => self.value = Some(value),
@@ -140,6 +144,27 @@ impl<T: Extract> PartialStream<T> {
                 Some(Ok(Step::Retrying)) => {}
             }
         }
+    }
+
+    /// Where the last snapshot stands: the field being written and the
+    /// values received in full since the snapshot before it, as paths into
+    /// the answer (see [`Progress`]), for a UI that shows a spinner on the
+    /// field being written and a mark on the finished ones. Tracked as the
+    /// answer is parsed, at a cost per value, not per snapshot.
+    ///
+    /// ```no_run
+    /// # async fn run(request: extract_core::client::ChatRequest) -> Result<(), extract_core::Error> {
+    /// let mut stream = request.create_partial::<Vec<String>>().await?;
+    /// while let Some(snapshot) = stream.next_snapshot().await {
+    ///     let _ = snapshot?;
+    ///     let progress = stream.progress();
+    ///     println!("writing {:?}; finished {:?}", progress.active, progress.completed);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn progress(&self) -> &Progress {
+        &self.progress
     }
 
     /// The partial of the attempt streaming now.

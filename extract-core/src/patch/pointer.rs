@@ -55,17 +55,7 @@ impl PointerBuf {
     }
 }
 
-/// Appends `segment` to `out` with RFC 6901 escaping: `~` becomes `~0`
-/// and `/` becomes `~1` (in that order, so `~1` in a key stays `~01`).
-pub(crate) fn escape_into(segment: &str, out: &mut String) {
-    for c in segment.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
-}
+pub(crate) use crate::path::escape_pointer_segment as escape_into;
 
 /// Why a JSON Pointer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]

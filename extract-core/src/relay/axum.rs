@@ -4,13 +4,16 @@
 use std::convert::Infallible;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::OptionalFromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_core::Stream;
 
 use super::body::{ItemBody, PartialBody};
 use super::frame::Format;
+use super::hub::{HubBody, Resume, STREAM_HEADER};
 
 /// A `200 OK` streaming `body`, with the relay headers for `format`.
 fn stream_response<B>(format: Format, body: B) -> Response
@@ -62,5 +65,57 @@ where
 {
     fn into_response(self) -> Response {
         stream_response(self.format(), self)
+    }
+}
+
+/// Returns the body as a streaming response, like [`PartialBody`]'s impl,
+/// with the stream's id in the [`STREAM_HEADER`] header (and
+/// `access-control-expose-headers` naming it).
+impl IntoResponse for HubBody {
+    fn into_response(self) -> Response {
+        let id = HeaderValue::from_str(self.id()).ok();
+        let mut response = stream_response(self.format(), self);
+        let headers = response.headers_mut();
+        if let Some(id) = id {
+            headers.insert(HeaderName::from_static(STREAM_HEADER), id);
+        }
+        headers.insert(
+            axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(STREAM_HEADER),
+        );
+        response
+    }
+}
+
+/// `Option<Resume>` as an extractor: `Some` when the request resumes a
+/// stream (`?stream=<id>`, with `?after=N` or `Last-Event-ID`), see
+/// [`Resume::from_request`].
+///
+/// ```
+/// use axum::http::StatusCode;
+/// use axum::response::{IntoResponse, Response};
+/// use extract_core::relay::{Hub, Resume};
+///
+/// async fn extract(hub: axum::extract::State<Hub>, resume: Option<Resume>) -> Response {
+///     if let Some(resume) = resume {
+///         return match hub.resume(&resume) {
+///             Some(body) => body.into_response(),
+///             None => StatusCode::NOT_FOUND.into_response(), // expired
+///         };
+///     }
+///     // … start the extraction: `hub.start(stream.relay(relay)).into_response()`
+/// #   StatusCode::OK.into_response()
+/// }
+/// # let _app: axum::Router = axum::Router::new().route("/extract", axum::routing::post(extract)).with_state(Hub::new());
+/// ```
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Resume {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Infallible> {
+        let last_event_id = parts
+            .headers
+            .get("last-event-id")
+            .and_then(|value| value.to_str().ok());
+        Ok(Resume::from_request(parts.uri.query(), last_event_id))
     }
 }

@@ -8,6 +8,9 @@
 //! next chunk, and dropping the body (the server does that when the client
 //! goes away) drops the upstream stream, which cancels the request to the
 //! model.
+//!
+//! A body with a heartbeat ([`Relay::with_heartbeat`](super::Relay::with_heartbeat))
+//! also keeps a tokio timer, polled alongside the upstream (no task either).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -22,8 +25,9 @@ use serde_json::Value;
 use super::encoder::Encoder;
 use super::failure::RelayError;
 use super::frame::{ErrorInfo, Format};
+use super::heartbeat::Heartbeat;
 use super::patch::Op;
-use crate::Extract;
+use crate::{Extract, Progress};
 
 pin_project! {
     /// The body for a stream of partial snapshots (`create_partial`):
@@ -35,6 +39,11 @@ pin_project! {
     ///
     /// Snapshots equal to the previous one send nothing. Made by
     /// [`Relay::partial`](super::Relay::partial).
+    ///
+    /// With [`Relay::with_state`](super::Relay::with_state) and an upstream
+    /// that reports its [`Progress`] ([`with_progress`](Self::with_progress);
+    /// `PartialStream::relay` sets it), each patch is preceded by a `state`
+    /// message when the field being written changed or fields completed.
     #[must_use = "streams do nothing unless polled"]
     pub struct PartialBody<S> {
         #[pin]
@@ -42,6 +51,9 @@ pin_project! {
         encoder: Encoder,
         final_value: Option<FinalValue<S>>,
         changes: Option<Changes<S>>,
+        progress: Option<ProgressOf<S>>,
+        state: bool,
+        heartbeat: Option<Heartbeat>,
     }
 }
 
@@ -53,6 +65,9 @@ pub type FinalValue<S> = fn(Pin<&mut S>) -> Option<Value>;
 /// its changes), or the error to end the body with.
 pub type Changes<S> = fn(Pin<&mut S>) -> Result<Vec<Op>, ErrorInfo>;
 
+/// Reads where the upstream's last snapshot stands.
+pub type ProgressOf<S> = fn(&S) -> Progress;
+
 impl<S> PartialBody<S> {
     /// A body reading `upstream` and writing through `encoder`.
     pub fn new(upstream: S, encoder: Encoder) -> Self {
@@ -61,7 +76,48 @@ impl<S> PartialBody<S> {
             encoder,
             final_value: None,
             changes: None,
+            progress: None,
+            state: false,
+            heartbeat: None,
         }
+    }
+
+    /// Where each snapshot stands, for the `state` messages:
+    /// `progress(upstream)` read after each snapshot. (`PartialStream::relay`
+    /// sets it to the stream's [`progress`](crate::client::PartialStream::progress).)
+    /// Nothing is sent unless `state` messages are on
+    /// ([`with_state`](Self::with_state)).
+    pub fn with_progress(mut self, progress: ProgressOf<S>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Sends a `state` message before each patch whose snapshot moved on
+    /// (see [`Relay::with_state`](super::Relay::with_state)).
+    pub fn with_state(mut self, state: bool) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// Sends a heartbeat after `interval` without a message (see
+    /// [`Relay::with_heartbeat`](super::Relay::with_heartbeat)).
+    pub fn with_heartbeat(mut self, interval: Option<std::time::Duration>) -> Self {
+        self.heartbeat = interval.map(Heartbeat::new);
+        self
+    }
+
+    /// The encoder, to resume from (the hub).
+    pub(crate) fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    /// Prepares the body for a [`Hub`](super::Hub): numbered messages, and
+    /// the heartbeat handed to the connection (it is not a message to
+    /// keep).
+    pub(crate) fn into_resumable(mut self) -> (Self, Option<std::time::Duration>) {
+        self.encoder.number_messages();
+        let heartbeat = self.heartbeat.take().map(|h| h.interval());
+        (self, heartbeat)
     }
 
     /// Where the `done` message's value comes from once the upstream has
@@ -112,34 +168,52 @@ where
             let Some(mut upstream) = this.upstream.as_mut().as_pin_mut() else {
                 return Poll::Ready(None);
             };
-            let bytes = match ready!(upstream.as_mut().poll_next(cx)) {
-                Some(Ok(partial)) => match *this.changes {
-                    Some(changes) => {
-                        // Dropped at once: held, the snapshot would make
-                        // the parser copy the partial at its next write.
-                        drop(partial);
-                        match changes(upstream.as_mut()) {
-                            Ok(ops) => match this.encoder.ops(&ops) {
+            let polled = upstream.as_mut().poll_next(cx);
+            let Poll::Ready(next) = polled else {
+                return beat(this.heartbeat.as_mut(), this.encoder.format(), cx);
+            };
+            let bytes = match next {
+                Some(Ok(partial)) => {
+                    if let (Some(progress), true) = (*this.progress, *this.state) {
+                        this.encoder
+                            .progress(&progress(upstream.as_ref().get_ref()));
+                    }
+                    match *this.changes {
+                        Some(changes) => {
+                            // Dropped at once: held, the snapshot would make
+                            // the parser copy the partial at its next write.
+                            drop(partial);
+                            let sent = changes(upstream.as_mut()).and_then(|ops| {
+                                let ops = &ops[unchanged_root(&ops, this.encoder.last())..];
+                                this.encoder.ops(ops).map_err(|e| {
+                                    ErrorInfo::new(
+                                        format!("the recorded changes do not apply: {e}"),
+                                        "patch",
+                                        None,
+                                    )
+                                })
+                            });
+                            match sent {
+                                Ok(Some(bytes)) => bytes,
+                                Ok(None) => continue,
+                                Err(info) => {
+                                    this.upstream.set(None);
+                                    this.encoder.error(info)
+                                }
+                            }
+                        }
+                        None => match serde_json::to_value(&partial) {
+                            Ok(value) => match this.encoder.snapshot(value) {
                                 Some(bytes) => bytes,
                                 None => continue,
                             },
-                            Err(info) => {
+                            Err(e) => {
                                 this.upstream.set(None);
-                                this.encoder.error(info)
+                                this.encoder.error(not_json(&e))
                             }
-                        }
-                    }
-                    None => match serde_json::to_value(&partial) {
-                        Ok(value) => match this.encoder.snapshot(value) {
-                            Some(bytes) => bytes,
-                            None => continue,
                         },
-                        Err(e) => {
-                            this.upstream.set(None);
-                            this.encoder.error(not_json(&e))
-                        }
-                    },
-                },
+                    }
+                }
                 Some(Err(e)) => {
                     this.upstream.set(None);
                     this.encoder.error(e.error_info())
@@ -159,6 +233,9 @@ where
                     }
                 }
             };
+            if let Some(heartbeat) = this.heartbeat {
+                heartbeat.sent();
+            }
             return Poll::Ready(Some(Ok(bytes)));
         }
     }
@@ -184,6 +261,7 @@ pin_project! {
         upstream: Option<S>,
         encoder: Encoder,
         items: Vec<Value>,
+        heartbeat: Option<Heartbeat>,
     }
 }
 
@@ -194,7 +272,15 @@ impl<S> ItemBody<S> {
             upstream: Some(upstream),
             encoder,
             items: Vec::new(),
+            heartbeat: None,
         }
+    }
+
+    /// Sends a heartbeat after `interval` without a message (see
+    /// [`Relay::with_heartbeat`](super::Relay::with_heartbeat)).
+    pub fn with_heartbeat(mut self, interval: Option<std::time::Duration>) -> Self {
+        self.heartbeat = interval.map(Heartbeat::new);
+        self
     }
 
     /// True once the `done` or `error` message was produced (the upstream
@@ -224,7 +310,10 @@ where
         let Some(upstream) = this.upstream.as_mut().as_pin_mut() else {
             return Poll::Ready(None);
         };
-        let bytes = match ready!(upstream.poll_next(cx)) {
+        let Poll::Ready(next) = upstream.poll_next(cx) else {
+            return beat(this.heartbeat.as_mut(), this.encoder.format(), cx);
+        };
+        let bytes = match next {
             // An item serializes as its (complete) partial: the same JSON
             // as the item, without asking `T: Serialize`.
             Some(Ok(item)) => match serde_json::to_value(item.into_partial()) {
@@ -253,6 +342,9 @@ where
                 this.encoder.done(&items)
             }
         };
+        if let Some(heartbeat) = this.heartbeat {
+            heartbeat.sent();
+        }
         Poll::Ready(Some(Ok(bytes)))
     }
 
@@ -265,6 +357,38 @@ where
             None => (0, Some(0)),
         }
     }
+}
+
+/// While the upstream has nothing: the heartbeat, when one is due.
+pub(crate) fn beat(
+    heartbeat: Option<&mut Heartbeat>,
+    format: Format,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Bytes, Infallible>>> {
+    match heartbeat {
+        Some(heartbeat) => {
+            ready!(heartbeat.poll_beat(cx));
+            Poll::Ready(Some(Ok(Bytes::from_static(format.heartbeat()))))
+        }
+        None => Poll::Pending,
+    }
+}
+
+/// How many of `ops` to leave out at their start: a first op that replaces
+/// the whole state by what the receiver already holds (`last`, or `{}`
+/// before anything was sent), as a parser's first change often does (an
+/// object appearing at its `{`).
+fn unchanged_root(ops: &[Op], last: Option<&Value>) -> usize {
+    let unchanged = match ops.first() {
+        Some(Op::Replace { path, value } | Op::Add { path, value }) if path.is_empty() => {
+            match last {
+                Some(last) => value == last,
+                None => value.as_object().is_some_and(serde_json::Map::is_empty),
+            }
+        }
+        _ => false,
+    };
+    usize::from(unchanged)
 }
 
 /// The error for a value whose `Serialize` impl failed (a map with

@@ -1,11 +1,12 @@
 //! The synchronous core of a relay body: updates in, framed bytes out.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use serde_json::{Map, Value};
 
-use super::apply::apply;
-use super::frame::{ErrorInfo, Format, Framer, Message};
+use super::apply::{apply, PatchError};
+use super::frame::{ErrorInfo, Format, Framer, Message, StateInfo};
 use super::patch::{Differ, Op, PatchMode};
+use crate::Progress;
 
 /// How partial snapshots travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,10 +47,46 @@ impl Default for Encoding {
 /// assert_eq!(&next[..], br#"{"event":"patch","data":[{"op":"append","path":"/name","value":"hn"}]}
 /// "#);
 /// ```
+///
+/// Patches made elsewhere (from the parser's own changes, say) go through
+/// [`ops`](Self::ops), which frames them as they are.
 #[derive(Debug, Clone)]
 pub struct Encoder {
     framer: Framer,
     state: State,
+    /// What the `state` messages said so far, once one was asked for.
+    fields: Option<Fields>,
+}
+
+/// The field state sent so far: for the next `state` message (what
+/// changed) and for a client that resumes (all of it).
+#[derive(Debug, Clone, Default)]
+struct Fields {
+    attempt: u32,
+    active: Option<String>,
+    /// Every path completed in this attempt, outermost only, in the order
+    /// they ended.
+    completed: Vec<String>,
+    /// Completed since the last `state` message.
+    unsent: Vec<String>,
+    /// The next `state` message starts the set over.
+    reset: bool,
+    /// Something changed since the last `state` message.
+    dirty: bool,
+}
+
+impl Fields {
+    /// Adds a completed path, dropping the paths inside it (they ended
+    /// just before it, so they are at the tail).
+    fn complete(&mut self, path: String) {
+        while self.completed.last().is_some_and(|last| {
+            last.strip_prefix(path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        }) {
+            self.completed.pop();
+        }
+        self.completed.push(path);
+    }
 }
 
 /// What the encoder remembers of the snapshots so far.
@@ -76,7 +113,11 @@ impl Encoder {
                 started: false,
             },
         };
-        Self { framer, state }
+        Self {
+            framer,
+            state,
+            fields: None,
+        }
     }
 
     /// The wire format.
@@ -87,85 +128,184 @@ impl Encoder {
 
     /// The message for a new snapshot, or `None` when it equals the last
     /// one (nothing to send).
+    ///
+    /// After [`progress`](Self::progress), a `state` message goes first,
+    /// in the same chunk.
     pub fn snapshot(&mut self, snapshot: Value) -> Option<Bytes> {
-        match &mut self.state {
+        let ops = match &mut self.state {
             State::Snapshots { last } => {
                 if last.as_ref() == Some(&snapshot) {
                     return None;
                 }
-                let bytes = self.framer.frame(&Message::Snapshot(&snapshot));
-                *last = Some(snapshot);
-                Some(bytes)
+                let state = self.take_state();
+                let bytes = self.with_state(state, &Message::Snapshot(&snapshot));
+                self.state = State::Snapshots {
+                    last: Some(snapshot),
+                };
+                return Some(bytes);
             }
             State::Patches { differ, started } => {
-                let ops = differ.next(snapshot);
                 *started = true;
-                if ops.is_empty() {
-                    return None;
-                }
-                Some(self.framer.frame(&Message::Patch(&ops)))
+                differ.next(snapshot)
+            }
+        };
+        if ops.is_empty() {
+            return None;
+        }
+        let state = self.take_state();
+        Some(self.with_state(state, &Message::Patch(&ops)))
+    }
+
+    /// The `patch` message for ops made elsewhere, framed as they are
+    /// (in [`Encoding::Snapshots`], the `snapshot` they lead to), or `None`
+    /// for no ops. They are applied to the encoder's copy of the state, so
+    /// [`last`](Self::last), a later [`snapshot`](Self::snapshot) and a
+    /// resumed client start from their result.
+    ///
+    /// ```
+    /// use extract_core::relay::{Encoder, Encoding, Format, Op};
+    /// use serde_json::json;
+    ///
+    /// let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
+    /// let ops: Vec<Op> = serde_json::from_value(json!([{"op": "add", "path": "/a", "value": "x"}])).unwrap();
+    /// let bytes = enc.ops(&ops).unwrap().unwrap();
+    /// assert_eq!(&bytes[..], br#"{"event":"patch","data":[{"op":"add","path":"/a","value":"x"}]}
+    /// "#);
+    /// assert_eq!(enc.last(), Some(&json!({"a": "x"})));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// An op that does not apply to the state so far (nothing is sent; the
+    /// ops before it stay applied to the encoder's copy).
+    pub fn ops(&mut self, ops: &[Op]) -> Result<Option<Bytes>, PatchError> {
+        if ops.is_empty() {
+            if let State::Patches { started, .. } = &mut self.state {
+                *started = true;
+            }
+            return Ok(None);
+        }
+        match &mut self.state {
+            State::Snapshots { last } => {
+                let mut value = last.take().unwrap_or_else(|| Value::Object(Map::new()));
+                let applied = apply(&mut value, ops);
+                let bytes = match applied {
+                    Ok(()) => {
+                        let state = self.take_state();
+                        Ok(Some(self.with_state(state, &Message::Snapshot(&value))))
+                    }
+                    Err(error) => Err(error),
+                };
+                self.state = State::Snapshots { last: Some(value) };
+                bytes
+            }
+            State::Patches { differ, started } => {
+                *started = true;
+                differ.advance(ops)?;
+                let state = self.take_state();
+                Ok(Some(self.with_state(state, &Message::Patch(ops))))
             }
         }
     }
 
-    /// The message for operations made elsewhere, from the last state
-    /// ([`last`](Self::last), `{}` at first): a parser's own record of its
-    /// changes ([`StreamParser::record_changes`](crate::StreamParser::record_changes)),
-    /// which costs what changed where [`snapshot`](Self::snapshot) costs
-    /// the whole value. `None` when they change nothing.
-    ///
-    /// The operations are applied to the encoder's copy of the receiver's
-    /// state, so that [`last`](Self::last) and the partial of an
-    /// [`error`](Self::error) stay right; a first operation replacing the
-    /// whole state by an equal value is left out. With
-    /// [`Encoding::Patches`] they are sent as they are (`append`s included,
-    /// whatever the [`PatchMode`]: the recorder's mode decides), with
-    /// [`Encoding::Snapshots`] the state they make is sent whole.
+    /// The `state` message due, if the field state changed since the last.
+    fn take_state(&mut self) -> Option<StateInfo> {
+        let fields = self.fields.as_mut().filter(|fields| fields.dirty)?;
+        fields.dirty = false;
+        Some(StateInfo {
+            active: fields.active.clone(),
+            completed: std::mem::take(&mut fields.unsent),
+            reset: std::mem::take(&mut fields.reset),
+        })
+    }
+
+    /// `message`, after the `state` message if there is one, in one chunk.
+    fn with_state(&mut self, state: Option<StateInfo>, message: &Message<'_>) -> Bytes {
+        let Some(state) = state else {
+            return self.framer.frame(message);
+        };
+        let mut out = BytesMut::from(&self.framer.frame(&Message::State(&state))[..]);
+        out.extend_from_slice(&self.framer.frame(message));
+        out.freeze()
+    }
+
+    /// Takes where the next snapshot stands: the next `patch` (or
+    /// `snapshot`) message is then preceded by a `state` message (see
+    /// [`StateInfo`]) with the field being written and the paths completed
+    /// since the last `state` message, as JSON Pointers, when either
+    /// changed. A new attempt starts the set over (`"reset": true`).
     ///
     /// ```
-    /// use extract_core::patch::PatchMode;
     /// use extract_core::relay::{Encoder, Encoding, Format};
-    /// use extract_core::StreamParser;
+    /// use extract_core::{Path, Progress};
+    /// use serde_json::json;
     ///
-    /// let mut parser = StreamParser::<serde_json::Value>::new();
-    /// parser.record_changes(PatchMode::Append);
     /// let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
-    /// parser.feed(r#"{"name": "Jo"#)?;
-    /// let first = enc.ops(&parser.take_changes().unwrap()).unwrap();
-    /// assert_eq!(&first[..], br#"{"event":"patch","data":[{"op":"add","path":"/name","value":"Jo"}]}
+    /// let mut name = Path::root();
+    /// name.push_key("name");
+    /// enc.progress(&Progress::new(Some(name), vec![], 1));
+    /// let bytes = enc.snapshot(json!({"name": "Jo"})).unwrap();
+    /// assert_eq!(&bytes[..], br#"{"event":"state","data":{"active":"/name","completed":[]}}
+    /// {"event":"patch","data":[{"op":"add","path":"/name","value":"Jo"}]}
     /// "#);
-    /// parser.feed(r#"hn"}"#)?;
-    /// let next = enc.ops(&parser.take_changes().unwrap()).unwrap();
-    /// assert_eq!(&next[..], br#"{"event":"patch","data":[{"op":"append","path":"/name","value":"hn"}]}
-    /// "#);
-    /// # Ok::<(), extract_core::Error>(())
     /// ```
-    pub fn ops(&mut self, ops: &[Op]) -> Option<Bytes> {
-        match &mut self.state {
-            State::Snapshots { last } => {
-                let mut state = last.clone().unwrap_or_else(|| Value::Object(Map::new()));
-                // Ops that do not apply leave the state as far as they got.
-                let _ = apply(&mut state, ops);
-                self.snapshot(state)
-            }
-            State::Patches { differ, started } => {
-                let current = differ.current_mut();
-                let unchanged = match ops.first() {
-                    Some(Op::Replace { path, value } | Op::Add { path, value }) => {
-                        path.is_empty() && value == current
-                    }
-                    _ => false,
-                };
-                let ops = &ops[usize::from(unchanged)..];
-                *started = true;
-                if ops.is_empty() {
-                    return None;
-                }
-                let applied = apply(current, ops);
-                debug_assert!(applied.is_ok(), "the ops made elsewhere apply: {applied:?}");
-                Some(self.framer.frame(&Message::Patch(ops)))
-            }
+    pub fn progress(&mut self, progress: &Progress) {
+        let fields = self.fields.get_or_insert_with(|| Fields {
+            attempt: progress.attempt,
+            ..Fields::default()
+        });
+        if fields.attempt != progress.attempt {
+            *fields = Fields {
+                attempt: progress.attempt,
+                reset: true,
+                dirty: true,
+                ..Fields::default()
+            };
         }
+        let active = progress.active.as_ref().map(crate::Path::to_pointer);
+        if active != fields.active {
+            fields.active = active;
+            fields.dirty = true;
+        }
+        for path in &progress.completed {
+            let path = path.to_pointer();
+            fields.complete(path.clone());
+            fields.unsent.push(path);
+            fields.dirty = true;
+        }
+    }
+
+    /// What a client that missed messages starts again from: a `state`
+    /// message with every completed path (`"reset": true`, unnumbered),
+    /// when `state` messages are sent, then a `snapshot` of the state so
+    /// far carrying id `id` (the last message it stands for).
+    #[must_use]
+    pub fn resync(&self, id: u64) -> Bytes {
+        let mut out = BytesMut::new();
+        if let Some(fields) = &self.fields {
+            let info = StateInfo {
+                active: fields.active.clone(),
+                completed: fields.completed.clone(),
+                reset: true,
+            };
+            out.extend_from_slice(&self.framer.frame_with_id(&Message::State(&info), None));
+        }
+        let empty = Value::Object(Map::new());
+        let value = self.last().unwrap_or(&empty);
+        let id = self.framer.ids().then_some(id);
+        out.extend_from_slice(&self.framer.frame_with_id(&Message::Snapshot(value), id));
+        out.freeze()
+    }
+
+    /// The number of the last message framed (0 before the first).
+    #[must_use]
+    pub fn sent(&self) -> u64 {
+        self.framer.sent()
+    }
+
+    /// Numbers the messages from here on (for a resumable body).
+    pub(crate) fn number_messages(&mut self) {
+        self.framer = self.framer.clone().with_ids(true);
     }
 
     /// The last snapshot given, if any.
@@ -230,47 +370,6 @@ mod tests {
         let own = enc.error(ErrorInfo::new("v", "validation", Some(json!(1))));
         let line: Value = serde_json::from_slice(&own).unwrap();
         assert_eq!(line["data"]["partial"], json!(1));
-    }
-
-    fn op(value: Value) -> Op {
-        serde_json::from_value(value).unwrap()
-    }
-
-    #[test]
-    fn ops_made_elsewhere_keep_the_state() {
-        let mut enc = Encoder::new(Format::Ndjson, Encoding::default());
-        // The receiver starts from `{}`: replacing it by `{}` sends nothing.
-        assert!(enc
-            .ops(&[op(json!({"op": "replace", "path": "", "value": {}}))])
-            .is_none());
-        let sent = enc
-            .ops(&[
-                op(json!({"op": "replace", "path": "", "value": {}})),
-                op(json!({"op": "add", "path": "/a", "value": "x"})),
-            ])
-            .unwrap();
-        let line: Value = serde_json::from_slice(&sent).unwrap();
-        assert_eq!(
-            line["data"],
-            json!([{"op": "add", "path": "/a", "value": "x"}])
-        );
-        let _ = enc.ops(&[op(json!({"op": "append", "path": "/a", "value": "y"}))]);
-        assert_eq!(enc.last(), Some(&json!({"a": "xy"})));
-        let err = enc.error(ErrorInfo::new("cut", "truncated", None));
-        let line: Value = serde_json::from_slice(&err).unwrap();
-        assert_eq!(line["data"]["partial"], json!({"a": "xy"}));
-        // A new attempt replaces the whole state.
-        let sent = enc
-            .ops(&[op(json!({"op": "replace", "path": "", "value": {}}))])
-            .unwrap();
-        assert!(!sent.is_empty());
-        assert_eq!(enc.last(), Some(&json!({})));
-
-        let mut whole = Encoder::new(Format::Sse, Encoding::Snapshots);
-        let sent = whole
-            .ops(&[op(json!({"op": "add", "path": "/a", "value": 1}))])
-            .unwrap();
-        assert_eq!(text(&sent), "event: snapshot\ndata: {\"a\":1}\n\n");
     }
 
     #[test]

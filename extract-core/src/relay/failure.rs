@@ -35,36 +35,5 @@ impl RelayError for Infallible {
 /// `retries_exhausted`, `config`.
 #[must_use]
 pub fn error_kind(error: &Error) -> &'static str {
-    match error {
-        Error::Syntax { .. } => "syntax",
-        Error::Validation { .. } => "validation",
-        #[cfg(feature = "openai")]
-        Error::Http { .. } => "http",
-        #[cfg(feature = "openai")]
-        Error::Transport { .. } => "transport",
-        #[cfg(feature = "openai")]
-        Error::Provider { .. } => "provider",
-        #[cfg(feature = "openai")]
-        Error::Protocol { .. } => "protocol",
-        #[cfg(feature = "openai")]
-        Error::NoJson { .. } => "no_json",
-        #[cfg(feature = "openai")]
-        Error::Truncated { .. } => "truncated",
-        #[cfg(feature = "openai")]
-        Error::Refusal { .. } => "refusal",
-        #[cfg(feature = "openai")]
-        Error::ContentFilter { .. } => "content_filter",
-        #[cfg(feature = "openai")]
-        Error::Interrupted { .. } => "interrupted",
-        #[cfg(feature = "openai")]
-        Error::TooLarge { .. } => "too_large",
-        #[cfg(feature = "openai")]
-        Error::Timeout { .. } => "timeout",
-        #[cfg(feature = "openai")]
-        Error::Diverged { .. } => "diverged",
-        #[cfg(feature = "openai")]
-        Error::RetriesExhausted { .. } => "retries_exhausted",
-        #[cfg(feature = "openai")]
-        Error::Config { .. } => "config",
-    }
+    error.kind()
 }

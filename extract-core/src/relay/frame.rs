@@ -29,6 +29,18 @@ impl Format {
             Format::Ndjson => "application/x-ndjson; charset=utf-8",
         }
     }
+
+    /// What a body sends to keep an idle connection open
+    /// ([`Relay::with_heartbeat`](super::Relay::with_heartbeat)): an SSE
+    /// comment line, which every SSE reader ignores, or an empty NDJSON
+    /// line.
+    #[must_use]
+    pub fn heartbeat(self) -> &'static [u8] {
+        match self {
+            Format::Sse => b": keep-alive\n\n",
+            Format::Ndjson => b"\n",
+        }
+    }
 }
 
 /// The payload of an `error` message: what went wrong, and what had
@@ -61,6 +73,28 @@ impl ErrorInfo {
     }
 }
 
+/// The payload of a `state` message ([`Relay::with_state`](super::Relay::with_state)):
+/// where the answer stands, as JSON Pointers into the state the patches
+/// build. It is sent just before the `patch` (or `snapshot`) it describes.
+///
+/// `{"active": "/users/3/name", "completed": ["/users/2"]}`: the value
+/// being written, and the values received in full since the previous
+/// `state` message, outermost only (a finished user, not its fields). A
+/// receiver keeps the union of the `completed` lists; `"reset": true` (sent
+/// when a re-asked answer starts over, and when a resumed client is sent
+/// the whole set) says to drop the paths it had first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StateInfo {
+    /// The value being written, or `None` between values.
+    pub active: Option<String>,
+    /// The values completed since the previous `state` message.
+    pub completed: Vec<String>,
+    /// Forget the completed paths received so far first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
+}
+
 /// One message of a relay body.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -76,6 +110,10 @@ pub enum Message<'a> {
     /// The failure, with the last partial kept. Last message of a failed
     /// body.
     Error(&'a ErrorInfo),
+    /// Where the answer stands (opt-in, [`Relay::with_state`](super::Relay::with_state)):
+    /// the field being written and those completed, before the patch it
+    /// describes.
+    State(&'a StateInfo),
 }
 
 impl Message<'_> {
@@ -89,6 +127,7 @@ impl Message<'_> {
             Message::Item(_) => "item",
             Message::Done(_) => "done",
             Message::Error(_) => "error",
+            Message::State(_) => "state",
         }
     }
 
@@ -100,6 +139,7 @@ impl Message<'_> {
             }
             Message::Patch(ops) => serde_json::to_writer(&mut *out, ops),
             Message::Error(info) => serde_json::to_writer(&mut *out, info),
+            Message::State(state) => serde_json::to_writer(&mut *out, state),
         };
         if written.is_err() {
             // Unreachable for these payloads (string keys only), but a
@@ -137,6 +177,12 @@ impl Framer {
         self
     }
 
+    /// True when messages are numbered.
+    #[must_use]
+    pub fn ids(&self) -> bool {
+        self.ids
+    }
+
     /// The format.
     #[must_use]
     pub fn format(&self) -> Format {
@@ -165,7 +211,14 @@ impl Framer {
     /// ```
     pub fn frame(&mut self, message: &Message<'_>) -> Bytes {
         self.sent += 1;
-        let id = self.ids.then_some(self.sent);
+        self.frame_with_id(message, self.ids.then_some(self.sent))
+    }
+
+    /// The bytes of one message carrying `id` (or none), outside the
+    /// numbering: [`sent`](Self::sent) does not move. For a message re-sent
+    /// to one client, such as the snapshot a resumed client starts from.
+    #[must_use]
+    pub fn frame_with_id(&self, message: &Message<'_>, id: Option<u64>) -> Bytes {
         let mut out = Vec::with_capacity(64);
         match self.format {
             Format::Sse => {

@@ -22,7 +22,15 @@
 //!   drops the upstream stream, and with it the request to the model;
 //! - **client**: [`CLIENT_JS`], a dependency-free JavaScript client that
 //!   reads either format with `fetch`, applies the patches and calls back
-//!   with each state.
+//!   with each state, resuming a dropped connection by itself;
+//! - **field state** (opt-in, [`Relay::with_state`]): `state` messages
+//!   naming the field being written and those completed, for a spinner and
+//!   a mark per field;
+//! - **resumable streams** ([`Hub`]): a client that reconnects with the
+//!   last id it has gets the rest; heartbeats ([`Relay::with_heartbeat`])
+//!   keep idle connections open;
+//! - **TypeScript**: [`typescript`] declares a type and its partial from
+//!   its JSON Schema, [`CLIENT_DTS`] the client.
 //!
 //! # Messages
 //!
@@ -33,6 +41,7 @@
 //! | `item` | one complete list item |
 //! | `done` | the final, validated value (for items: the whole list) |
 //! | `error` | [`ErrorInfo`]: `{"message": …, "kind": …, "partial": …}` |
+//! | `state` | opt-in, before a patch: [`StateInfo`], `{"active": "/users/3/name", "completed": ["/users/2"]}` |
 //!
 //! As SSE, the name is the `event:` field and the payload the `data:`
 //! field:
@@ -47,7 +56,67 @@
 //! `{"event":"patch","data":[…]}`. With ids on ([`Relay::with_ids`]), SSE
 //! adds an `id:` line and NDJSON an `"id"` member, counting from 1.
 //! `done` or `error` is always the last message: a body that ends without
-//! one was cut short.
+//! one was cut short. Readers skip messages they do not know, so the
+//! opt-in `state` message breaks no older client.
+//!
+//! # Field state
+//!
+//! With [`Relay::with_state`], each patch whose snapshot moved on is
+//! preceded by a `state` message: `active` is the JSON Pointer of the value
+//! being written (a string arriving, a member whose key arrived, or between
+//! members the object or array they belong to), `completed` the values
+//! received in full since the previous `state` message, outermost only (a
+//! finished user, not its fields). Pointers match the patch paths. A
+//! receiver keeps the union; `"reset": true` (a re-asked answer starting
+//! over) says to drop it first. The paths come from the parser as it goes
+//! ([`PartialStream::progress`](crate::client::PartialStream::progress),
+//! [`StreamParser::take_progress`](crate::StreamParser::take_progress)),
+//! at a cost per value, never a walk of the snapshot. The JavaScript client
+//! hands `onState(state, progress)` a `progress` with `active`, the set
+//! `completed` and `isComplete(pointer)`.
+//!
+//! # Resuming a dropped connection
+//!
+//! A [`Hub`] keeps each stream it [starts](Hub::start) by id (sent in the
+//! [`STREAM_HEADER`] response header), with its upstream, its encoder and
+//! a bounded history of the messages sent (1000 messages and 256 KiB per
+//! stream by default, [`Hub::with_history`]; the final message is always
+//! kept). Messages are numbered. A client coming back with
+//! `?stream=<id>` and the last id it has (`Last-Event-ID`, or `?after=N`;
+//! [`Resume`], an axum extractor too) gets the messages after it from the
+//! history, or, when the history no longer reaches back that far, the
+//! state as of the latest message as one `snapshot` (and, with field
+//! state, every completed path), then the live stream. A second connection
+//! for the same stream takes over and the first ends.
+//!
+//! No task is spawned: the attached body polls the upstream. With none
+//! attached, the upstream waits (backpressure); a stream with no body
+//! attached for 30 s ([`Hub::with_expiry`]) is dropped by the hub's next
+//! call or by [`Hub::sweep_every`] run on a task of your own, and dropping
+//! it cancels the request to the model. So with a hub, a client that goes
+//! away cancels the request after the expiry, not at once: use plain
+//! bodies where cancelling at once matters more than resuming.
+//!
+//! The JavaScript client resumes by itself when the response named a
+//! stream: the same request again with `stream`, `after` and
+//! `Last-Event-ID`, with backoff (`{reconnect: {attempts: 5, delay: 250,
+//! maxDelay: 4000}}` by default in ms, `reconnect: false` to turn it off;
+//! `onReconnect(info)` before each try). It skips any message whose id it
+//! has applied, so none is applied twice.
+//!
+//! [`Relay::with_heartbeat`] sends an SSE comment (`: keep-alive`), or an
+//! empty NDJSON line, after a quiet interval, so proxies do not close an
+//! idle stream. Its timer is tokio's, polled by the body (the `relay`
+//! feature depends on tokio for it): such a body runs inside a tokio
+//! runtime with time enabled, as under axum or hyper.
+//!
+//! # TypeScript
+//!
+//! [`typescript::<T>()`](typescript) (or [`TypeScript`] for several types)
+//! declares `T` and `PartialT` from `T::json_schema()`: what a page written
+//! in TypeScript gives `onDone` and `onState`. [`CLIENT_DTS`] declares the
+//! client itself. The `web_relay` example serves both, as `/types.ts` and
+//! `/relay.d.ts`.
 //!
 //! # The `append` extension
 //!
@@ -86,6 +155,8 @@
 //! # });
 //! ```
 
+use std::time::Duration;
+
 mod apply;
 #[cfg(feature = "axum")]
 mod axum;
@@ -93,28 +164,42 @@ mod body;
 mod encoder;
 mod failure;
 mod frame;
+mod heartbeat;
+mod hub;
 #[cfg(feature = "openai")]
 mod openai;
 mod patch;
+mod typescript;
 
 use crate::patch::pointer;
 
 pub use apply::{apply, PatchError};
-pub use body::{Changes, FinalValue, ItemBody, PartialBody};
+pub use body::{Changes, FinalValue, ItemBody, PartialBody, ProgressOf};
 pub use encoder::{Encoder, Encoding};
 pub use failure::{error_kind, RelayError};
-pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message};
+pub use frame::{write_sse_event, ErrorInfo, Format, Framer, Message, StateInfo};
+pub use hub::{Hub, HubBody, Resume, STREAM_HEADER};
 pub use patch::{diff, diff_into, Differ, Op, PatchMode};
+pub use typescript::{typescript, TypeScript};
 
 /// The JavaScript client (no dependencies; a browser `<script>` or a
-/// Node.js `require`): `ExtractRelay.stream(url, init, handlers)` fetches
-/// a relay body, applies its patches and calls `onState(state)`,
-/// `onItem(item, items)`, `onDone(value)`, `onError(info)` and
-/// `onBytes(n)`. It never rejects for a bad body: a malformed message, a
-/// dropped connection or an abort end in `onError` with the state kept.
+/// Node.js `require`): `ExtractRelay.stream(url, init, handlers, options)`
+/// fetches a relay body, applies its patches and calls
+/// `onState(state, progress)`, `onItem(item, items)`, `onDone(value)`,
+/// `onError(info)`, `onBytes(n)` and `onReconnect(info)`. It resumes a
+/// dropped resumable stream by itself (see [the module docs](self#resuming-a-dropped-connection)).
+/// It never rejects for a bad body: a malformed message, a connection it
+/// could not resume or an abort end in `onError` with the state kept.
 ///
 /// Serve it as `application/javascript`; see `examples/web_relay.rs`.
 pub const CLIENT_JS: &str = include_str!("client.js");
+
+/// TypeScript declarations for [`CLIENT_JS`] (the global `ExtractRelay`
+/// namespace): serve them beside your [`typescript`] types, e.g. as
+/// `relay.d.ts`, and reference them from a page's TypeScript
+/// (`/// <reference path="relay.d.ts" />`). `stream<T, P>` types `onDone`'s
+/// value as `T` and `onState`'s state as `P` (the partial).
+pub const CLIENT_DTS: &str = include_str!("client.d.ts");
 
 /// The response headers a relay body needs: its content type, and no
 /// caching or proxy buffering (so each message reaches the browser when it
@@ -129,15 +214,19 @@ pub fn headers(format: Format) -> [(&'static str, &'static str); 3] {
 }
 
 /// How to relay a stream: the wire [`Format`], the [`Encoding`] of
-/// snapshots, and whether messages carry ids. `Copy`, so one can be kept in
-/// a server's state.
+/// snapshots, whether messages carry ids, whether `state` messages are
+/// sent, and the heartbeat. `Copy`, so one can be kept in a server's
+/// state.
 ///
-/// The default is SSE with patches in [`PatchMode::Append`].
+/// The default is SSE with patches in [`PatchMode::Append`], no ids, no
+/// `state` messages, no heartbeat.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Relay {
     format: Format,
     encoding: Encoding,
     ids: bool,
+    state: bool,
+    heartbeat: Option<Duration>,
 }
 
 impl Relay {
@@ -192,6 +281,33 @@ impl Relay {
         self
     }
 
+    /// Sends a `state` message before each patch whose snapshot moved on:
+    /// the field being written and the fields completed since, as JSON
+    /// Pointers into the state (see [`StateInfo`]). The JavaScript client
+    /// hands them to `onState(state, progress)`. Needs an upstream that
+    /// knows its progress: `PartialStream::relay` does; a stream of plain
+    /// values sends none.
+    #[must_use]
+    pub fn with_state(mut self, state: bool) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// After `interval` without a message, sends a heartbeat: an SSE
+    /// comment line (`: keep-alive`), or an empty NDJSON line, which
+    /// readers ignore and which keeps proxies from closing an idle
+    /// connection. Off by default; 15 s suits most proxies (they commonly
+    /// close after 30–60 s of silence).
+    ///
+    /// The timer is tokio's: a body with a heartbeat must be polled inside
+    /// a tokio runtime with time enabled (what axum and hyper run on). It
+    /// is polled alongside the upstream; no task is spawned.
+    #[must_use]
+    pub fn with_heartbeat(mut self, interval: Duration) -> Self {
+        self.heartbeat = Some(interval);
+        self
+    }
+
     /// The wire format.
     #[must_use]
     pub fn format(&self) -> Format {
@@ -220,11 +336,13 @@ impl Relay {
     /// e.g. `Partial<T>` or `serde_json::Value`): see [`PartialBody`].
     pub fn partial<S>(self, upstream: S) -> PartialBody<S> {
         PartialBody::new(upstream, self.encoder())
+            .with_state(self.state)
+            .with_heartbeat(self.heartbeat)
     }
 
     /// The body for a stream of complete items (any `Extract` type): see
     /// [`ItemBody`].
     pub fn items<S>(self, upstream: S) -> ItemBody<S> {
-        ItemBody::new(upstream, self.encoder())
+        ItemBody::new(upstream, self.encoder()).with_heartbeat(self.heartbeat)
     }
 }

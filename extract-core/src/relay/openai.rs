@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::body::not_json;
 use super::{Encoding, ErrorInfo, ItemBody, Op, PartialBody, Relay};
 use crate::client::{ItemStream, PartialStream};
-use crate::Extract;
+use crate::{Extract, Progress};
 
 impl<T: Extract> PartialStream<T> {
     /// This stream as an HTTP body (see [`PartialBody`]): a `patch` (or
@@ -17,7 +17,7 @@ impl<T: Extract> PartialStream<T> {
     /// the request.
     ///
     /// ```no_run
-    /// # async fn run(client: extract_core::openai::Client, text: String) -> Result<(), extract_core::Error> {
+    /// # async fn run(client: extract_core::client::Client, text: String) -> Result<(), extract_core::Error> {
     /// use extract_core::relay::Relay;
     /// let body = client.chat().user(text).create_partial::<serde_json::Value>().await?.relay(Relay::sse());
     /// // axum: `body.into_response()` (feature `axum`); any server: a `Stream` of `Bytes`.
@@ -36,7 +36,10 @@ impl<T: Extract> PartialStream<T> {
         if let Some(mode) = patches {
             self.record_changes(mode);
         }
-        let body = relay.partial(self).with_final_value(validated::<T>);
+        let body = relay
+            .partial(self)
+            .with_final_value(validated::<T>)
+            .with_progress(progress::<T>);
         match patches {
             Some(_) => body.with_changes(changes::<T>),
             None => body,
@@ -53,6 +56,11 @@ fn changes<T: Extract>(stream: Pin<&mut PartialStream<T>>) -> Result<Vec<Op>, Er
 fn validated<T: Extract>(stream: Pin<&mut PartialStream<T>>) -> Option<Value> {
     let value = stream.get_mut().take_value()?;
     serde_json::to_value(value.into_partial()).ok()
+}
+
+/// Where the stream's last snapshot stands.
+fn progress<T: Extract>(stream: &PartialStream<T>) -> Progress {
+    stream.progress().clone()
 }
 
 impl<T: Extract> ItemStream<T> {

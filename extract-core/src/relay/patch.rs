@@ -206,16 +206,22 @@ impl Differ {
         ops
     }
 
+    /// Takes ops made elsewhere (that the receiver applies too) as the next
+    /// step, so the next [`next`](Self::next) diffs from their result.
+    ///
+    /// # Errors
+    ///
+    /// An op that does not apply to the current value; the ops before it
+    /// stay applied.
+    pub fn advance(&mut self, ops: &[Op]) -> Result<(), super::PatchError> {
+        super::apply(&mut self.current, ops)
+    }
+
     /// The last snapshot (what the receiver holds after applying every
     /// patch so far).
     #[must_use]
     pub fn current(&self) -> &Value {
         &self.current
-    }
-
-    /// The last snapshot, to apply ops made elsewhere to.
-    pub(crate) fn current_mut(&mut self) -> &mut Value {
-        &mut self.current
     }
 
     /// How string growth is expressed.

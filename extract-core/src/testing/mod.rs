@@ -32,9 +32,11 @@
 
 mod monotone;
 mod render;
+mod routes;
 mod script;
 mod server;
 
 pub use monotone::extends;
+pub use routes::Arrival;
 pub use script::{Gate, Pause, Reply};
 pub use server::{Hangup, RecordedRequest, ReplayServer};

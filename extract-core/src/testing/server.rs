@@ -2,6 +2,7 @@
 //! protocol, answering from a script.
 
 use super::render::{actions, dialect_for_path, dialect_of, whole_body, Action, Dialect};
+use super::routes::{Routed, Routes};
 use super::script::{Answer, Pause, Reply, Transport};
 use crate::client::{Backoff, Client, ClientBuilder, Provider};
 use serde_json::Value;
@@ -16,8 +17,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 /// Largest request head accepted.
 const MAX_HEAD: usize = 64 << 10;
-/// Largest request body accepted.
-const MAX_BODY: usize = 16 << 20;
+/// Largest request body accepted (a batch's input file may be large).
+const MAX_BODY: usize = 256 << 20;
 
 /// One request the server received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +69,7 @@ struct Shared {
     fallback: Mutex<Option<Reply>>,
     requests: Mutex<Vec<RecordedRequest>>,
     hangups: Mutex<Vec<Hangup>>,
+    routes: Routes,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -189,6 +191,11 @@ impl ReplayServer {
         *lock(&self.shared.fallback) = Some(reply);
     }
 
+    /// The routes beyond the script (rate limits, batches).
+    pub(super) fn routes(&self) -> &Routes {
+        &self.shared.routes
+    }
+
     /// Every request received so far, in order.
     #[must_use]
     pub fn requests(&self) -> Vec<RecordedRequest> {
@@ -236,17 +243,34 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
                 return;
             }
         };
+        let next = || {
+            let next = lock(&shared.replies).pop_front();
+            next.or_else(|| lock(&shared.fallback).clone())
+        };
+        let (extra_headers, computed) = match shared.routes.route(&request, &next) {
+            Routed::Answer(response) => {
+                lock(&shared.requests).push(request);
+                if response.write(stream.get_mut()).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            Routed::Pass { headers, reply } => (headers, reply),
+        };
         let dialect = dialect_for_path(&request.path).filter(|_| request.method == "POST");
         let reply = match dialect {
             None => Err((
                 404,
                 format!("no route for {} {}", request.method, request.path),
             )),
-            Some(_) => {
-                let next = lock(&shared.replies).pop_front();
-                next.or_else(|| lock(&shared.fallback).clone())
-                    .ok_or((500, "the replay script is exhausted".to_owned()))
-            }
+            Some(_) => computed
+                .map(|reply| *reply)
+                .or_else(next)
+                .map(|mut reply| {
+                    reply.headers.extend(extra_headers);
+                    reply
+                })
+                .ok_or((500, "the replay script is exhausted".to_owned())),
         };
         let dialect = dialect.unwrap_or(dialect_of(Provider::ChatCompletions));
         let body = request.json();

@@ -3,17 +3,15 @@
 
 use std::convert::Infallible;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use extract_core::relay::{ErrorInfo, Relay, RelayError};
 use extract_core::{Error, Issue, Path, Received, ValidationError};
-use futures::channel::mpsc;
 use futures::stream::{self, Stream, StreamExt};
 use serde_json::{json, Value};
 
-use crate::support::{body_text_blocking, parse_sse, patched_states};
+use crate::support::{body_text_blocking, flagged_channel, parse_sse, patched_states};
 
 fn snapshots() -> Vec<Value> {
     vec![
@@ -134,33 +132,6 @@ fn an_item_error_keeps_the_items_sent() {
     assert_eq!(messages[0], ("item".to_owned(), "1".to_owned()));
     let info: ErrorInfo = serde_json::from_str(&messages[1].1).unwrap();
     assert_eq!(info.partial, Some(json!([1])));
-}
-
-/// Sets its flag when dropped: stands for the upstream HTTP request.
-struct DropFlag(Arc<AtomicBool>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-type Sender = mpsc::UnboundedSender<Result<Value, Infallible>>;
-
-/// A channel standing for the upstream, and the flag its drop sets.
-fn flagged_channel() -> (
-    Sender,
-    impl Stream<Item = Result<Value, Infallible>>,
-    Arc<AtomicBool>,
-) {
-    let (tx, rx) = mpsc::unbounded();
-    let dropped = Arc::new(AtomicBool::new(false));
-    let flag = DropFlag(dropped.clone());
-    let upstream = rx.map(move |item| {
-        let _keep = &flag;
-        item
-    });
-    (tx, upstream, dropped)
 }
 
 #[test]

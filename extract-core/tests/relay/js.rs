@@ -68,6 +68,9 @@ fn fixtures() -> Value {
         json!({"__proto__": {"x": "a"}, "constructor": "b"}),
         json!({"__proto__": {"x": "ab"}, "constructor": "bc", "a/b~": ["\u{e9}\u{1f600}"]}),
     ]));
+    let long = json!({"users": [{"name": "Ada Lovelace", "tags": ["math", "poetry"]}, {"name": "Grace Hopper", "tags": ["cobol"]}], "title": "Pioneers \u{1f600}"});
+    let long_snapshots = crate::support::step_by_step(&long);
+    let resumable = || stream::iter(long_snapshots.clone()).map(Ok::<_, Infallible>);
     let items = vec![json!({"name": "a"}), json!({"name": "\u{1f600}"})];
     let item_stream = stream::iter(items.clone()).map(Ok::<_, Infallible>);
     let failing = stream::iter(vec![Ok(json!({"users": ["x"]})), Err(Boom)]);
@@ -77,7 +80,56 @@ fn fixtures() -> Value {
         "items_sse": body_text_blocking(Relay::sse().items(item_stream)),
         "error_sse": body_text_blocking(Relay::sse().partial(failing)),
         "error": {"message": "line one\nline two", "kind": "http", "partial": {"users": ["x"]}},
+        "resumable": {
+            "sse": body_text_blocking(Relay::sse().with_ids(true).partial(resumable())),
+            "ndjson": body_text_blocking(Relay::ndjson().with_ids(true).partial(resumable())),
+            "done": long,
+        },
+        "state_sse": state_body(),
     })
+}
+
+/// A body with `state` messages: `/a` written then completed, `/b`
+/// written, a reset (a new attempt) and `/c` completed.
+fn state_body() -> String {
+    use extract_core::relay::{Encoder, Encoding, Format};
+    use extract_core::{Path, Progress};
+    let key = |k: &str| {
+        let mut path = Path::root();
+        path.push_key(k);
+        path
+    };
+    let mut enc = Encoder::with_framer(
+        extract_core::relay::Framer::new(Format::Sse).with_ids(true),
+        Encoding::default(),
+    );
+    let mut out = String::new();
+    let mut push = |enc: &mut Encoder, progress: Progress, value: Value| {
+        enc.progress(&progress);
+        out.push_str(std::str::from_utf8(&enc.snapshot(value).unwrap()).unwrap());
+    };
+    push(
+        &mut enc,
+        Progress::new(Some(key("a")), vec![], 1),
+        json!({"a": "x"}),
+    );
+    push(
+        &mut enc,
+        Progress::new(Some(key("b")), vec![key("a")], 1),
+        json!({"a": "xy", "b": "z"}),
+    );
+    push(
+        &mut enc,
+        Progress::new(Some(key("c")), vec![], 2),
+        json!({"c": ""}),
+    );
+    push(
+        &mut enc,
+        Progress::new(None, vec![key("c")], 2),
+        json!({"c": "done"}),
+    );
+    out.push_str(std::str::from_utf8(&enc.done(&json!({"c": "done"}))).unwrap());
+    out
 }
 
 /// `node --version`, or `None` when there is no node to run.

@@ -3,7 +3,9 @@
 //! agrees with the Rust side.
 
 mod body;
+mod hub;
 mod js;
 mod patch;
 mod runtime;
+mod state;
 mod support;

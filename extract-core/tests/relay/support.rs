@@ -2,12 +2,43 @@
 //! body back (its text, its SSE messages, the states its patches build).
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use extract_core::relay::{apply, Op};
+use futures::channel::mpsc;
 use futures::executor::block_on;
 use futures::stream::{Stream, StreamExt};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+
+/// Sets its flag when dropped: stands for the upstream HTTP request.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The sending end of [`flagged_channel`].
+pub type Sender = mpsc::UnboundedSender<Result<Value, Infallible>>;
+
+/// A channel standing for the upstream, and the flag its drop sets.
+pub fn flagged_channel() -> (
+    Sender,
+    impl Stream<Item = Result<Value, Infallible>> + Send + 'static,
+    Arc<AtomicBool>,
+) {
+    let (tx, rx) = mpsc::unbounded();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = DropFlag(dropped.clone());
+    let upstream = rx.map(move |item| {
+        let _keep = &flag;
+        item
+    });
+    (tx, upstream, dropped)
+}
 
 /// A body's text, once it has ended.
 pub async fn body_text<S>(body: S) -> String
@@ -60,6 +91,94 @@ pub fn parse_sse(text: &str) -> Vec<(String, String)> {
             (event, data.join("\n"))
         })
         .collect()
+}
+
+/// One SSE message: its event name, id (if any) and data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub event: String,
+    pub id: Option<u64>,
+    pub data: String,
+}
+
+/// Splits an SSE body into its messages, ids included (comments are
+/// skipped).
+pub fn parse_sse_ids(text: &str) -> Vec<Event> {
+    text.split("\n\n")
+        .filter(|block| !block.is_empty() && !block.starts_with(':'))
+        .map(|block| {
+            let mut event = Event {
+                event: String::new(),
+                id: None,
+                data: String::new(),
+            };
+            let mut data = Vec::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event: ") {
+                    event.event = v.to_owned();
+                } else if let Some(v) = line.strip_prefix("id: ") {
+                    event.id = Some(v.parse().unwrap());
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push(v);
+                }
+            }
+            event.data = data.join("\n");
+            event
+        })
+        .collect()
+}
+
+/// Follows a body's messages as a client does: the state the `patch` and
+/// `snapshot` messages build, the completed paths of the `state` messages,
+/// and the final value; a message whose id was seen is skipped.
+#[derive(Debug, Default)]
+pub struct Receiver {
+    pub state: Value,
+    pub completed: Vec<String>,
+    pub active: Option<String>,
+    pub last_id: u64,
+    pub done: Option<Value>,
+    pub applied: usize,
+}
+
+impl Receiver {
+    pub fn new() -> Self {
+        Self {
+            state: json!({}),
+            ..Self::default()
+        }
+    }
+
+    pub fn read(&mut self, text: &str) {
+        for message in parse_sse_ids(text) {
+            if let Some(id) = message.id {
+                if id <= self.last_id {
+                    continue;
+                }
+                self.last_id = id;
+            }
+            self.applied += 1;
+            let data: Value = serde_json::from_str(&message.data).unwrap();
+            match message.event.as_str() {
+                "patch" => {
+                    let ops: Vec<Op> = serde_json::from_value(data).unwrap();
+                    apply(&mut self.state, &ops).unwrap();
+                }
+                "snapshot" => self.state = data,
+                "state" => {
+                    if data.get("reset") == Some(&json!(true)) {
+                        self.completed.clear();
+                    }
+                    for path in data["completed"].as_array().unwrap() {
+                        self.completed.push(path.as_str().unwrap().to_owned());
+                    }
+                    self.active = data["active"].as_str().map(str::to_owned);
+                }
+                "done" => self.done = Some(data),
+                other => panic!("unexpected message {other}"),
+            }
+        }
+    }
 }
 
 /// Any JSON value, with keys that need pointer escaping.

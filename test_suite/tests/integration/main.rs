@@ -8,3 +8,4 @@ mod seeds;
 mod semantics;
 mod shapes;
 mod support;
+mod typescript;

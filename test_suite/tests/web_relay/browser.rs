@@ -19,12 +19,12 @@ use crate::cdp::{find_chromium, Browser};
 use crate::support::{site, site_with, Site};
 
 /// One browser at a time: the machines have two cores.
-static ONE_BROWSER: Mutex<()> = Mutex::new(());
+pub static ONE_BROWSER: Mutex<()> = Mutex::new(());
 
 /// Runs in the page before its own scripts: on every animation frame (what
 /// is painted), records the table's row count, which fields show a value,
 /// the budget's text and the status, whenever one of them changed.
-const RECORDER: &str = r##"
+pub const RECORDER: &str = r##"
 window.__renders = [];
 (function sample() {
   const text = (id) => { const e = document.getElementById(id); return e ? e.textContent : ""; };
@@ -52,7 +52,7 @@ struct Render {
 
 /// The Chromium to use, or `None` after saying loudly why the test is
 /// skipped.
-fn chromium_or_skip(test: &str) -> Option<PathBuf> {
+pub fn chromium_or_skip(test: &str) -> Option<PathBuf> {
     if let Some(path) = find_chromium() {
         return Some(path);
     }
@@ -68,21 +68,21 @@ fn chromium_or_skip(test: &str) -> Option<PathBuf> {
     None
 }
 
-fn launch(chromium: &std::path::Path) -> Browser {
+pub fn launch(chromium: &std::path::Path) -> Browser {
     Browser::launch(chromium, std::path::Path::new(env!("CARGO_TARGET_TMPDIR")))
         .unwrap_or_else(|e| panic!("cannot start Chromium: {e}"))
 }
 
-fn lock() -> std::sync::MutexGuard<'static, ()> {
+pub fn lock() -> std::sync::MutexGuard<'static, ()> {
     ONE_BROWSER
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-const DONE: &str = "document.getElementById('status').dataset.state === 'done'";
+pub const DONE: &str = "document.getElementById('status').dataset.state === 'done'";
 
 /// What the page shows: the fields and every row's cells.
-const SHOWN: &str = r##"({
+pub const SHOWN: &str = r##"({
   fields: Object.fromEntries(["date", "location", "budget", "deadline"].map((f) => [f, document.getElementById("field-" + f).textContent])),
   rows: [...document.querySelectorAll("#users tbody tr")].map((r) => [...r.cells].map((c) => c.textContent)),
   status: document.getElementById("status").textContent,
@@ -196,9 +196,16 @@ fn the_page_renders_the_extraction_while_it_streams() {
     assert!(exceptions.is_empty(), "{exceptions:?}");
 }
 
-/// Starts an extraction on a slow upstream and waits for two rows.
-fn start_slow_extraction(site: &Site, page: &mut crate::cdp::Page<'_>) {
+/// Starts an extraction on a slow upstream and waits for two rows; with
+/// `resumable`, through the hub (the page's client then cancels the stream
+/// itself on Stop or when the page goes away; see `resume.rs` for a
+/// dropped connection resumed).
+fn start_slow_extraction(site: &Site, page: &mut crate::cdp::Page<'_>, resumable: bool) {
     page.navigate(&site.url("/")).expect("the page loads");
+    page.eval(&format!(
+        "document.getElementById('resumable').checked = {resumable}; true"
+    ))
+    .expect("the option is set");
     page.click("#extract").expect("a click");
     page.wait_for(
         "document.querySelectorAll('#users tbody tr').length >= 2",
@@ -224,17 +231,19 @@ fn closing_the_tab_cancels_the_upstream_request() {
         return;
     };
     let _one = lock();
-    let site = site(Duration::from_millis(40));
-    let mut browser = launch(&chromium);
-    let mut page = browser.new_page().expect("a tab");
-    start_slow_extraction(&site, &mut page);
-    page.close().expect("the tab closes");
-    let after = site.wait_for_hangup(Duration::from_secs(1));
-    assert!(
-        after.is_some(),
-        "the upstream connection was still open 1 s after the tab closed"
-    );
-    eprintln!("upstream closed {after:?} after the tab did");
+    for resumable in [false, true] {
+        let site = site(Duration::from_millis(40));
+        let mut browser = launch(&chromium);
+        let mut page = browser.new_page().expect("a tab");
+        start_slow_extraction(&site, &mut page, resumable);
+        page.close().expect("the tab closes");
+        let after = site.wait_for_hangup(Duration::from_secs(1));
+        assert!(
+            after.is_some(),
+            "the upstream connection was still open 1 s after the tab closed (resumable: {resumable})"
+        );
+        eprintln!("upstream closed {after:?} after the tab did (resumable: {resumable})");
+    }
 }
 
 #[test]
@@ -245,22 +254,24 @@ fn the_stop_button_cancels_the_upstream_request_and_keeps_what_arrived() {
         return;
     };
     let _one = lock();
-    let site = site(Duration::from_millis(40));
-    let mut browser = launch(&chromium);
-    let mut page = browser.new_page().expect("a tab");
-    start_slow_extraction(&site, &mut page);
-    page.click("#stop").expect("a click");
-    let after = site.wait_for_hangup(Duration::from_secs(1));
-    assert!(
-        after.is_some(),
-        "the upstream connection was still open 1 s after Stop"
-    );
-    let shown: Value = page.eval(SHOWN).expect("the page's content");
-    assert!(
-        shown["rows"].as_array().is_some_and(|r| r.len() >= 2),
-        "rows kept: {shown}"
-    );
-    assert_eq!(shown["status"], "Stopped.");
+    for resumable in [false, true] {
+        let site = site(Duration::from_millis(40));
+        let mut browser = launch(&chromium);
+        let mut page = browser.new_page().expect("a tab");
+        start_slow_extraction(&site, &mut page, resumable);
+        page.click("#stop").expect("a click");
+        let after = site.wait_for_hangup(Duration::from_secs(1));
+        assert!(
+            after.is_some(),
+            "the upstream connection was still open 1 s after Stop (resumable: {resumable})"
+        );
+        let shown: Value = page.eval(SHOWN).expect("the page's content");
+        assert!(
+            shown["rows"].as_array().is_some_and(|r| r.len() >= 2),
+            "rows kept: {shown}"
+        );
+        assert_eq!(shown["status"], "Stopped.");
+    }
 }
 
 /// Takes `docs/web_relay.png`: the page mid-stream, seven users in and the

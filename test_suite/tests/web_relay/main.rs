@@ -8,4 +8,5 @@ mod browser;
 mod bytes;
 mod cancel;
 mod cdp;
+mod resume;
 mod support;

@@ -39,10 +39,7 @@ pub fn site_with(reply: Reply) -> Site {
             .await
             .expect("a loopback port");
         let addr = listener.local_addr().expect("an address");
-        let router = app::router(app::App {
-            client: replay.client(),
-            model: "replay".to_owned(),
-        });
+        let router = app::router(app::App::new(replay.client(), "replay"));
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });

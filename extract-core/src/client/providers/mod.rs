@@ -96,7 +96,7 @@ impl Provider {
     /// A short name: `chat_completions`, `responses`, `anthropic`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
-        self.protocol().name()
+        self.protocol().endpoint().name
     }
 
     /// The provider named `name` (as [`as_str`](Self::as_str) gives it;
@@ -115,14 +115,15 @@ impl Provider {
     /// Where requests go when no base URL is given.
     #[must_use]
     pub fn default_base_url(self) -> &'static str {
-        self.protocol().default_base_url()
+        self.protocol().endpoint().default_base_url
     }
 
     /// The environment variables of the key and the base URL
     /// (`OPENAI_API_KEY` / `OPENAI_BASE_URL`, …).
     #[must_use]
     pub fn env_vars(self) -> (&'static str, &'static str) {
-        self.protocol().env_vars()
+        let endpoint = self.protocol().endpoint();
+        (endpoint.key_var, endpoint.base_url_var)
     }
 }
 
@@ -141,19 +142,26 @@ pub(crate) struct Params<'a> {
     pub seed: Option<i64>,
 }
 
+/// Where a provider is and how it is named: the facts a [`Protocol`]
+/// states once.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    /// The short name ([`Provider::as_str`]).
+    pub name: &'static str,
+    /// The base URL when none is given.
+    pub default_base_url: &'static str,
+    /// The environment variable of the API key.
+    pub key_var: &'static str,
+    /// The environment variable of the base URL.
+    pub base_url_var: &'static str,
+    /// The path after the base URL (`/chat/completions`).
+    pub path: &'static str,
+}
+
 /// How one provider speaks. See the [module docs](self).
 pub(crate) trait Protocol: Send + Sync + 'static {
-    /// The short name ([`Provider::as_str`]).
-    fn name(&self) -> &'static str;
-
-    /// The default base URL.
-    fn default_base_url(&self) -> &'static str;
-
-    /// The environment variables of the key and of the base URL.
-    fn env_vars(&self) -> (&'static str, &'static str);
-
-    /// The path after the base URL (`/chat/completions`).
-    fn path(&self) -> &'static str;
+    /// Its name, default base URL, environment variables and path.
+    fn endpoint(&self) -> &'static Endpoint;
 
     /// The headers that carry `key` (marked sensitive), and any header the
     /// provider requires with every request.
@@ -164,8 +172,11 @@ pub(crate) trait Protocol: Send + Sync + 'static {
     fn auth_headers(&self, key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error>;
 
     /// Whether the provider has an equivalent of `mode` (for a list when
-    /// `list`): `Err` with what to use instead.
-    fn supports(&self, mode: Mode, list: bool) -> Result<(), String>;
+    /// `list`): `Err` with what to use instead. Every mode, by default.
+    fn supports(&self, mode: Mode, list: bool) -> Result<(), String> {
+        let _ = (mode, list);
+        Ok(())
+    }
 
     /// Whether the provider takes `part` in a message of `message`'s role:
     /// `Err` saying why not.
@@ -201,6 +212,12 @@ pub(crate) trait Protocol: Send + Sync + 'static {
     /// Message, type and code of an HTTP error body.
     fn error_body(&self, text: &str) -> ErrorBody {
         ErrorBody::parse(text)
+    }
+
+    /// The provider's Batch API, if it has one (see
+    /// [`ChatRequest::batch`](super::ChatRequest::batch)).
+    fn batch(&self) -> Option<&'static dyn super::batch::api::BatchApi> {
+        None
     }
 }
 

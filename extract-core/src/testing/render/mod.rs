@@ -113,7 +113,7 @@ pub(crate) fn dialect_for_path(path: &str) -> Option<&'static dyn Dialect> {
     Provider::ALL
         .iter()
         .map(|&p| dialect_of(p))
-        .find(|d| path.ends_with(d.provider().protocol().path()))
+        .find(|d| path.ends_with(d.provider().protocol().endpoint().path))
 }
 
 /// The dialect of `provider`.
@@ -450,7 +450,7 @@ mod tests {
     #[test]
     fn every_provider_has_a_dialect_at_its_path() {
         for &provider in Provider::ALL {
-            let path = format!("/v1{}", provider.protocol().path());
+            let path = format!("/v1{}", provider.protocol().endpoint().path);
             let dialect = dialect_for_path(&path).expect("a dialect");
             assert_eq!(dialect.provider(), provider);
         }

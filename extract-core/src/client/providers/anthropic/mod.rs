@@ -47,7 +47,7 @@
 mod decode;
 mod wire;
 
-use super::{retryable_status, secret_header, Decode, Params, Protocol};
+use super::{retryable_status, secret_header, Decode, Endpoint, Params, Protocol};
 use crate::client::input::{base64_of, Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{Mode, Target};
@@ -69,20 +69,14 @@ const IMAGE_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/w
 pub(crate) struct Anthropic;
 
 impl Protocol for Anthropic {
-    fn name(&self) -> &'static str {
-        "anthropic"
-    }
-
-    fn default_base_url(&self) -> &'static str {
-        "https://api.anthropic.com"
-    }
-
-    fn env_vars(&self) -> (&'static str, &'static str) {
-        ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
-    }
-
-    fn path(&self) -> &'static str {
-        "/v1/messages"
+    fn endpoint(&self) -> &'static Endpoint {
+        &Endpoint {
+            name: "anthropic",
+            default_base_url: "https://api.anthropic.com",
+            key_var: "ANTHROPIC_API_KEY",
+            base_url_var: "ANTHROPIC_BASE_URL",
+            path: "/v1/messages",
+        }
     }
 
     fn auth_headers(&self, key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
@@ -94,10 +88,6 @@ impl Protocol for Anthropic {
             headers.push((HeaderName::from_static("x-api-key"), secret_header(key)?));
         }
         Ok(headers)
-    }
-
-    fn supports(&self, _mode: Mode, _list: bool) -> Result<(), String> {
-        Ok(())
     }
 
     fn accepts(&self, message: &Message, part: &Part) -> Result<(), String> {
@@ -188,6 +178,10 @@ impl Protocol for Anthropic {
 
     fn decoder(&self) -> Box<dyn Decode> {
         Box::new(decode::AnthropicDecoder::default())
+    }
+
+    fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
+        Some(&crate::client::batch::AnthropicBatches)
     }
 
     fn is_retryable_status(&self, status: u16) -> bool {

@@ -18,7 +18,7 @@
 mod decode;
 mod wire;
 
-use super::{secret_header, Decode, Params, Protocol};
+use super::{secret_header, Decode, Endpoint, Params, Protocol};
 use crate::client::input::{default_filename, Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{Mode, Target};
@@ -30,28 +30,18 @@ use serde_json::{json, Map, Value};
 pub(crate) struct ChatCompletions;
 
 impl Protocol for ChatCompletions {
-    fn name(&self) -> &'static str {
-        "chat_completions"
-    }
-
-    fn default_base_url(&self) -> &'static str {
-        "https://api.openai.com/v1"
-    }
-
-    fn env_vars(&self) -> (&'static str, &'static str) {
-        ("OPENAI_API_KEY", "OPENAI_BASE_URL")
-    }
-
-    fn path(&self) -> &'static str {
-        "/chat/completions"
+    fn endpoint(&self) -> &'static Endpoint {
+        &Endpoint {
+            name: "chat_completions",
+            default_base_url: "https://api.openai.com/v1",
+            key_var: "OPENAI_API_KEY",
+            base_url_var: "OPENAI_BASE_URL",
+            path: "/chat/completions",
+        }
     }
 
     fn auth_headers(&self, key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
         bearer_auth(key)
-    }
-
-    fn supports(&self, _mode: Mode, _list: bool) -> Result<(), String> {
-        Ok(())
     }
 
     fn accepts(&self, message: &Message, part: &Part) -> Result<(), String> {
@@ -153,6 +143,10 @@ impl Protocol for ChatCompletions {
 
     fn decoder(&self) -> Box<dyn Decode> {
         Box::new(decode::ChatDecoder::default())
+    }
+
+    fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
+        Some(&crate::client::batch::OpenAiBatches::CHAT)
     }
 }
 

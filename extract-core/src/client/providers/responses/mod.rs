@@ -38,7 +38,7 @@ mod decode;
 mod wire;
 
 use super::chat_completions::bearer_auth;
-use super::{Decode, Params, Protocol};
+use super::{Decode, Endpoint, Params, Protocol};
 use crate::client::input::{default_filename, Part, Source};
 use crate::client::message::{Message, Role};
 use crate::client::mode::{schema_description, Mode, Target};
@@ -50,28 +50,18 @@ use serde_json::{json, Map, Value};
 pub(crate) struct Responses;
 
 impl Protocol for Responses {
-    fn name(&self) -> &'static str {
-        "responses"
-    }
-
-    fn default_base_url(&self) -> &'static str {
-        "https://api.openai.com/v1"
-    }
-
-    fn env_vars(&self) -> (&'static str, &'static str) {
-        ("OPENAI_API_KEY", "OPENAI_BASE_URL")
-    }
-
-    fn path(&self) -> &'static str {
-        "/responses"
+    fn endpoint(&self) -> &'static Endpoint {
+        &Endpoint {
+            name: "responses",
+            default_base_url: "https://api.openai.com/v1",
+            key_var: "OPENAI_API_KEY",
+            base_url_var: "OPENAI_BASE_URL",
+            path: "/responses",
+        }
     }
 
     fn auth_headers(&self, key: Option<&str>) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
         bearer_auth(key)
-    }
-
-    fn supports(&self, _mode: Mode, _list: bool) -> Result<(), String> {
-        Ok(())
     }
 
     fn accepts(&self, message: &Message, part: &Part) -> Result<(), String> {
@@ -162,6 +152,10 @@ impl Protocol for Responses {
 
     fn decoder(&self) -> Box<dyn Decode> {
         Box::new(decode::ResponsesDecoder::default())
+    }
+
+    fn batch(&self) -> Option<&'static dyn crate::client::batch::api::BatchApi> {
+        Some(&crate::client::batch::OpenAiBatches::RESPONSES)
     }
 }
 
