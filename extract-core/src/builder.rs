@@ -32,7 +32,7 @@ use crate::validation::StreamIssue;
 
 /// Where a builder writes its value's partial.
 ///
-/// The root is [`Tracked`]; below it each container hands its child a slot
+/// The root is `Tracked`; below it each container hands its child a slot
 /// of its own (a struct's field, the last element of a `Vec`, a map entry,
 /// a variant's part), reaching its parent only when the child writes. An
 /// `Option<P>` is a slot of its own, for a value built aside.
