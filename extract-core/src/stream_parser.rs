@@ -330,20 +330,33 @@ impl<T: Extract> StreamParser<T> {
     /// # Ok::<(), extract_core::Error>(())
     /// ```
     pub fn take_progress(&mut self) -> Progress {
-        let (active, mut completed) = match &mut self.sink.completions {
-            Some(completions) if self.sink.root == Root::Building => {
-                (completions.active(), completions.take())
-            }
-            Some(completions) => (None, completions.take()),
-            None => (self.active_path(), Vec::new()),
+        Progress::new(self.progress_active(), self.take_completed(), 1)
+    }
+
+    /// [`Progress::active`] as [`take_progress`](Self::take_progress)
+    /// gives it, alone (a path built only when asked for).
+    pub(crate) fn progress_active(&self) -> Option<Path> {
+        match &self.sink.completions {
+            Some(completions) if self.sink.root == Root::Building => completions.active(),
+            Some(_) => None,
+            None => self.active_path(),
+        }
+    }
+
+    /// [`Progress::completed`] as [`take_progress`](Self::take_progress)
+    /// gives it, alone.
+    pub(crate) fn take_completed(&mut self) -> Vec<Path> {
+        let Some(completions) = &mut self.sink.completions else {
+            return Vec::new();
         };
+        let mut completed = completions.take();
         if self.sink.root == Root::Building {
             // Values the type ignores (an unknown field) or rejected are
             // not in the partial: not listed.
             let builder = &self.sink.builder;
             completed.retain(|path| builder.is_complete_at(path.segments()));
         }
-        Progress::new(active, completed, 1)
+        completed
     }
 
     /// True when the value at `path` (a path present in the

@@ -186,6 +186,9 @@ pub(crate) struct Clock {
     timeouts: Timeouts,
     call_end: Option<Instant>,
     attempt_end: Option<Instant>,
+    /// The earlier of the attempt's and the call's bounds, kept as they
+    /// change (once per attempt), not found again at every read.
+    fixed_end: Option<Bound>,
     phase: Phase,
     timer: Option<Pin<Box<Sleep>>>,
 }
@@ -196,6 +199,7 @@ impl Clock {
             timeouts,
             call_end: None,
             attempt_end: None,
+            fixed_end: None,
             phase: Phase::Between,
             timer: None,
         }
@@ -208,6 +212,7 @@ impl Clock {
             self.call_end = self.timeouts.call.and_then(|d| now.checked_add(d));
         }
         self.attempt_end = self.timeouts.attempt.and_then(|d| now.checked_add(d));
+        self.fixed_end = self.fixed_end();
         self.phase = Phase::Sending(now);
     }
 
@@ -216,11 +221,13 @@ impl Clock {
         self.phase = Phase::Reading(Instant::now());
     }
 
-    /// One read of a body came.
-    pub fn read(&mut self) {
+    /// One read of a body came, at the instant returned.
+    pub fn read(&mut self) -> Instant {
+        let now = Instant::now();
         if let Phase::Reading(last) = &mut self.phase {
-            *last = Instant::now();
+            *last = now;
         }
+        now
     }
 
     /// The answer is settled: the rest of its stream gets [`SETTLED_TAIL`]
@@ -241,6 +248,7 @@ impl Clock {
     pub fn between(&mut self) {
         self.phase = Phase::Between;
         self.attempt_end = None;
+        self.fixed_end = self.fixed_end();
         self.timer = None;
     }
 
@@ -258,38 +266,56 @@ impl Clock {
         }
     }
 
-    /// The bound that passed, if one has (without waiting: for a body that
-    /// is always ready, so the timer would never be polled).
-    pub fn overdue(&self) -> Option<(Deadline, Duration)> {
+    /// The bound that had passed at `now`, if one had (without waiting:
+    /// for a body that is always ready, so the timer would never be
+    /// polled).
+    pub fn overdue_at(&self, now: Instant) -> Option<(Deadline, Duration)> {
         let (at, which) = self.earliest()?;
-        (Instant::now() >= at).then_some(which)
+        (now >= at).then_some(which)
     }
 
     /// Resolves when the earliest bound that applies has passed, with
     /// which one and its length.
+    ///
+    /// The timer is re-armed lazily. Each read moves the idle bound later;
+    /// a timer armed for an earlier instant is left alone, and when it
+    /// fires before the bound as it stands then, it is re-armed for it. So
+    /// a stream of reads costs no timer update per read (a timer-wheel
+    /// update, under the driver's lock), only one per `idle` at most. A
+    /// bound that moves earlier (the short tail once the answer is settled)
+    /// re-arms the timer at once.
     pub fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<(Deadline, Duration)> {
         loop {
             let Some((at, which)) = self.earliest() else {
                 return Poll::Pending;
             };
-            if Instant::now() >= at {
-                return Poll::Ready(which);
-            }
-            let timer = self
-                .timer
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
-            if timer.deadline() != at {
-                // Armed for an instant since moved (a read, a new phase).
-                timer.as_mut().reset(at);
-            }
+            let timer = match &mut self.timer {
+                Some(timer) => {
+                    if timer.deadline() > at {
+                        timer.as_mut().reset(at);
+                    }
+                    timer
+                }
+                None => {
+                    if Instant::now() >= at {
+                        return Poll::Ready(which);
+                    }
+                    self.timer.insert(Box::pin(tokio::time::sleep_until(at)))
+                }
+            };
             if timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
+            if timer.deadline() >= at {
+                return Poll::Ready(which);
+            }
+            // Fired for a bound that has since moved later.
+            timer.as_mut().reset(at);
         }
     }
 
     /// The earliest instant a bound falls at, with which bound it is.
-    fn earliest(&self) -> Option<(Instant, (Deadline, Duration))> {
+    fn earliest(&self) -> Option<Bound> {
         let t = &self.timeouts;
         let after = |from: Instant, bound: Option<Duration>, which: Deadline| {
             let bound = bound?;
@@ -301,6 +327,12 @@ impl Clock {
             Phase::Reading(last) => after(last, t.idle, Deadline::Idle),
             Phase::Settled(until) => Some((until, (Deadline::Idle, SETTLED_TAIL))),
         };
+        earlier(phase, self.fixed_end)
+    }
+
+    /// The earlier of the attempt's and the call's bounds.
+    fn fixed_end(&self) -> Option<Bound> {
+        let t = &self.timeouts;
         let attempt = self
             .attempt_end
             .zip(t.attempt)
@@ -309,16 +341,43 @@ impl Clock {
             .call_end
             .zip(t.call)
             .map(|(end, bound)| (end, (Deadline::Call, bound)));
-        [phase, attempt, call]
-            .into_iter()
-            .flatten()
-            .min_by_key(|(at, _)| *at)
+        earlier(attempt, call)
+    }
+}
+
+/// An instant a bound falls at, with which bound it is and its length.
+type Bound = (Instant, (Deadline, Duration));
+
+/// The bound that falls first (the first one given, on a tie).
+fn earlier(a: Option<Bound>, b: Option<Bound>) -> Option<Bound> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_fires_after_the_last_read_though_the_timer_is_armed_lazily() {
+        let mut clock = Clock::new(Timeouts::none().with_idle(Duration::from_millis(100)));
+        clock.sending();
+        clock.reading();
+        let start = Instant::now();
+        for _ in 0..5 {
+            // Polled while waiting for the next read, as the engine does:
+            // the timer armed at the first poll fires early and re-arms.
+            let wait = std::future::poll_fn(|cx| clock.poll_expired(cx));
+            let waited = tokio::time::timeout(Duration::from_millis(60), wait).await;
+            assert!(waited.is_err(), "idle fired though a read came every 60 ms");
+            clock.read();
+        }
+        let fired = std::future::poll_fn(|cx| clock.poll_expired(cx)).await;
+        assert_eq!(fired, (Deadline::Idle, Duration::from_millis(100)));
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn the_earliest_bound_fires_and_reads_move_idle() {
@@ -341,7 +400,10 @@ mod tests {
         let fired = std::future::poll_fn(|cx| clock.poll_expired(cx)).await;
         assert_eq!(fired, (Deadline::Attempt, Duration::from_millis(250)));
         assert_eq!(start.elapsed(), Duration::from_millis(10));
-        assert_eq!(clock.overdue().map(|f| f.0), Some(Deadline::Attempt));
+        assert_eq!(
+            clock.overdue_at(Instant::now()).map(|f| f.0),
+            Some(Deadline::Attempt)
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -358,6 +420,8 @@ mod tests {
         assert!(clock.leaves_time_for(Duration::from_millis(500)));
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(clock.call_expired());
-        assert!(Clock::new(Timeouts::none()).overdue().is_none());
+        assert!(Clock::new(Timeouts::none())
+            .overdue_at(Instant::now())
+            .is_none());
     }
 }

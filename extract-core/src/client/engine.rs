@@ -272,13 +272,13 @@ impl<C: ?Sized + Collector> Engine<C> {
                         match body.poll_next_unpin(cx) {
                             Poll::Ready(Some(Ok(bytes))) => {
                                 attempt.read(&bytes);
-                                self.clock.read();
+                                let now = self.clock.read();
                                 if attempt.is_settled() {
                                     self.clock.settled();
                                 }
                                 // A body that is always ready would never
                                 // let the timer be polled.
-                                if let Some((deadline, limit)) = self.clock.overdue() {
+                                if let Some((deadline, limit)) = self.clock.overdue_at(now) {
                                     expired(attempt, deadline, limit);
                                 }
                                 return Poll::Ready(Some(Ok(Step::Read)));

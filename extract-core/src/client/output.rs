@@ -157,9 +157,16 @@ impl<T: Extract> ValueCollector<T> {
         std::mem::take(&mut self.changed)
     }
 
-    /// The value being written and those completed since the last call.
-    pub fn take_progress(&mut self) -> crate::Progress {
-        self.parser.take_progress()
+    /// The values completed since the last call (see
+    /// [`Progress::completed`](crate::Progress::completed)).
+    pub fn take_completed(&mut self) -> Vec<crate::Path> {
+        self.parser.take_completed()
+    }
+
+    /// The value being written (see
+    /// [`Progress::active`](crate::Progress::active)).
+    pub fn active(&self) -> Option<crate::Path> {
+        self.parser.progress_active()
     }
 }
 

@@ -10,11 +10,11 @@ use super::engine::{Engine, Step};
 use super::output::{ItemCollector, ValueCollector};
 use super::usage::Usage;
 use crate::patch::{Op, PatchMode};
-use crate::{Error, Extract, Partial, Progress};
+use crate::{Error, Extract, Partial, Path, Progress};
 use futures::Stream;
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{ready, Context, Poll};
 
 /// Drives `engine` until the first response starts streaming (or fails).
@@ -81,8 +81,13 @@ pub struct PartialStream<T: Extract> {
     value: Option<T>,
     /// Each attempt's parser records its changes so.
     record: Option<PatchMode>,
-    /// Where the last snapshot stands (see [`progress`](Self::progress)).
-    progress: Progress,
+    /// The values completed up to the last snapshot, and its attempt.
+    completed: Vec<Path>,
+    snapshot_attempt: u32,
+    /// Where the last snapshot stands (see [`progress`](Self::progress)),
+    /// made the first time it is asked for: the path being written is
+    /// built only for a caller that wants it.
+    progress: OnceLock<Progress>,
 }
 
 impl<T: Extract> PartialStream<T> {
@@ -92,7 +97,9 @@ impl<T: Extract> PartialStream<T> {
             engine,
             value: None,
             record: None,
-            progress: Progress::default(),
+            completed: Vec::new(),
+            snapshot_attempt: 0,
+            progress: OnceLock::from(Progress::default()),
         })
     }
 
@@ -127,8 +134,9 @@ impl<T: Extract> PartialStream<T> {
                     let attempt = self.engine.attempts();
                     if let Some(collector) = self.engine.collector_mut() {
                         if collector.take_changed() {
-                            self.progress = collector.take_progress();
-                            self.progress.attempt = attempt;
+                            self.completed = collector.take_completed();
+                            self.snapshot_attempt = attempt;
+                            self.progress = OnceLock::new();
                             return Poll::Ready(Some(Ok(())));
                         }
                     }
@@ -164,7 +172,10 @@ impl<T: Extract> PartialStream<T> {
     /// ```
     #[must_use]
     pub fn progress(&self) -> &Progress {
-        &self.progress
+        self.progress.get_or_init(|| {
+            let active = self.engine.collector().and_then(ValueCollector::active);
+            Progress::new(active, self.completed.clone(), self.snapshot_attempt)
+        })
     }
 
     /// The partial of the attempt streaming now.
