@@ -20,6 +20,7 @@
 //!   "max_output_tokens"` (OpenRouter, arguments cut at the token limit):
 //!   a cut answer, [`Stop::Length`].
 
+use super::template::{Shape, Template};
 use super::wire::{Chunk, Completion as WholeCompletion};
 use crate::client::providers::{error_event, unreadable, Decode, Delta, Stop};
 use crate::client::sse::SseEvent;
@@ -70,6 +71,9 @@ pub(crate) struct ChatDecoder {
     calls: Vec<Call>,
     /// A finish reason came: a later `error` object changes nothing.
     finished: bool,
+    /// The last chunk decoded in full, to read the next one by what
+    /// changed (see [`Template`]).
+    template: Template,
 }
 
 type Out<'o> = dyn FnMut(Delta<'_>) -> Result<(), Error> + 'o;
@@ -114,6 +118,38 @@ impl ChatDecoder {
             }
         }
         Ok(())
+    }
+
+    /// A decoder that reads every chunk in full.
+    #[cfg(test)]
+    pub(super) fn without_template() -> Self {
+        let mut decoder = Self::default();
+        decoder.template.disabled = true;
+        decoder
+    }
+
+    /// The template it reads chunks by.
+    #[cfg(test)]
+    pub(super) fn template(&self) -> &Template {
+        &self.template
+    }
+
+    /// Hands out the deltas of a chunk read by the template: those of the
+    /// kept chunk, with `text`.
+    fn templated(&mut self, shape: Shape, text: &str, out: &mut Out<'_>) -> Result<(), Error> {
+        let (id, model, created, fingerprint) = self.template.meta();
+        out(Delta::Meta {
+            id,
+            model,
+            created,
+            fingerprint,
+        })?;
+        match shape {
+            Shape::Text => out(Delta::Text(text)),
+            Shape::Arguments { index } => {
+                self.tool_fragment(Some(index), None, None, Some(text), out)
+            }
+        }
     }
 
     /// One fragment of a tool call: finds (or starts) its call.
@@ -178,8 +214,12 @@ impl Decode for ChatDecoder {
         if event.event == "error" {
             return Err(error_event(data));
         }
+        if let Some((shape, text)) = self.template.apply(data) {
+            return self.templated(shape, &text, out);
+        }
         let chunk: Chunk<'_> = serde_json::from_str(data)
             .map_err(|e| unreadable("a chat.completion.chunk", &e, data))?;
+        self.template.learn(data, &chunk);
         let error = chunk.error.clone();
         let finished_before = self.finished;
         self.chunk(chunk, out)?;

@@ -16,6 +16,7 @@
 //! `tool_calls` and a `tool` message per call.
 
 mod decode;
+mod template;
 mod wire;
 
 use super::{secret_header, Decode, Endpoint, Params, Protocol};

@@ -32,6 +32,10 @@ pub(crate) struct Chunk<'a> {
     pub usage: Option<WireUsage>,
     #[serde(default)]
     pub error: Option<ApiError>,
+    /// OpenAI's padding, different at every chunk: read only for where it
+    /// lies (see `template`).
+    #[serde(borrow, default, deserialize_with = "lenient_label")]
+    pub obfuscation: Option<Cow<'a, str>>,
 }
 
 /// One entry of `choices` in a chunk.
