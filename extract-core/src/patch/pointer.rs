@@ -9,6 +9,7 @@
     )
 )]
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A JSON Pointer under construction: `""` is the whole document, each
@@ -76,8 +77,9 @@ impl fmt::Display for PointerError {
 }
 
 /// Splits a pointer into its unescaped segments: `""` gives none,
-/// `"/a~1b/0"` gives `["a/b", "0"]`.
-pub(crate) fn parse(pointer: &str) -> Result<Vec<String>, PointerError> {
+/// `"/a~1b/0"` gives `["a/b", "0"]`. A segment is borrowed from the
+/// pointer unless it holds an escape.
+pub(crate) fn parse(pointer: &str) -> Result<Vec<Cow<'_, str>>, PointerError> {
     if pointer.is_empty() {
         return Ok(Vec::new());
     }
@@ -88,9 +90,9 @@ pub(crate) fn parse(pointer: &str) -> Result<Vec<String>, PointerError> {
 }
 
 /// Reverses [`escape_into`] for one segment: `~1` is `/`, `~0` is `~`.
-fn unescape(segment: &str) -> Result<String, PointerError> {
+fn unescape(segment: &str) -> Result<Cow<'_, str>, PointerError> {
     if !segment.contains('~') {
-        return Ok(segment.to_owned());
+        return Ok(Cow::Borrowed(segment));
     }
     let mut out = String::with_capacity(segment.len());
     let mut chars = segment.chars();
@@ -105,7 +107,7 @@ fn unescape(segment: &str) -> Result<String, PointerError> {
             out.push(c);
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Reads an array index segment: decimal digits, no leading zero (but `0`
@@ -170,7 +172,11 @@ mod tests {
         assert_eq!(parse("/a~2"), Err(PointerError::BadEscape));
         assert_eq!(parse("/a~"), Err(PointerError::BadEscape));
         assert_eq!(parse(""), Ok(vec![]));
-        assert_eq!(parse("/"), Ok(vec![String::new()]));
+        assert_eq!(parse("/"), Ok(vec![Cow::Borrowed("")]));
+        assert_eq!(
+            parse("/a~1b/0"),
+            Ok(vec![Cow::Owned("a/b".to_owned()), Cow::Borrowed("0")])
+        );
     }
 
     #[test]

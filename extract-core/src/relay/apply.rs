@@ -55,10 +55,11 @@ fn apply_one(doc: &mut Value, op: &Op) -> Result<(), String> {
     match target {
         Value::Object(map) => match op {
             Op::Add { value, .. } => {
-                map.insert(last.clone(), value.clone());
+                map.insert(last.clone().into_owned(), value.clone());
                 Ok(())
             }
             Op::Remove { .. } => {
+                let last: &str = last;
                 if !map.contains_key(last) {
                     return Err(format!("no member {last:?}"));
                 }
@@ -67,14 +68,14 @@ fn apply_one(doc: &mut Value, op: &Op) -> Result<(), String> {
                 map.retain(|key, _| key != last);
                 Ok(())
             }
-            Op::Replace { value, .. } => match map.get_mut(last) {
+            Op::Replace { value, .. } => match map.get_mut(&**last) {
                 Some(slot) => {
                     *slot = value.clone();
                     Ok(())
                 }
                 None => Err(format!("no member {last:?}")),
             },
-            Op::Append { value, .. } => match map.get_mut(last) {
+            Op::Append { value, .. } => match map.get_mut(&**last) {
                 Some(slot) => append(slot, value),
                 None => Err(format!("no member {last:?}")),
             },

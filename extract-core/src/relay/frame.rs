@@ -264,10 +264,7 @@ pub fn write_sse_event(out: &mut Vec<u8>, event: &str, id: Option<u64>, data: &[
     }
     let mut rest = data;
     loop {
-        let end = rest
-            .iter()
-            .position(|b| *b == b'\n' || *b == b'\r')
-            .unwrap_or(rest.len());
+        let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
         out.extend_from_slice(b"data: ");
         out.extend_from_slice(&rest[..end]);
         out.push(b'\n');
