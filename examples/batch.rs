@@ -23,7 +23,7 @@ use extract::testing::Reply;
 use extract::Extract;
 use futures::StreamExt;
 
-#[path = "shared/backend.rs"]
+#[path = "common/backend.rs"]
 mod backend;
 
 /// A person a note mentions.

@@ -20,9 +20,9 @@ use extract::Mode;
 use extract::{Extract, Partial};
 use futures::StreamExt;
 
-#[path = "shared/backend.rs"]
+#[path = "common/backend.rs"]
 mod backend;
-#[path = "shared/conference.rs"]
+#[path = "common/conference.rs"]
 mod conference;
 
 use conference::{replay_reply, ExtractionValues, TEXT_BLOCK};

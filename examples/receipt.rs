@@ -16,7 +16,7 @@ use extract::Extract;
 use extract::{Mode, Part};
 use serde_json::json;
 
-#[path = "shared/backend.rs"]
+#[path = "common/backend.rs"]
 mod backend;
 
 /// A receipt, as printed.

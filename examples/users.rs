@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-#[path = "shared/backend.rs"]
+#[path = "common/backend.rs"]
 mod backend;
 
 use extract::testing::Reply;

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[path = "../shared/backend.rs"]
+#[path = "../common/backend.rs"]
 mod backend;
 
 /// What is extracted from each document.

@@ -22,7 +22,7 @@
 
 #[path = "web_relay/app.rs"]
 mod app;
-#[path = "../shared/backend.rs"]
+#[path = "../common/backend.rs"]
 mod backend;
 
 use std::time::Duration;

@@ -16,7 +16,7 @@ use extract::relay::{typescript, Hub, Relay, Resume, CLIENT_DTS, CLIENT_JS};
 use extract::{Client, Mode, Partial};
 use serde::Deserialize;
 
-#[path = "../../shared/conference.rs"]
+#[path = "../../common/conference.rs"]
 pub mod conference;
 
 use conference::{ExtractionValues, TEXT_BLOCK};
