@@ -185,9 +185,8 @@ enum Phase {
 pub(crate) struct Clock {
     timeouts: Timeouts,
     call_end: Option<Instant>,
-    attempt_end: Option<Instant>,
-    /// The earlier of the attempt's and the call's bounds, kept as they
-    /// change (once per attempt), not found again at every read.
+    /// The earlier of the attempt's and the call's bounds: they move once
+    /// per attempt, so they are found then, not again at every read.
     fixed_end: Option<Bound>,
     phase: Phase,
     timer: Option<Pin<Box<Sleep>>>,
@@ -198,7 +197,6 @@ impl Clock {
         Clock {
             timeouts,
             call_end: None,
-            attempt_end: None,
             fixed_end: None,
             phase: Phase::Between,
             timer: None,
@@ -211,8 +209,8 @@ impl Clock {
         if self.call_end.is_none() {
             self.call_end = self.timeouts.call.and_then(|d| now.checked_add(d));
         }
-        self.attempt_end = self.timeouts.attempt.and_then(|d| now.checked_add(d));
-        self.fixed_end = self.fixed_end();
+        let attempt_end = self.timeouts.attempt.and_then(|d| now.checked_add(d));
+        self.fixed_end = self.fixed_end(attempt_end);
         self.phase = Phase::Sending(now);
     }
 
@@ -247,8 +245,7 @@ impl Clock {
     /// The attempt is over.
     pub fn between(&mut self) {
         self.phase = Phase::Between;
-        self.attempt_end = None;
-        self.fixed_end = self.fixed_end();
+        self.fixed_end = self.fixed_end(None);
         self.timer = None;
     }
 
@@ -330,11 +327,11 @@ impl Clock {
         earlier(phase, self.fixed_end)
     }
 
-    /// The earlier of the attempt's and the call's bounds.
-    fn fixed_end(&self) -> Option<Bound> {
+    /// The earlier of the attempt's bound (ending at `attempt_end`) and the
+    /// call's.
+    fn fixed_end(&self, attempt_end: Option<Instant>) -> Option<Bound> {
         let t = &self.timeouts;
-        let attempt = self
-            .attempt_end
+        let attempt = attempt_end
             .zip(t.attempt)
             .map(|(end, bound)| (end, (Deadline::Attempt, bound)));
         let call = self
