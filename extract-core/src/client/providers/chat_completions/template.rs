@@ -15,6 +15,7 @@
 
 use super::wire::Chunk;
 use crate::client::providers::wire::cow;
+use serde::Deserialize;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -63,8 +64,7 @@ impl Template {
                 return None;
             }
             new_at += literal.len();
-            let end = closing_quote(new, new_at)?;
-            let value = one_string(data.get(new_at - 1..=end)?)?;
+            let (value, end) = string_at(data, new_at - 1)?;
             if i == self.text {
                 text = Some(value);
             }
@@ -204,24 +204,17 @@ fn hole(data: &str, part: &str) -> Option<Range<usize>> {
     quoted.then_some(range)
 }
 
-/// The first quote from `from` on that no backslash escapes.
-fn closing_quote(bytes: &[u8], mut from: usize) -> Option<usize> {
-    loop {
-        let at = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
-        if bytes[at] == b'"' {
-            return Some(at);
-        }
-        from = at + 2;
-    }
+/// The JSON string whose opening quote is `data[open]`, and where its
+/// closing quote is: read in one pass, escapes and all.
+fn string_at(data: &str, open: usize) -> Option<(Cow<'_, str>, usize)> {
+    let mut strings = serde_json::Deserializer::from_str(data.get(open..)?).into_iter::<Hole<'_>>();
+    let Hole(value) = strings.next()?.ok()?;
+    Some((value?, open + strings.byte_offset() - 1))
 }
 
-/// `token`, quotes included, read as exactly one JSON string.
-fn one_string(token: &str) -> Option<Cow<'_, str>> {
-    let mut deserializer = serde_json::Deserializer::from_str(token);
-    let value = cow(&mut deserializer).ok()??;
-    deserializer.end().ok()?;
-    Some(value)
-}
+/// A hole's string, borrowed from the chunk when it holds no escape.
+#[derive(Deserialize)]
+struct Hole<'a>(#[serde(borrow, deserialize_with = "cow")] Option<Cow<'a, str>>);
 
 #[cfg(test)]
 mod tests {
