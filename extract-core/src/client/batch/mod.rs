@@ -71,7 +71,7 @@ pub use run::Reask;
 pub(crate) use anthropic::AnthropicBatches;
 pub(crate) use openai::OpenAiBatches;
 
-use super::many::{journal::Journal, Input, Progress, ToJson};
+use super::many::{journal::Resume, Input, Progress};
 use super::output::ResponseModel;
 use super::request::ChatRequest;
 use crate::Error;
@@ -98,9 +98,7 @@ pub struct BatchJob<R: ResponseModel> {
     poll: (Duration, Duration),
     limits: Option<Limits>,
     live_concurrency: usize,
-    journal: Option<PathBuf>,
-    retry_failed: bool,
-    to_json: Option<ToJson<R::Output>>,
+    resume: Resume<R::Output>,
     _model: PhantomData<fn() -> R>,
 }
 
@@ -110,7 +108,7 @@ impl<R: ResponseModel> std::fmt::Debug for BatchJob<R> {
             .field("inputs", &self.inputs.len())
             .field("reask", &self.reask)
             .field("poll", &self.poll)
-            .field("journal", &self.journal)
+            .field("resume", &self.resume)
             .finish_non_exhaustive()
     }
 }
@@ -130,9 +128,7 @@ impl ChatRequest {
             poll: (Duration::from_secs(10), Duration::from_secs(120)),
             limits: None,
             live_concurrency: 16,
-            journal: None,
-            retry_failed: true,
-            to_json: None,
+            resume: Resume::default(),
             _model: PhantomData,
         }
     }
@@ -186,15 +182,14 @@ impl<R: ResponseModel> BatchJob<R> {
     where
         R::Output: Serialize,
     {
-        self.journal = Some(path.into());
-        self.to_json = Some(|value| serde_json::to_value(value));
+        self.resume.journal(path.into());
         self
     }
 
     /// Whether inputs the journal holds as failed are run again (default
     /// `true`).
     pub fn retry_failed(mut self, retry: bool) -> Self {
-        self.retry_failed = retry;
+        self.resume.retry_failed(retry);
         self
     }
 
@@ -209,7 +204,7 @@ impl<R: ResponseModel> BatchJob<R> {
         let template = self
             .request
             .prepare(R::spec(), R::LIST, std::any::type_name::<R>())?;
-        let journal = Journal::open_at(self.journal.as_deref())?;
+        let resume = self.resume.open()?;
         let provider_limits = api.limits();
         let limits = self.limits.map_or(provider_limits, |own| Limits {
             requests: own.requests.min(provider_limits.requests),
@@ -223,10 +218,9 @@ impl<R: ResponseModel> BatchJob<R> {
             reask: self.reask,
             poll: self.poll,
             live_concurrency: self.live_concurrency,
-            journal,
-            to_json: self.to_json,
+            resume,
         };
-        Driver::new(config, self.inputs, self.retry_failed)
+        Driver::new(config, self.inputs)
     }
 
     /// Writes the requests, splits them into batches and creates them.

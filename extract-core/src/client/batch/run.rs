@@ -13,10 +13,10 @@ use super::api::{BatchApi, State};
 use super::decode::decode;
 use super::split::{Limits, Place, Splitter};
 use crate::client::engine::Prepared;
-use crate::client::many::journal::Journal;
+use crate::client::many::journal::Resumed;
 use crate::client::many::progress::Tracker;
 use crate::client::many::stream::Setup;
-use crate::client::many::{Input, ManyStream, ToJson};
+use crate::client::many::{Input, ManyStream};
 use crate::client::message::Message;
 use crate::client::mode::Mode;
 use crate::client::output::Collector;
@@ -152,8 +152,7 @@ pub(crate) struct Config<O> {
     pub reask: Reask,
     pub poll: (Duration, Duration),
     pub live_concurrency: usize,
-    pub journal: Option<Journal>,
-    pub to_json: Option<ToJson<O>>,
+    pub resume: Resumed<O>,
 }
 
 /// The runner.
@@ -193,14 +192,12 @@ pub(crate) fn custom_id(id: &str) -> String {
 
 impl<O: Send + 'static> Driver<O> {
     /// A runner for `inputs` (those the journal holds are skipped).
-    pub fn new(config: Config<O>, inputs: Vec<Input>, retry_failed: bool) -> Result<Self, Error> {
+    pub fn new(config: Config<O>, inputs: Vec<Input>) -> Result<Self, Error> {
         let mut tracker = Tracker::new(Some(inputs.len() as u64));
         let mut items = HashMap::with_capacity(inputs.len());
         let mut followups = Vec::with_capacity(inputs.len());
         for input in inputs {
-            let done = config.journal.as_ref().is_some_and(|j| {
-                j.succeeded.contains(&input.id) || (!retry_failed && j.failed.contains(&input.id))
-            });
+            let done = config.resume.holds(&input.id);
             let cid = custom_id(&input.id);
             if done || items.get(&cid).is_some_and(|i: &Item| i.id == input.id) {
                 tracker.skipped();
@@ -668,9 +665,7 @@ impl<O: Send + 'static> Driver<O> {
                 inputs: Box::pin(futures::stream::iter(inputs)),
                 total: None,
                 concurrency: self.config.live_concurrency,
-                journal: None,
-                retry_failed: true,
-                to_json: None,
+                resume: Resumed::none(),
             }));
         }
     }
@@ -678,16 +673,7 @@ impl<O: Send + 'static> Driver<O> {
     /// Journals and counts a finished input.
     fn record(&mut self, finished: &Finished<O>) {
         self.tracker.finished(finished.1.is_ok(), finished.2);
-        let Some(journal) = &mut self.config.journal else {
-            return;
-        };
-        let written = match &finished.1 {
-            Ok(value) => match self.config.to_json.map(|to_json| to_json(value)) {
-                Some(Ok(json)) => journal.append(&finished.0, Ok(json)),
-                _ => Ok(()),
-            },
-            Err(error) => journal.append(&finished.0, Err(error)),
-        };
+        let written = self.config.resume.record(&finished.0, &finished.1);
         if let Err(error) = written {
             tracing::error!(%error, "the journal cannot be written");
         }

@@ -15,13 +15,15 @@
 //! line before it is kept. A whole line that is not a record (written by
 //! something else) is left in place and ignored.
 
+use super::ToJson;
 use crate::Error;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One line of a journal.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +192,115 @@ pub(crate) fn error_json(error: &Error) -> Value {
         "raw": error.raw_text(),
         "partial": error.partial(),
     })
+}
+
+/// How a run is told to keep its results (`journal`, `retry_failed` on
+/// [`Many`](super::Many) and [`BatchJob`](crate::client::batch::BatchJob)
+/// alike), before the journal is opened.
+pub(crate) struct Resume<O> {
+    path: Option<PathBuf>,
+    retry_failed: bool,
+    to_json: Option<ToJson<O>>,
+}
+
+impl<O> Default for Resume<O> {
+    fn default() -> Self {
+        Resume {
+            path: None,
+            retry_failed: true,
+            to_json: None,
+        }
+    }
+}
+
+impl<O> Resume<O> {
+    /// Keeps the results in the journal at `path`.
+    pub fn journal(&mut self, path: PathBuf)
+    where
+        O: Serialize,
+    {
+        self.path = Some(path);
+        self.to_json = Some(|value| serde_json::to_value(value));
+    }
+
+    /// Whether inputs the journal holds as failed are run again.
+    pub fn retry_failed(&mut self, retry: bool) {
+        self.retry_failed = retry;
+    }
+
+    /// Opens the journal, if there is one.
+    pub fn open(self) -> Result<Resumed<O>, Error> {
+        Ok(Resumed {
+            journal: Journal::open_at(self.path.as_deref())?,
+            retry_failed: self.retry_failed,
+            to_json: self.to_json,
+        })
+    }
+}
+
+impl<O> fmt::Debug for Resume<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resume")
+            .field("path", &self.path)
+            .field("retry_failed", &self.retry_failed)
+            .finish()
+    }
+}
+
+/// A run's journal, open: which inputs it holds as done, and where each
+/// result goes.
+pub(crate) struct Resumed<O> {
+    journal: Option<Journal>,
+    retry_failed: bool,
+    to_json: Option<ToJson<O>>,
+}
+
+impl<O> Resumed<O> {
+    /// No journal: nothing is skipped, nothing kept.
+    pub fn none() -> Self {
+        Resumed {
+            journal: None,
+            retry_failed: true,
+            to_json: None,
+        }
+    }
+
+    /// Whether there is a journal.
+    pub fn is_on(&self) -> bool {
+        self.journal.is_some()
+    }
+
+    /// The ids not to run again: those that succeeded, and those that
+    /// failed unless failures are retried.
+    pub fn done(&self) -> impl Iterator<Item = &String> {
+        self.journal.iter().flat_map(|journal| {
+            let failed = (!self.retry_failed).then_some(&journal.failed);
+            journal.succeeded.iter().chain(failed.into_iter().flatten())
+        })
+    }
+
+    /// Whether `id` is [done](Self::done).
+    pub fn holds(&self, id: &str) -> bool {
+        self.journal.as_ref().is_some_and(|journal| {
+            journal.succeeded.contains(id) || (!self.retry_failed && journal.failed.contains(id))
+        })
+    }
+
+    /// Appends `id`'s result. A value that does not serialize is an
+    /// `InvalidData` error, as a failed write is.
+    pub fn record(&mut self, id: &str, result: &Result<O, Error>) -> io::Result<()> {
+        let Some(journal) = &mut self.journal else {
+            return Ok(());
+        };
+        match result {
+            Ok(value) => match self.to_json.map(|to_json| to_json(value)) {
+                Some(Ok(json)) => journal.append(id, Ok(json)),
+                Some(Err(e)) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+                None => Ok(()),
+            },
+            Err(error) => journal.append(id, Err(error)),
+        }
+    }
 }
 
 #[cfg(test)]

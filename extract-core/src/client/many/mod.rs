@@ -131,9 +131,7 @@ pub struct Many<R: ResponseModel> {
     inputs: Inputs,
     total: Option<u64>,
     concurrency: usize,
-    journal: Option<PathBuf>,
-    retry_failed: bool,
-    to_json: Option<ToJson<R::Output>>,
+    resume: journal::Resume<R::Output>,
     _model: PhantomData<fn() -> R>,
 }
 
@@ -142,8 +140,7 @@ impl<R: ResponseModel> std::fmt::Debug for Many<R> {
         f.debug_struct("Many")
             .field("total", &self.total)
             .field("concurrency", &self.concurrency)
-            .field("journal", &self.journal)
-            .field("retry_failed", &self.retry_failed)
+            .field("resume", &self.resume)
             .finish_non_exhaustive()
     }
 }
@@ -181,9 +178,7 @@ impl ChatRequest {
             inputs: Box::pin(inputs.map(Into::into)),
             total: None,
             concurrency: 16,
-            journal: None,
-            retry_failed: true,
-            to_json: None,
+            resume: journal::Resume::default(),
             _model: PhantomData,
         }
     }
@@ -210,8 +205,7 @@ impl<R: ResponseModel> Many<R> {
     where
         R::Output: Serialize,
     {
-        self.journal = Some(path.into());
-        self.to_json = Some(|value| serde_json::to_value(value));
+        self.resume.journal(path.into());
         self
     }
 
@@ -219,7 +213,7 @@ impl<R: ResponseModel> Many<R> {
     /// again (default `true`: a failure may have been the server's; with
     /// `false` only the inputs not in the journal at all are run).
     pub fn retry_failed(mut self, retry: bool) -> Self {
-        self.retry_failed = retry;
+        self.resume.retry_failed(retry);
         self
     }
 
@@ -235,16 +229,14 @@ impl<R: ResponseModel> Many<R> {
         let template = self
             .request
             .prepare(R::spec(), R::LIST, std::any::type_name::<R>())?;
-        let journal = journal::Journal::open_at(self.journal.as_deref())?;
+        let resume = self.resume.open()?;
         Ok(ManyStream::new(stream::Setup {
             template,
             make: R::collector,
             inputs: self.inputs,
             total: self.total,
             concurrency: self.concurrency,
-            journal,
-            retry_failed: self.retry_failed,
-            to_json: self.to_json,
+            resume,
         }))
     }
 }

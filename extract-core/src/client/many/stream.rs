@@ -1,8 +1,8 @@
 //! [`ManyStream`]: the results of a run over many inputs, as each finishes.
 
-use super::journal::Journal;
+use super::journal::Resumed;
 use super::progress::{Progress, Tracker};
-use super::{Input, Inputs, ToJson};
+use super::{Input, Inputs};
 use crate::client::engine::Engine;
 use crate::client::mode::Mode;
 use crate::client::output::Collector;
@@ -24,9 +24,7 @@ pub(crate) struct Setup<O> {
     pub inputs: Inputs,
     pub total: Option<u64>,
     pub concurrency: usize,
-    pub journal: Option<Journal>,
-    pub retry_failed: bool,
-    pub to_json: Option<ToJson<O>>,
+    pub resume: Resumed<O>,
 }
 
 /// One input's call, to its end.
@@ -56,21 +54,14 @@ pub struct ManyStream<O> {
     concurrency: usize,
     /// Ids not to run: already in the journal, or started in this run.
     seen: HashSet<String>,
-    journal: Option<Journal>,
-    to_json: Option<ToJson<O>>,
+    resume: Resumed<O>,
     journal_error: Option<io::Error>,
     tracker: Tracker,
 }
 
 impl<O: Send + 'static> ManyStream<O> {
     pub(crate) fn new(setup: Setup<O>) -> Self {
-        let mut seen = HashSet::new();
-        if let Some(journal) = &setup.journal {
-            seen.extend(journal.succeeded.iter().cloned());
-            if !setup.retry_failed {
-                seen.extend(journal.failed.iter().cloned());
-            }
-        }
+        let seen = setup.resume.done().cloned().collect();
         ManyStream {
             template: setup.template,
             make: setup.make,
@@ -78,8 +69,7 @@ impl<O: Send + 'static> ManyStream<O> {
             running: FuturesUnordered::new(),
             concurrency: setup.concurrency,
             seen,
-            journal: setup.journal,
-            to_json: setup.to_json,
+            resume: setup.resume,
             journal_error: None,
             tracker: Tracker::new(setup.total),
         }
@@ -155,17 +145,7 @@ impl<O: Send + 'static> ManyStream<O> {
 
     /// Writes a result to the journal; false when that failed.
     fn record(&mut self, finished: &Finished<O>) -> bool {
-        let Some(journal) = &mut self.journal else {
-            return true;
-        };
-        let written = match &finished.result {
-            Ok(value) => match self.to_json.map(|to_json| to_json(value)) {
-                Some(Ok(json)) => journal.append(&finished.id, Ok(json)),
-                Some(Err(e)) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
-                None => Ok(()),
-            },
-            Err(error) => journal.append(&finished.id, Err(error)),
-        };
+        let written = self.resume.record(&finished.id, &finished.result);
         match written {
             Ok(()) => true,
             Err(error) => {
@@ -219,7 +199,7 @@ impl<O> std::fmt::Debug for ManyStream<O> {
         f.debug_struct("ManyStream")
             .field("running", &self.running.len())
             .field("concurrency", &self.concurrency)
-            .field("journal", &self.journal.is_some())
+            .field("journal", &self.resume.is_on())
             .finish_non_exhaustive()
     }
 }
