@@ -359,23 +359,7 @@ impl<C: ?Sized + Collector> Attempt<C> {
         &mut SseDecoder,
         impl FnMut(SseEvent<'_>) -> Result<(), Fail> + '_,
     ) {
-        let Self {
-            sse,
-            decoder,
-            assembler,
-            adapter,
-            collector,
-            done,
-            limits,
-            ..
-        } = self;
-        let mut sink = Sink {
-            assembler,
-            adapter,
-            collector: collector.as_mut(),
-            done,
-            answer: limits.answer,
-        };
+        let (sse, _, decoder, mut sink) = self.parts();
         let on_event = move |event: SseEvent<'_>| {
             if *sink.done {
                 return Ok(());
@@ -537,9 +521,12 @@ impl<C: ?Sized + Collector> Attempt<C> {
         })
     }
 
-    fn apply_whole(&mut self) -> Result<(), Error> {
+    /// The attempt split into its event-stream decoder, its whole body,
+    /// the provider's decoder, and the sink their deltas go to.
+    fn parts(&mut self) -> (&mut SseDecoder, &[u8], &mut dyn Decode, Sink<'_, C>) {
         let Attempt {
             whole,
+            sse,
             decoder,
             assembler,
             adapter,
@@ -548,17 +535,23 @@ impl<C: ?Sized + Collector> Attempt<C> {
             limits,
             ..
         } = self;
-        let mut sink = Sink {
+        let sink = Sink {
             assembler,
             adapter,
             collector: collector.as_mut(),
             done,
             answer: limits.answer,
         };
+        (sse, whole, decoder.as_mut(), sink)
+    }
+
+    fn apply_whole(&mut self) -> Result<(), Error> {
+        let (_, whole, decoder, mut sink) = self.parts();
         let result = decoder.whole(whole, &mut |delta| sink.take(delta));
         // A whole body is over once read, whatever it said.
         *sink.done = true;
         let body = || String::from_utf8_lossy(whole).into_owned();
+        let assembler = sink.assembler;
         let completion = assembler.completion();
         // No answer, and neither an id nor a finish reason to say it is an
         // empty one: another JSON document.
